@@ -1,0 +1,171 @@
+/** The pt-BR texts of the certificate engine: each says what happened and what to do next. */
+import { RndsError } from '../errors.js';
+
+const BRASILIA_OFFSET_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * dd/mm/aaaa in Brasília time. Brazil has had no daylight saving since 2019, so a fixed UTC-3
+ * keeps the text deterministic on any server time zone.
+ */
+export function formatDateBr(date: Date): string {
+  const local = new Date(date.getTime() - BRASILIA_OFFSET_MS);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}/${local.getUTCFullYear()}`;
+}
+
+const formatNumber = (n: number): string => n.toLocaleString('pt-BR');
+
+const REEXPORT =
+  'Exporte o certificado novamente (por exemplo, com o OpenSSL nas opções padrão) e copie o novo arquivo para a pasta chaves.';
+
+/** Builds the engine's RndsErrors; `fileName` only makes the text more specific. */
+export class CertificateMessages {
+  constructor(private readonly fileName?: string) {}
+
+  private get theCertificate(): string {
+    return this.fileName ? `o certificado ${this.fileName}` : 'o certificado';
+  }
+
+  private get theFile(): string {
+    return this.fileName ? `O arquivo ${this.fileName}` : 'O arquivo';
+  }
+
+  wrongPassword(cause?: unknown): RndsError {
+    const name = this.fileName ? ` ${this.fileName}` : '';
+    return new RndsError(
+      'WRONG_PASSWORD',
+      `Senha incorreta para o certificado${name} (ou o arquivo está danificado). Digite a senha novamente; se o erro continuar, copie o arquivo .pfx/.p12 de novo para a pasta chaves.`,
+      { cause, fields: { password: 'Senha incorreta ou arquivo danificado.' } },
+    );
+  }
+
+  empty(): RndsError {
+    return new RndsError(
+      'INVALID_CERTIFICATE',
+      `${this.theFile} está vazio. Copie novamente o certificado (.pfx ou .p12) para a pasta chaves.`,
+    );
+  }
+
+  publicCertificateOnly(): RndsError {
+    return new RndsError(
+      'INVALID_CERTIFICATE',
+      `${this.theFile} é um certificado sem a chave privada (.cer ou PEM), não um .pfx/.p12. Você copiou o .cer? Use o .pfx/.p12 com a chave privada, baixado do e-Gestor AB.`,
+    );
+  }
+
+  truncated(cause?: unknown): RndsError {
+    return new RndsError(
+      'INVALID_CERTIFICATE',
+      `${this.theFile} está incompleto (a cópia pode não ter terminado). Copie o certificado .pfx/.p12 novamente para a pasta chaves.`,
+      { cause },
+    );
+  }
+
+  notPkcs12(cause?: unknown): RndsError {
+    return new RndsError(
+      'INVALID_CERTIFICATE',
+      `${this.theFile} não é um certificado PKCS#12 (.pfx/.p12) válido ou está corrompido. Copie o arquivo .pfx/.p12 original, com a chave privada, para a pasta chaves.`,
+      { cause },
+    );
+  }
+
+  damaged(cause?: unknown): RndsError {
+    return new RndsError(
+      'INVALID_CERTIFICATE',
+      `A senha confere, mas o conteúdo d${this.theCertificate} não pôde ser decifrado: o arquivo está danificado. ${REEXPORT}`,
+      { cause },
+    );
+  }
+
+  unsupported(algorithm: string, cause?: unknown): RndsError {
+    return new RndsError(
+      'UNSUPPORTED_CERTIFICATE',
+      `${capitalize(this.theCertificate)} usa um algoritmo não suportado: ${algorithm}. ${REEXPORT}`,
+      { cause },
+    );
+  }
+
+  unsupportedKey(keyType: string): RndsError {
+    return new RndsError(
+      'UNSUPPORTED_CERTIFICATE',
+      `${capitalize(this.theCertificate)} usa uma chave do tipo ${keyType}, que a RNDS não aceita. Use um certificado com chave RSA ou EC (e-CNPJ A1).`,
+    );
+  }
+
+  noPrivateKey(): RndsError {
+    return new RndsError(
+      'NO_PRIVATE_KEY',
+      `${this.theFile} não contém a chave privada. Exporte o certificado novamente incluindo a chave privada (.pfx/.p12) e copie-o para a pasta chaves.`,
+    );
+  }
+
+  keyMismatch(hasCertificates: boolean): RndsError {
+    const what = hasCertificates
+      ? 'a chave privada não corresponde a nenhum certificado do arquivo'
+      : 'há a chave privada, mas não o certificado';
+    return new RndsError(
+      'KEY_MISMATCH',
+      `No arquivo${this.fileName ? ` ${this.fileName}` : ''}, ${what}. Exporte novamente o certificado junto com a sua própria chave privada (.pfx/.p12).`,
+    );
+  }
+
+  expired(notAfter: Date): RndsError {
+    return new RndsError(
+      'CERTIFICATE_EXPIRED',
+      `${capitalize(this.theCertificate)} expirou em ${formatDateBr(notAfter)}. Obtenha um certificado novo no e-Gestor AB e copie-o para a pasta chaves.`,
+    );
+  }
+
+  notYetValid(notBefore: Date): RndsError {
+    return new RndsError(
+      'CERTIFICATE_NOT_YET_VALID',
+      `${capitalize(this.theCertificate)} só é válido a partir de ${formatDateBr(notBefore)}. Confira a data e a hora deste servidor, ou aguarde até essa data.`,
+    );
+  }
+
+  tooLarge(size: number, limit: number): RndsError {
+    return new RndsError(
+      'CERTIFICATE_TOO_LARGE',
+      `${this.theFile} tem ${formatNumber(Math.ceil(size / 1024))} KiB, acima do limite de ${formatNumber(Math.floor(limit / 1024))} KiB para certificados (um .pfx/.p12 tem poucos KiB). Confira se escolheu o arquivo certo.`,
+    );
+  }
+
+  tooExpensive(iterations: number, limit: number, total: boolean): RndsError {
+    const asked = total
+      ? `exige ${formatNumber(iterations)} iterações de derivação de chave no total`
+      : `exige ${formatNumber(iterations)} iterações de derivação de chave`;
+    return new RndsError(
+      'TOO_EXPENSIVE',
+      `${capitalize(this.theCertificate)} ${asked}, acima do limite de ${formatNumber(limit)}. ${REEXPORT}`,
+    );
+  }
+
+  timedOut(timeoutMs: number): RndsError {
+    return new RndsError(
+      'TOO_EXPENSIVE',
+      `A abertura d${this.theCertificate} demorou mais de ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${formatNumber(Math.round(timeoutMs / 1000))} s`} e foi interrompida. Tente novamente; se o erro continuar, exporte o certificado novamente com as opções padrão.`,
+    );
+  }
+}
+
+/** Warnings about a certificate that opens but may not work as expected. */
+export function certificateWarnings(facts: { clientAuth: boolean; notAfter: Date; daysLeft: number }): string[] {
+  const warnings: string[] = [];
+  if (!facts.clientAuth) {
+    warnings.push(
+      'O certificado não tem o uso "autenticação de cliente" (clientAuth): a RNDS pode recusá-lo. Use o certificado do município gerado para a RNDS (e-CNPJ A1 ou o gerado no e-Gestor AB).',
+    );
+  }
+  if (facts.daysLeft < 0) {
+    warnings.push(`O certificado expirou em ${formatDateBr(facts.notAfter)}. Obtenha um certificado novo no e-Gestor AB.`);
+  } else if (facts.daysLeft <= 30) {
+    warnings.push(
+      `O certificado vence em ${formatDateBr(facts.notAfter)} (${facts.daysLeft} ${facts.daysLeft === 1 ? 'dia' : 'dias'}). Providencie a renovação no e-Gestor AB.`,
+    );
+  }
+  return warnings;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,204 @@
+/**
+ * createCertificateOpener: runs openPkcs12 in a worker thread, one job at a time, with a time
+ * limit. A job that runs over is stopped by terminating the worker; the next job gets a new one.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, RndsError } from '../errors.js';
+import { CertificateMessages } from './messages.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, type OpenedCertificate, checkSize } from './open.js';
+import type { OpenJob } from './worker.js';
+
+export interface CertificateOpenerOptions {
+  /** Largest accepted file, in bytes (default 64 KiB). */
+  maxBytes?: number;
+  /** Largest accepted iteration count of any key derivation (default 200 000). */
+  maxIterations?: number;
+  /** Time limit of one open, in milliseconds, not counting the worker's start (default 15 s). */
+  timeoutMs?: number;
+}
+
+export interface OpenOptions {
+  fileName?: string;
+  now?: Date;
+  checkValidity?: boolean;
+}
+
+export interface CertificateOpener {
+  /** Opens a PKCS#12 in the worker; rejects with RndsError. Jobs run one at a time, in order. */
+  open(bytes: Uint8Array, password: string, options?: OpenOptions): Promise<OpenedCertificate>;
+  /** Stops the worker; pending and later opens reject. */
+  close(): Promise<void>;
+}
+
+type WorkerReply =
+  | { ready: true }
+  | { id: number; ok: true; result: OpenedCertificate }
+  | { id: number; ok: false; code: ErrorCode; message: string; fields?: Record<string, string> };
+
+interface Job {
+  bytes: Uint8Array;
+  password: string;
+  options: OpenOptions;
+  resolve(result: OpenedCertificate): void;
+  reject(error: unknown): void;
+}
+
+interface Thread {
+  worker: Worker;
+  ready: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+/** A worker that has not loaded after this long is broken, not slow. */
+const BOOT_TIMEOUT_MS = 30_000;
+
+const unexpected = (cause?: unknown): RndsError =>
+  new RndsError('INTERNAL', 'Erro inesperado ao abrir o certificado. Tente novamente.', { cause });
+
+/** Creates an opener that owns one worker thread (started on first use, unref'd while idle). */
+export function createCertificateOpener(options: CertificateOpenerOptions = {}): CertificateOpener {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const queue: Job[] = [];
+  let thread: Thread | null = null;
+  let running = false;
+  let closed = false;
+  let nextId = 1;
+
+  const closedError = (): RndsError =>
+    new RndsError('INTERNAL', 'O leitor de certificados foi encerrado. Reinicie o módulo e tente novamente.');
+
+  const startThread = (): Thread => {
+    const started: Thread = { worker: spawnWorker(), ready: false };
+    // A worker that dies while idle must not be handed the next job.
+    started.worker.once('exit', () => {
+      if (thread === started) thread = null;
+    });
+    return started;
+  };
+
+  const run = (job: Job): Promise<void> =>
+    new Promise<void>((done) => {
+      const current = (thread ??= startThread());
+      const { worker } = current;
+      const id = nextId++;
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (outcome: () => void, discard: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (discard) {
+          if (thread === current) thread = null;
+          void worker.terminate();
+        } else {
+          worker.unref();
+        }
+        outcome();
+        done();
+      };
+      const post = (): void => {
+        timer = setTimeout(
+          () => finish(() => job.reject(new CertificateMessages(job.options.fileName).timedOut(timeoutMs)), true),
+          timeoutMs,
+        );
+        const message: OpenJob = {
+          id,
+          bytes: job.bytes,
+          password: job.password,
+          options: { ...job.options, maxBytes, maxIterations },
+        };
+        worker.postMessage(message);
+      };
+      const onMessage = (reply: WorkerReply): void => {
+        if ('ready' in reply) {
+          current.ready = true;
+          clearTimeout(timer);
+          post();
+          return;
+        }
+        if (reply.id !== id) return;
+        finish(
+          () =>
+            reply.ok
+              ? job.resolve(reply.result)
+              : job.reject(new RndsError(reply.code, reply.message, reply.fields ? { fields: reply.fields } : {})),
+          false,
+        );
+      };
+      const onError = (error: unknown): void => finish(() => job.reject(unexpected(error)), true);
+      const onExit = (): void =>
+        closed
+          ? finish(() => job.reject(closedError()), true)
+          : onError(new Error('a thread de leitura de certificados terminou'));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.ref();
+      if (current.ready) post();
+      else timer = setTimeout(() => onError(new Error('a thread de leitura não iniciou')), BOOT_TIMEOUT_MS);
+    });
+
+  const pump = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      for (let job = queue.shift(); job && !closed; job = queue.shift()) await run(job);
+    } finally {
+      running = false;
+    }
+  };
+
+  return {
+    open(bytes, password, openOptions = {}) {
+      if (closed) return Promise.reject(closedError());
+      try {
+        checkSize(bytes, maxBytes, new CertificateMessages(openOptions.fileName));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return new Promise<OpenedCertificate>((resolve, reject) => {
+        queue.push({ bytes, password, options: openOptions, resolve, reject });
+        void pump();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const job of queue.splice(0)) job.reject(closedError());
+      const current = thread;
+      thread = null;
+      // Terminating makes a running job fail through its 'exit' listener.
+      if (current) await current.worker.terminate();
+    },
+  };
+}
+
+/**
+ * Compiled JS runs dist/…/worker.js. Under vitest or tsx this file is TypeScript: the worker then
+ * registers tsx's loader before importing worker.ts (on Node 20, `execArgv: ['--import', 'tsx']`
+ * does not reach a worker's entry module).
+ */
+function spawnWorker(): Worker {
+  // The worker only parses a small file; a tight heap bounds what a hostile file can cost.
+  const resourceLimits = { maxOldGenerationSizeMb: 128 };
+  let worker: Worker;
+  if (import.meta.url.endsWith('.ts')) {
+    // The ESM build of tsx's API (its CJS build cannot be import()ed).
+    const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+    const tsxApi = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.register()).then(() => import(${JSON.stringify(entry)}))`;
+    worker = new Worker(bootstrap, { eval: true, resourceLimits });
+  } else {
+    worker = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits });
+  }
+  worker.unref();
+  return worker;
+}

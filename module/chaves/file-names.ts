@@ -1,0 +1,49 @@
+/** File-name rules of the chaves folder: which names are listed, which may be chosen, how to show one safely. */
+
+/** `.pfx` / `.p12` in any letter case; nothing else is a candidate certificate. */
+const CERTIFICATE_NAME = /\.(pfx|p12)$/i;
+
+/** Whether `name` (a bare directory entry) is listed by the catalogue. */
+export function isCertificateFileName(name: string): boolean {
+  return CERTIFICATE_NAME.test(name);
+}
+
+// C0, DEL and C1 controls: newlines and ANSI escapes can forge log lines and terminal output.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// Bidi overrides/isolates and marks reorder what a person reads (`xfp.exe` shown as `exe.pfx`).
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+// Windows maps these to devices in any folder, with any extension.
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
+
+function hasUnsafeShape(name: string): boolean {
+  if (name === '' || name === '.' || name === '..') return true;
+  if (name.includes('/') || name.includes('\\')) return true; // separators, absolute and UNC paths
+  // `C:x.pfx` is drive-relative and `x.pfx:stream` an NTFS alternate stream on Windows.
+  if (name.includes(':')) return true;
+  if (CONTROL.test(name) || BIDI.test(name)) return true;
+  // Windows drops trailing dots and spaces, so `x.pfx.` would open `x.pfx`.
+  if (/[. ]$/.test(name)) return true;
+  return WINDOWS_DEVICE.test(name);
+}
+
+/**
+ * Whether `name` is a plain file name that may be looked up in the chaves folder: no separators, `..`, NUL,
+ * control or bidi characters, absolute/UNC paths, drive letters, Windows device names, and no name that
+ * turns into one of those after Unicode normalisation (e.g. U+FF0F FULLWIDTH SOLIDUS → `/`, U+2025 → `..`).
+ * Callers still match the name exactly (code point for code point) against a listed entry.
+ */
+export function isPlainFileName(name: unknown): name is string {
+  if (typeof name !== 'string') return false;
+  if (Buffer.byteLength(name, 'utf8') > 255) return false;
+  // Lone surrogates cannot name a file on disk; UTF-8 round-tripping replaces them.
+  if (Buffer.from(name, 'utf8').toString('utf8') !== name) return false;
+  for (const form of ['NFC', 'NFD', 'NFKC', 'NFKD'] as const) {
+    if (hasUnsafeShape(name.normalize(form))) return false;
+  }
+  return !hasUnsafeShape(name);
+}
+
+/** A one-line rendering of a file name for pt-BR messages: controls and bidi characters become U+FFFD. */
+export function displayFileName(name: string): string {
+  return `"${name.replace(new RegExp(`${CONTROL.source}|${BIDI.source}`, 'gu'), '\uFFFD')}"`;
+}

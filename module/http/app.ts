@@ -1,0 +1,291 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import ejs from 'ejs';
+import cookieParser from 'cookie-parser';
+import { RndsError, isRndsError } from '../errors.js';
+import type { Enablement } from '../enablement.js';
+import type { Logger } from '../options.js';
+import { PEC_CHAVES_PATHS } from '../options.js';
+import { assetsDir, viewsDir } from '../paths.js';
+import { displayName } from '../display.js';
+import { formatDate, formatDateTime } from '../status.js';
+import type { Environment, Status } from '../types.js';
+import { Access, csrfProtection } from './access.js';
+import { EventHub } from './events.js';
+
+export interface AppDeps {
+  enablement: Enablement;
+  access: Access;
+  events: EventHub;
+  logger: Logger;
+  defaultEnvironment: Environment;
+  trustProxy: boolean | number | string;
+  maxFailedAttempts: number;
+  /** Extra authenticated routes (metrics), mounted after access control. */
+  extraRoutes?: (router: express.Router) => void;
+}
+
+type FormField = 'file' | 'password' | 'identificadorSolicitante' | 'services' | 'environment';
+interface FormState {
+  values: { file?: string; identificadorSolicitante?: string; services: string[]; environment: string };
+  errors: Partial<Record<FormField, string>>;
+  formError?: string;
+}
+
+/** Notices after post/redirect/get: a fixed list, so no text ever travels in the URL. */
+const NOTICES = {
+  habilitado: { type: 'success', text: 'Certificado habilitado. O PEC já pode acessar a RNDS.' },
+  desabilitado: { type: 'info', text: 'Certificado desabilitado. O PEC não acessa mais a RNDS.' },
+  testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
+} as const;
+
+const helpers = { displayName, formatDate, formatDateTime };
+
+/**
+ * The module's private Express app: its own view engine, assets, security headers, access control and routes. Only
+ * this layer touches req/res; everything else is the Enablement's.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const { enablement, access, events, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('views', viewsDir);
+  app.set('view engine', 'ejs');
+  app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
+
+  const helmetFor = (secure: boolean) =>
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'font-src': ["'self'"],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'self'"],
+          'upgrade-insecure-requests': secure ? [] : null,
+        },
+      },
+      referrerPolicy: { policy: 'same-origin' },
+      // PEC and its LAN neighbours share host names; HSTS is the host's decision, not an embedded module's.
+      strictTransportSecurity: false,
+      crossOriginEmbedderPolicy: false,
+    });
+  const helmetHttps = helmetFor(true);
+  const helmetHttp = helmetFor(false);
+  app.use((req, res, next) => (req.secure ? helmetHttps : helmetHttp)(req, res, next));
+
+  app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: '1h' }));
+
+  app.use(cookieParser());
+
+  app.get('/health', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.status().state });
+  });
+
+  app.use(express.json({ limit: '16kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use((req, res, next) => {
+    if (req.path === '/' || req.path.startsWith('/api/') || req.path.startsWith('/fragmentos/') || req.path === '/entrar') {
+      res.set('Cache-Control', 'no-store');
+    }
+    next();
+  });
+
+  const loginPage = (req: Request, res: Response, status = 200, error?: string) => {
+    if (!access.usesLogin) {
+      res.status(401).type('text/plain; charset=utf-8').send('Acesso não autorizado: entre no PEC como administrador municipal.');
+      return;
+    }
+    const session = access.ensureSession(req, res);
+    res.status(status).render('login', { base: req.baseUrl, error, csrfToken: session.csrfToken });
+  };
+
+  // Login (standalone mode). `?token=` is the link printed by `npm start`; the form posts the same token.
+  app.get('/entrar', (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (token === undefined) return loginPage(req, res);
+    if (!access.checkToken(token)) return loginPage(req, res, 401, 'Token de acesso inválido: copie o endereço mostrado pelo npm start ou o conteúdo do arquivo access-token da pasta de dados.');
+    access.ensureSession(req, res, true);
+    res.redirect(303, `${req.baseUrl}/`);
+  });
+  app.post('/entrar', (req, res, next) => {
+    const session = access.session(req);
+    req.rndsSession = session;
+    csrfProtection()(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+      if (!access.checkToken(token)) return loginPage(req, res, 401, 'Token de acesso inválido: confira o token e tente novamente.');
+      access.ensureSession(req, res, true);
+      res.redirect(303, `${req.baseUrl}/`);
+    });
+  });
+  app.post('/sair', (req, res) => {
+    access.endSession(req, res);
+    res.redirect(303, `${req.baseUrl}/entrar`);
+  });
+
+  app.use(access.require((req, res) => loginPage(req, res)));
+  app.use(csrfProtection());
+
+  const enableLimiter = rateLimit({
+    windowMs: 15 * 60 * 1000,
+    limit: deps.maxFailedAttempts,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res, next) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfterSeconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      res.set('Retry-After', String(retryAfterSeconds));
+      const minutes = Math.ceil(retryAfterSeconds / 60);
+      next(
+        new RndsError('TOO_MANY_ATTEMPTS', `Muitas tentativas sem sucesso: aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo, conferindo a senha do certificado.`, {
+          retryAfterSeconds,
+        }),
+      );
+    },
+  });
+
+  // ---- API ----
+  const router = express.Router();
+  router.get('/api/status', (_req, res) => {
+    res.json(enablement.status());
+  });
+  router.get('/api/certificates', (_req, res) => {
+    res.json({ certificates: enablement.status().certificates });
+  });
+  router.post('/api/enable', enableLimiter, async (req, res) => {
+    const status = await enablement.enable(req.is('application/json') ? req.body : undefined, req.rndsCaller!.actor);
+    logger.info(`RNDS habilitado com ${displayName(status.enabled?.file ?? '')} por ${req.rndsCaller!.actor}`);
+    res.json(status);
+  });
+  router.post('/api/disable', async (req, res) => {
+    const status = await enablement.disable(req.rndsCaller!.actor);
+    logger.info(`RNDS desabilitado por ${req.rndsCaller!.actor}`);
+    res.json(status);
+  });
+  router.post('/api/connection-test', async (_req, res) => {
+    res.json({ connection: await enablement.testConnection() });
+  });
+  router.get('/api/token', async (_req, res) => {
+    const token = await enablement.getToken();
+    res.json({ accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt.toISOString() });
+  });
+  router.get('/api/events', (req, res) => events.subscribe(req, res));
+  deps.extraRoutes?.(router);
+
+  // ---- The screen ----
+  const render = (req: Request, res: Response, view: 'page' | 'partials/estado', extra: { form?: FormState; notice?: { type: string; text: string }; status?: number } = {}) => {
+    const session = req.rndsSession ?? access.ensureSession(req, res);
+    const status: Status = enablement.status();
+    const form: FormState = extra.form ?? {
+      values: { services: ['RNDS'], environment: status.enabled?.environment ?? deps.defaultEnvironment },
+      errors: {},
+    };
+    res.status(extra.status ?? 200).render(view, {
+      base: req.baseUrl,
+      status,
+      csrfToken: session.csrfToken,
+      form,
+      notice: extra.notice,
+      defaultEnvironment: deps.defaultEnvironment,
+      paths: PEC_CHAVES_PATHS,
+      helpers,
+      loginEnabled: access.usesLogin,
+    });
+  };
+
+  router.get('/', (req, res) => {
+    const key = typeof req.query.aviso === 'string' ? req.query.aviso : '';
+    const notice = Object.hasOwn(NOTICES, key) ? NOTICES[key as keyof typeof NOTICES] : undefined;
+    render(req, res, 'page', { notice });
+  });
+  router.get('/fragmentos/estado', (req, res) => render(req, res, 'partials/estado'));
+
+  router.post('/habilitar', enableLimiter, async (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const services = Array.isArray(body.services) ? body.services.filter((s): s is string => typeof s === 'string') : typeof body.services === 'string' ? [body.services] : [];
+    const input = {
+      file: text(body.file) ?? '',
+      password: text(body.password) ?? '',
+      identificadorSolicitante: text(body.identificadorSolicitante) ?? '',
+      services,
+      environment: text(body.environment) || undefined,
+    };
+    try {
+      await enablement.enable(input, req.rndsCaller!.actor);
+      logger.info(`RNDS habilitado com ${displayName(input.file)} por ${req.rndsCaller!.actor}`);
+      res.redirect(303, `${req.baseUrl}/?aviso=habilitado`);
+    } catch (error) {
+      if (!isRndsError(error) || error.httpStatus >= 500) return next(error);
+      const errors: FormState['errors'] = {};
+      for (const [field, message] of Object.entries(error.fields ?? {})) {
+        if (['file', 'password', 'identificadorSolicitante', 'services', 'environment'].includes(field)) errors[field as FormField] = message;
+      }
+      if (error.code === 'INVALID_INPUT' && services.length === 0) errors.services = 'Escolha ao menos um serviço.';
+      render(req, res, 'page', {
+        status: error.httpStatus,
+        form: {
+          // The password is never sent back.
+          values: { file: input.file, identificadorSolicitante: input.identificadorSolicitante, services, environment: input.environment ?? deps.defaultEnvironment },
+          errors,
+          formError: Object.keys(errors).length === 0 ? error.message : undefined,
+        },
+      });
+    }
+  });
+  router.post('/desabilitar', async (req, res) => {
+    await enablement.disable(req.rndsCaller!.actor);
+    logger.info(`RNDS desabilitado por ${req.rndsCaller!.actor}`);
+    res.redirect(303, `${req.baseUrl}/?aviso=desabilitado`);
+  });
+  router.post('/testar-conexao', async (req, res, next) => {
+    try {
+      await enablement.testConnection();
+      res.redirect(303, `${req.baseUrl}/?aviso=testado`);
+    } catch (error) {
+      if (isRndsError(error) && error.code === 'NOT_ENABLED') return res.redirect(303, `${req.baseUrl}/`);
+      next(error);
+    }
+  });
+  app.use(router);
+
+  app.use((_req, _res, next) => next(new RndsError('NOT_FOUND', 'Página não encontrada: volte à tela de certificados.')));
+
+  // One error shape for the API; a readable page for the screen.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const rndsError = toRndsError(error);
+    if (!rndsError.isOperational) logger.error(`Erro inesperado em ${req.method} ${req.baseUrl}${req.path}: ${describe(error)}`);
+    if (rndsError.retryAfterSeconds !== undefined) res.set('Retry-After', String(rndsError.retryAfterSeconds));
+    if (res.headersSent) return;
+    const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');
+    if (wantsJson) {
+      res.status(rndsError.httpStatus).json(rndsError.toJSON());
+    } else {
+      res.status(rndsError.httpStatus).type('text/plain; charset=utf-8').send(rndsError.message);
+    }
+  });
+  return app;
+}
+
+function toRndsError(error: unknown): RndsError {
+  if (isRndsError(error)) return error;
+  const e = error as { type?: string; status?: number };
+  if (e?.type === 'entity.parse.failed') return new RndsError('INVALID_INPUT', 'O corpo do pedido não é um JSON válido.', { fields: { body: 'JSON inválido.' } });
+  if (e?.type === 'entity.too.large') return new RndsError('INVALID_INPUT', 'O pedido é grande demais.', { fields: { body: 'Pedido grande demais.' } });
+  if (e?.status === 404) return new RndsError('NOT_FOUND', 'Arquivo não encontrado.');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new RndsError('INVALID_INPUT', 'Pedido inválido.');
+  return new RndsError('INTERNAL', 'Erro inesperado: tente novamente e, se persistir, contate o suporte.', { cause: error });
+}
+
+/** Error text for the log: never request bodies (they may hold the password). */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
+}

@@ -1,0 +1,190 @@
+/**
+ * Prometheus metrics for monitoring many installations: `GET {base}/metrics`, behind the same access rules as
+ * `/api/*`. Every gauge is read from the Status at scrape time (prom-client `collect()`), so the numbers can never
+ * disagree with the screen, `/api/status` or `npm run status`. One Registry per module instance: two instances in one
+ * process never share (or double-register) metrics.
+ */
+import type { Request, Response, Router } from 'express';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { ERROR_STATUS } from './errors.js';
+import type { ConnectionStatus, EntryStatus, ProblemCode, State, Status } from './types.js';
+
+export const METRICS_PREFIX = 'pec_rnds_';
+
+const STATES: State[] = ['enabled', 'disabled', 'degraded'];
+const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file'];
+const CONNECTION_STATUSES: ConnectionStatus[] = ['ok', 'no-connection', 'certificate-expired', 'certificate-failure'];
+const PROBLEM_CODES: ProblemCode[] = ['CERTIFICATE_MISSING', 'CERTIFICATE_CHANGED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_EXPIRING', 'SECRET_UNREADABLE', 'CHAVES_DIR_MISSING'];
+/** The codes a failed enable can end with: shown at 0 from the start, so `increase()` sees the first failure. */
+const ENABLE_FAILURE_CODES = Object.entries(ERROR_STATUS)
+  .filter(([code, status]) => status >= 400 && status < 500 && !['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'NOT_ENABLED'].includes(code))
+  .map(([code]) => code);
+
+export interface MetricsOptions {
+  /** The module version, for `pec_rnds_info`. */
+  version: string;
+}
+
+export interface RndsMetrics {
+  /** This instance's registry (merge it into a host's with `Registry.merge` if the host has its own /metrics). */
+  registry: Registry;
+  /** Counts a failed enable attempt (any 4xx of /api/enable or the form, including TOO_MANY_ATTEMPTS). */
+  recordFailedAttempt(code: string): void;
+  /** Express handler answering the Prometheus text format. */
+  handler(req: Request, res: Response): Promise<void>;
+  /** Mounts `GET /metrics` on a router (for `extraRoutes`). */
+  mount(router: Router): void;
+}
+
+/** Creates the metrics of one module instance, reading `getStatus()` lazily at each scrape. */
+export function createMetrics(getStatus: () => Status, options: MetricsOptions): RndsMetrics {
+  const registry = new Registry();
+  const p = METRICS_PREFIX;
+
+  // All collect() callbacks of one scrape run in the same tick: they share one Status.
+  let memo: Status | null = null;
+  const status = (): Status => {
+    if (!memo) {
+      memo = getStatus();
+      queueMicrotask(() => {
+        memo = null;
+      });
+    }
+    return memo;
+  };
+  const flag = (on: boolean) => (on ? 1 : 0);
+
+  new Gauge({
+    name: `${p}info`,
+    help: 'Information about the pec-rnds module (always 1).',
+    labelNames: ['version'],
+    registers: [registry],
+  }).set({ version: options.version }, 1);
+
+  new Gauge({
+    name: `${p}enabled`,
+    help: '1 when a certificate is enabled (also while degraded), 0 when RNDS is disabled.',
+    registers: [registry],
+    collect() {
+      this.set(flag(status().enabled !== null));
+    },
+  });
+  new Gauge({
+    name: `${p}degraded`,
+    help: '1 when a certificate is enabled but cannot be used (missing, changed, expired, password unreadable, no chaves folder).',
+    registers: [registry],
+    collect() {
+      this.set(flag(status().state === 'degraded'));
+    },
+  });
+  new Gauge({
+    name: `${p}state`,
+    help: 'The RNDS state: 1 for the current one (enabled, disabled or degraded).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const current = status().state;
+      for (const state of STATES) this.set({ state }, flag(state === current));
+    },
+  });
+  new Gauge({
+    name: `${p}problem`,
+    help: 'Problems of the Status: 1 when present (CERTIFICATE_EXPIRING alone does not degrade the state).',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      const present = new Set(status().problems.map((problem) => problem.code));
+      for (const code of PROBLEM_CODES) this.set({ code }, flag(present.has(code)));
+    },
+  });
+  // The certificate gauges carry the environment label so that, with nothing enabled, they have no sample at all
+  // (a label-less gauge would report 0: "expired in 1970").
+  new Gauge({
+    name: `${p}certificate_expiry_timestamp_seconds`,
+    help: 'notAfter of the enabled certificate, as a Unix timestamp in seconds (absent when nothing is enabled).',
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const enabled = status().enabled;
+      if (enabled) this.set({ environment: enabled.environment }, Math.floor(new Date(enabled.certificate.notAfter).getTime() / 1000));
+    },
+  });
+  new Gauge({
+    name: `${p}certificate_days_left`,
+    help: 'Whole days until the enabled certificate expires, negative once expired (absent when nothing is enabled).',
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const enabled = status().enabled;
+      if (enabled) this.set({ environment: enabled.environment }, enabled.certificate.daysLeft);
+    },
+  });
+  new Gauge({
+    name: `${p}chaves_files`,
+    help: 'Certificate files (.pfx/.p12) in the chaves folder, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(ENTRY_STATUSES.map((s) => [s, 0]));
+      for (const entry of status().certificates) counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
+      for (const [s, n] of counts) this.set({ status: s }, n);
+    },
+  });
+  new Gauge({
+    name: `${p}chaves_dir_readable`,
+    help: '1 when the chaves folder exists and the module can read it.',
+    registers: [registry],
+    collect() {
+      const dir = status().chavesDir;
+      this.set(flag(dir.exists && dir.readable));
+    },
+  });
+  new Gauge({
+    name: `${p}connection_status`,
+    help: 'Result of the last RNDS connection test: 1 for the current status, all 0 when never tested.',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const current = status().connection?.status;
+      for (const s of CONNECTION_STATUSES) this.set({ status: s }, flag(s === current));
+    },
+  });
+  new Gauge({
+    name: `${p}connection_checked_timestamp_seconds`,
+    help: 'When the last RNDS connection test ran, as a Unix timestamp in seconds (absent when never tested).',
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const connection = status().connection;
+      if (connection) this.set({ environment: connection.environment }, Math.floor(new Date(connection.checkedAt).getTime() / 1000));
+    },
+  });
+
+  const failures = new Counter({
+    name: `${p}enable_failures_total`,
+    help: 'Failed enable attempts since the module started, by error code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  for (const code of ENABLE_FAILURE_CODES) failures.inc({ code }, 0);
+
+  const handler = async (_req: Request, res: Response): Promise<void> => {
+    const body = await registry.metrics();
+    res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body);
+  };
+
+  return {
+    registry,
+    recordFailedAttempt(code: string) {
+      // Bounded label values: only the module's own codes.
+      failures.inc({ code: Object.hasOwn(ERROR_STATUS, code) ? code : 'OTHER' });
+    },
+    handler,
+    mount(router: Router) {
+      router.get('/metrics', handler);
+    },
+  };
+}

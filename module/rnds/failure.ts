@@ -1,0 +1,244 @@
+/**
+ * Why a token request failed, in the terms PEC shows (one of its four connection messages) plus a
+ * pt-BR detail that names the cause and what to do. Network outcomes never escape as raw Node errors.
+ */
+import type { ConnectionStatus } from '../types.js';
+
+export type FailureStatus = Exclude<ConnectionStatus, 'ok'>;
+
+export type FailureReason =
+  | 'certificate-expired'
+  | 'certificate-not-yet-valid'
+  | 'local-certificate'
+  | 'dns'
+  | 'refused'
+  | 'unreachable'
+  | 'connect-timeout'
+  | 'timeout'
+  | 'network'
+  | 'untrusted-server'
+  | 'not-tls'
+  | 'handshake-rejected'
+  | 'http-unauthorized'
+  | 'http-forbidden'
+  | 'http-server-error'
+  | 'http-unexpected'
+  | 'invalid-response';
+
+/** A failed RNDS token request. `message` is the pt-BR detail; it never carries a secret. */
+export class TokenRequestError extends Error {
+  readonly status: FailureStatus;
+  readonly reason: FailureReason;
+  /** HTTP status of the answer, when there was one. */
+  readonly httpStatus?: number;
+  /** Node/OpenSSL error code behind it, for logs and support. */
+  readonly errorCode?: string;
+
+  constructor(
+    status: FailureStatus,
+    reason: FailureReason,
+    detail: string,
+    extra: { httpStatus?: number; errorCode?: string; cause?: unknown } = {},
+  ) {
+    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'TokenRequestError';
+    this.status = status;
+    this.reason = reason;
+    this.httpStatus = extra.httpStatus;
+    this.errorCode = extra.errorCode;
+  }
+}
+
+export function isTokenRequestError(error: unknown): error is TokenRequestError {
+  return error instanceof TokenRequestError;
+}
+
+/** How far a request got when it failed; decides what a reset means. */
+export type RequestPhase =
+  /** DNS and TCP connect. */
+  | 'connecting'
+  /** TCP up, TLS handshake under way. */
+  | 'handshake'
+  /** Handshake done on our side, request sent, no answer yet. */
+  | 'awaiting-response'
+  /** Answer headers received. */
+  | 'response';
+
+const DATE_FORMAT = new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric' });
+
+/** dd/mm/aaaa in the server's local time zone (the installation's). */
+export function formatDatePtBr(date: Date): string {
+  return DATE_FORMAT.format(date);
+}
+
+const ACTIVE_CREDENTIAL = 'verifique se a credencial está ATIVA no e-Gestor AB e se este é o certificado gerado para a contra-chave desta instalação';
+
+/** Node's codes for a server certificate that does not verify (chain, dates, name). */
+const UNTRUSTED_SERVER_CODES: Record<string, string> = {
+  SELF_SIGNED_CERT_IN_CHAIN: 'cadeia com certificado autoassinado',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificado autoassinado',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'emissor desconhecido',
+  UNABLE_TO_GET_ISSUER_CERT: 'emissor desconhecido',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'emissor desconhecido',
+  CERT_UNTRUSTED: 'certificado não confiável',
+  CERT_SIGNATURE_FAILURE: 'assinatura inválida',
+  CERT_HAS_EXPIRED: 'certificado do servidor expirado',
+  CERT_NOT_YET_VALID: 'certificado do servidor ainda não válido',
+  CERT_REVOKED: 'certificado do servidor revogado',
+  CERT_REJECTED: 'certificado recusado',
+  INVALID_CA: 'autoridade certificadora inválida',
+  INVALID_PURPOSE: 'certificado sem uso para servidor',
+  PATH_LENGTH_EXCEEDED: 'cadeia longa demais',
+  CERT_CHAIN_TOO_LONG: 'cadeia longa demais',
+  HOSTNAME_MISMATCH: 'nome do servidor não confere',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'nome do servidor não confere com o certificado',
+};
+
+/**
+ * TLS alerts a server sends when it refuses the client certificate. Measured against
+ * `openssl s_server -Verify -verify_return_error`: TLS 1.3 surfaces them as
+ * `ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED`, `ERR_SSL_TLSV1_ALERT_UNKNOWN_CA`…; TLS 1.2 as `EPROTO`
+ * with the alert only in the message ("sslv3 alert bad certificate"), so both are read.
+ */
+const CERTIFICATE_ALERTS: Record<string, string> = {
+  'unknown ca': 'emissor do certificado desconhecido pela RNDS',
+  'bad certificate': 'certificado inválido para a RNDS',
+  'certificate required': 'a RNDS exige um certificado',
+  'certificate unknown': 'certificado desconhecido pela RNDS',
+  'unsupported certificate': 'certificado não suportado pela RNDS',
+  'certificate revoked': 'certificado revogado',
+  'certificate expired': 'a RNDS considera o certificado expirado',
+  'access denied': 'acesso negado ao certificado',
+  // TLS 1.2 servers send a bare handshake_failure when no acceptable certificate arrives.
+  'handshake failure': 'negociação TLS recusada',
+  'decrypt error': 'assinatura do certificado recusada',
+};
+
+function certificateAlertOf(error: NodeJS.ErrnoException & { reason?: string }): string | null {
+  const text = `${error.reason ?? ''} ${error.message ?? ''}`.toLowerCase();
+  return Object.keys(CERTIFICATE_ALERTS).find((alert) => text.includes(`alert ${alert}`)) ?? null;
+}
+
+/**
+ * Turns a Node/OpenSSL error from the token request into PEC's terms. `host` is what the detail
+ * names (host[:port] of the auth URL).
+ */
+export function classifyRequestError(error: unknown, host: string, phase: RequestPhase): TokenRequestError {
+  const err = (error ?? {}) as NodeJS.ErrnoException & { reason?: string };
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const extra = { errorCode: code, cause: error };
+  const cannotConnect = `Não foi possível conectar a ${host}`;
+  const checkNetwork = 'Verifique a rede do servidor e o proxy.';
+
+  if (code && code in UNTRUSTED_SERVER_CODES) {
+    return new TokenRequestError(
+      'no-connection',
+      'untrusted-server',
+      `O certificado do servidor da RNDS (${host}) não é confiável (${UNTRUSTED_SERVER_CODES[code]}); nada foi enviado. ` +
+        'Se a rede inspeciona HTTPS, peça ao responsável pela rede a autoridade certificadora e configure-a em RNDS_CA_FILE; ' +
+        'confira também a data e a hora deste servidor.',
+      extra,
+    );
+  }
+
+  const alert = certificateAlertOf(err);
+  if (alert) {
+    const why = CERTIFICATE_ALERTS[alert];
+    const clock = alert === 'certificate expired' ? ' Confira também a data e a hora deste servidor.' : '';
+    return new TokenRequestError(
+      'certificate-failure',
+      'handshake-rejected',
+      `O servidor da RNDS recusou o certificado (${why}): ${ACTIVE_CREDENTIAL}.${clock}`,
+      extra,
+    );
+  }
+
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NODATA':
+    case 'EAI_NONAME':
+      return new TokenRequestError('no-connection', 'dns', `${cannotConnect}: o nome não foi encontrado (DNS). ${checkNetwork}`, extra);
+    case 'ECONNREFUSED':
+      return new TokenRequestError('no-connection', 'refused', `${cannotConnect}: conexão recusada. ${checkNetwork}`, extra);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+    case 'EHOSTDOWN':
+      return new TokenRequestError('no-connection', 'unreachable', `${cannotConnect}: rede inacessível. ${checkNetwork}`, extra);
+    case 'ETIMEDOUT':
+      return new TokenRequestError('no-connection', 'connect-timeout', `${cannotConnect}: o servidor não respondeu a tempo. ${checkNetwork}`, extra);
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return notTls(host, extra);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      // Measured: a Node server that refuses the client certificate (unknown CA, expired) just drops
+      // the socket — the client sees ECONNRESET "socket hang up" (TLS 1.3, after its own handshake
+      // finished) or "Client network socket disconnected before secure TLS connection" (TLS 1.2).
+      // A server that has not answered yet and drops us right after the handshake is refusing us.
+      if (phase === 'handshake' || phase === 'awaiting-response') {
+        return new TokenRequestError(
+          'certificate-failure',
+          'handshake-rejected',
+          `O servidor da RNDS recusou o certificado (encerrou a conexão durante a negociação TLS): ${ACTIVE_CREDENTIAL}.`,
+          extra,
+        );
+      }
+      return new TokenRequestError('no-connection', 'network', `${cannotConnect}: a conexão foi interrompida. ${checkNetwork}`, extra);
+  }
+
+  if (code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(err.message ?? '')) {
+    return notTls(host, extra);
+  }
+  if (code?.startsWith('ERR_SSL_') || code === 'EPROTO') {
+    return new TokenRequestError(
+      'no-connection',
+      'network',
+      `${cannotConnect}: a negociação TLS falhou (${code}). ${checkNetwork}`,
+      extra,
+    );
+  }
+  return new TokenRequestError(
+    'no-connection',
+    'network',
+    `${cannotConnect}: ${code ? `erro de rede (${code})` : 'erro de rede'}. ${checkNetwork}`,
+    extra,
+  );
+}
+
+function notTls(host: string, extra: { errorCode?: string; cause?: unknown }): TokenRequestError {
+  return new TokenRequestError(
+    'no-connection',
+    'not-tls',
+    `${host} não respondeu com HTTPS: confira o endereço de autenticação configurado e se um proxy está interceptando a conexão.`,
+    extra,
+  );
+}
+
+/** Maps an HTTP status other than 2xx. */
+export function classifyHttpStatus(status: number, host: string): TokenRequestError {
+  if (status === 401 || status === 403) {
+    return new TokenRequestError(
+      'certificate-failure',
+      status === 401 ? 'http-unauthorized' : 'http-forbidden',
+      `O servidor da RNDS recusou o certificado (HTTP ${status}): ${ACTIVE_CREDENTIAL}.`,
+      { httpStatus: status },
+    );
+  }
+  if (status >= 500) {
+    return new TokenRequestError(
+      'no-connection',
+      'http-server-error',
+      `O servidor da RNDS (${host}) está indisponível (HTTP ${status}). Tente novamente mais tarde; se persistir, consulte o suporte da RNDS.`,
+      { httpStatus: status },
+    );
+  }
+  return new TokenRequestError(
+    'no-connection',
+    'http-unexpected',
+    `${host} respondeu HTTP ${status} ao pedido de token: confira o endereço de autenticação configurado (RNDS_AUTH_URL_HOMOLOGACAO / RNDS_AUTH_URL_PRODUCAO).`,
+    { httpStatus: status },
+  );
+}

@@ -1,0 +1,378 @@
+/**
+ * The RNDS access token over mutual TLS: `GET {auth}/api/token` with the enabled certificate, cached
+ * until shortly before it expires, shared by concurrent callers, renewed once on a 401.
+ */
+import { X509Certificate } from 'node:crypto';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import tls from 'node:tls';
+import { z } from 'zod';
+import { hostOf, tokenUrl } from './environments.js';
+import {
+  classifyHttpStatus,
+  classifyRequestError,
+  formatDatePtBr,
+  TokenRequestError,
+  type RequestPhase,
+} from './failure.js';
+
+/** PEM material as the certificate engine returns it (legacy RC2 files already decoded). */
+export interface ClientCertificate {
+  keyPem: string;
+  /** The leaf certificate. */
+  certPem: string;
+  /** The issuers above the leaf, sent along so the server can build the chain. */
+  chainPem?: readonly string[];
+  /** Validity; read from `certPem` when absent. */
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+/** Structurally compatible with the module's Logger. Never handed a secret. */
+export interface RndsLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface TokenClientOptions extends ClientCertificate {
+  /** Base auth URL, e.g. `https://ehr-auth.saude.gov.br`. */
+  authUrl: string;
+  /** Trusted CAs for the RNDS server; undefined = Node's defaults (system CAs). See `buildTrustedCa`. */
+  ca?: string | readonly string[];
+  /** DATASUS's manual says POST, working clients use GET. */
+  method?: 'GET' | 'POST';
+  /** Until the TLS handshake completes (DNS + TCP + TLS). Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Whole request, answer included. Default 30 s. */
+  timeoutMs?: number;
+  /** Renew this long before expiry. Default 60 s. */
+  renewMarginMs?: number;
+  /** The clock (tests). */
+  now?: () => Date;
+  logger?: RndsLogger;
+}
+
+export interface RndsToken {
+  accessToken: string;
+  expiresAt: Date;
+  scope: string | null;
+  tokenType: string | null;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RENEW_MARGIN_MS = 60_000;
+/** Lifetime assumed when `expires_in` is missing or absurd: short, so a wrong guess costs little. */
+export const FALLBACK_EXPIRES_IN_MS = 5 * 60_000;
+const MAX_EXPIRES_IN_MS = 24 * 60 * 60_000;
+const MAX_BODY_BYTES = 64 * 1024;
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The first characters of a token, enough to tell two apart in a log. */
+export function redactToken(token: string): string {
+  return `${token.slice(0, 8)}…`;
+}
+
+/**
+ * RNDS's `expires_in`, in milliseconds. Missing, non-numeric, non-positive or longer than a day:
+ * the short fallback (`assumed: true`).
+ */
+export function interpretExpiresIn(raw: unknown): { ms: number; assumed: boolean } {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    return { ms: FALLBACK_EXPIRES_IN_MS, assumed: true };
+  }
+  // RNDS documents and sends milliseconds (1 800 000 = 30 min). Below 100 000 the value cannot be
+  // RNDS's usual ms: 100 s would be shorter than our renewal margin and useless, while the OAuth 2.0
+  // standard (RFC 6749) counts `expires_in` in seconds — so a small value is read as seconds
+  // (1800 → 30 min), the reading under which it makes sense.
+  const ms = value < 100_000 ? value * 1000 : value;
+  if (ms > MAX_EXPIRES_IN_MS) return { ms: FALLBACK_EXPIRES_IN_MS, assumed: true };
+  return { ms, assumed: false };
+}
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().trim().min(1).max(16_384),
+  scope: z.string().nullish(),
+  token_type: z.string().nullish(),
+  expires_in: z.unknown().optional(),
+});
+
+function isUnauthorized(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return record.status === 401 || record.statusCode === 401 || record.httpStatus === 401;
+}
+
+/** Fetches and caches the RNDS access token for one certificate and one auth URL. */
+export class TokenClient {
+  readonly #options: TokenClientOptions;
+  readonly #url: string;
+  readonly #host: string;
+  readonly #now: () => Date;
+  #secureContext: tls.SecureContext | null = null;
+  #cached: RndsToken | null = null;
+  #renewAt = 0;
+  #inflight: Promise<RndsToken> | null = null;
+
+  constructor(options: TokenClientOptions) {
+    this.#options = options;
+    this.#url = tokenUrl(options.authUrl);
+    this.#host = hostOf(options.authUrl);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * A valid token: the cached one until `renewMarginMs` before expiry, else a new request (one at a
+   * time; concurrent callers share it). Rejects with a TokenRequestError.
+   */
+  getToken(): Promise<RndsToken> {
+    if (this.#cached && this.#now().getTime() < this.#renewAt) return Promise.resolve(this.#cached);
+    this.#inflight ??= this.#request()
+      .then((token) => {
+        const lifetime = token.expiresAt.getTime() - this.#now().getTime();
+        this.#cached = token;
+        this.#renewAt = token.expiresAt.getTime() - Math.min(this.#options.renewMarginMs ?? DEFAULT_RENEW_MARGIN_MS, lifetime / 2);
+        return token;
+      })
+      .catch((error: unknown) => {
+        this.#options.logger?.warn(`Falha ao obter o token da RNDS em ${this.#host}: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
+      })
+      .finally(() => {
+        this.#inflight = null;
+      });
+    return this.#inflight;
+  }
+
+  /** Forgets the cached token; with `accessToken`, only if it is still the cached one (a concurrent renewal wins). */
+  invalidate(accessToken?: string): void {
+    if (accessToken === undefined || this.#cached?.accessToken === accessToken) {
+      this.#cached = null;
+      this.#renewAt = 0;
+    }
+  }
+
+  /**
+   * Runs `fn(token)`; if it reports 401 (returns or throws something with `status`/`statusCode` 401,
+   * like a fetch Response), invalidates the token, gets a new one and runs `fn` once more.
+   */
+  async withToken<T>(fn: (accessToken: string) => Promise<T>): Promise<T> {
+    const first = await this.getToken();
+    try {
+      const result = await fn(first.accessToken);
+      if (!isUnauthorized(result)) return result;
+    } catch (error) {
+      if (!isUnauthorized(error)) throw error;
+    }
+    this.#options.logger?.info(`A RNDS recusou o token ${redactToken(first.accessToken)} (HTTP 401); pedindo um novo e repetindo uma vez.`);
+    this.invalidate(first.accessToken);
+    const second = await this.getToken();
+    return fn(second.accessToken);
+  }
+
+  #checkValidity(now: Date): void {
+    let { notBefore, notAfter } = this.#options;
+    if (!notBefore || !notAfter) {
+      try {
+        const x509 = new X509Certificate(this.#options.certPem);
+        notBefore ??= new Date(x509.validFrom);
+        notAfter ??= new Date(x509.validTo);
+      } catch (cause) {
+        throw new TokenRequestError(
+          'certificate-failure',
+          'local-certificate',
+          'O certificado habilitado não pôde ser lido: habilite o certificado novamente.',
+          { cause },
+        );
+      }
+    }
+    if (now.getTime() > notAfter.getTime()) {
+      throw new TokenRequestError(
+        'certificate-expired',
+        'certificate-expired',
+        `O certificado expirou em ${formatDatePtBr(notAfter)}: gere um novo certificado no e-Gestor AB, coloque-o na pasta chaves e habilite-o.`,
+      );
+    }
+    if (now.getTime() < notBefore.getTime()) {
+      throw new TokenRequestError(
+        'certificate-expired',
+        'certificate-not-yet-valid',
+        `O certificado ainda não é válido: só vale a partir de ${formatDatePtBr(notBefore)}. Confira a data e a hora deste servidor ou habilite o certificado vigente.`,
+      );
+    }
+  }
+
+  #context(): tls.SecureContext {
+    if (this.#secureContext) return this.#secureContext;
+    const { keyPem, certPem, chainPem = [], ca } = this.#options;
+    const cert = [...new Set([certPem, ...chainPem].map((pem) => pem.trim()))].join('\n');
+    try {
+      this.#secureContext = tls.createSecureContext({
+        key: keyPem,
+        cert,
+        ...(ca === undefined ? {} : { ca: typeof ca === 'string' ? ca : [...ca] }),
+        minVersion: 'TLSv1.2',
+      });
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new TokenRequestError(
+        'certificate-failure',
+        'local-certificate',
+        code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'
+          ? 'A chave privada não corresponde ao certificado habilitado: habilite novamente o arquivo .pfx/.p12 correto.'
+          : `O certificado habilitado não pôde ser usado na conexão${code ? ` (${code})` : ''}: habilite o certificado novamente.`,
+        { errorCode: code, cause },
+      );
+    }
+    return this.#secureContext;
+  }
+
+  #request(): Promise<RndsToken> {
+    const startedAt = this.#now();
+    try {
+      // Measured: a server refusing an expired client certificate only shows up as ECONNRESET, so
+      // the dates are checked here, before anything is sent.
+      this.#checkValidity(startedAt);
+      return this.#send(this.#context(), startedAt).catch((error: unknown) => {
+        throw error instanceof TokenRequestError ? error : classifyRequestError(error, this.#host, 'connecting');
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #send(secureContext: tls.SecureContext, startedAt: Date): Promise<RndsToken> {
+    const host = this.#host;
+    const method = this.#options.method ?? 'GET';
+    const connectTimeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+    return new Promise<RndsToken>((resolve, reject) => {
+      let phase: RequestPhase = 'connecting';
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+
+      const settle = (error: TokenRequestError | null, token?: RndsToken): void => {
+        if (settled) return;
+        settled = true;
+        timers.forEach(clearTimeout);
+        if (error) {
+          req.destroy();
+          reject(error);
+        } else {
+          resolve(token!);
+        }
+      };
+      const fail = (error: unknown): void => settle(classifyRequestError(error, host, phase));
+
+      // `secureContext` reaches tls.connect through the agent; @types/node only lists it on tls options.
+      const requestOptions: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'> = {
+        method,
+        agent: false,
+        secureContext,
+        minVersion: 'TLSv1.2',
+        rejectUnauthorized: true,
+        headers: {
+          accept: 'application/json',
+          'user-agent': 'pec-rnds',
+          ...(method === 'POST' ? { 'content-length': '0' } : {}),
+        },
+      };
+      const req = https.request(this.#url, requestOptions);
+
+      timers.push(
+        setTimeout(() => {
+          if (phase === 'connecting' || phase === 'handshake') {
+            settle(new TokenRequestError(
+              'no-connection',
+              'connect-timeout',
+              `Não foi possível conectar a ${host}: sem resposta em ${formatDuration(connectTimeoutMs)}. Verifique a rede do servidor e o proxy.`,
+            ));
+          }
+        }, connectTimeoutMs),
+        setTimeout(() => {
+          settle(new TokenRequestError(
+            'no-connection',
+            'timeout',
+            `O servidor da RNDS (${host}) não respondeu em ${formatDuration(timeoutMs)}. Tente novamente; se persistir, verifique a rede do servidor e o proxy.`,
+          ));
+        }, timeoutMs),
+      );
+
+      req.on('socket', (socket) => {
+        socket.once('connect', () => {
+          if (phase === 'connecting') phase = 'handshake';
+        });
+        socket.once('secureConnect', () => {
+          if (phase === 'connecting' || phase === 'handshake') phase = 'awaiting-response';
+        });
+      });
+      req.on('error', fail);
+      req.on('response', (res: IncomingMessage) => {
+        phase = 'response';
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          res.resume();
+          settle(classifyHttpStatus(status, host));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            settle(this.#invalidResponse('a resposta é grande demais para um token'));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        });
+        res.on('end', () => {
+          try {
+            settle(null, this.#parse(Buffer.concat(chunks).toString('utf8'), startedAt));
+          } catch (error) {
+            settle(error instanceof TokenRequestError ? error : this.#invalidResponse('resposta ilegível'));
+          }
+        });
+      });
+      req.end();
+    });
+  }
+
+  #invalidResponse(why: string): TokenRequestError {
+    return new TokenRequestError(
+      'no-connection',
+      'invalid-response',
+      `${this.#host} respondeu algo que não é um token da RNDS (${why}): confira o endereço de autenticação configurado e se um proxy está interceptando a conexão.`,
+    );
+  }
+
+  #parse(body: string, startedAt: Date): RndsToken {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw this.#invalidResponse('não é JSON');
+    }
+    const parsed = tokenResponseSchema.safeParse(json);
+    if (!parsed.success) throw this.#invalidResponse('JSON sem access_token');
+    const { access_token: accessToken, scope, token_type: tokenType, expires_in: expiresIn } = parsed.data;
+    const { ms, assumed } = interpretExpiresIn(expiresIn);
+    // Counted from when the request started: the token cannot have been issued earlier.
+    const expiresAt = new Date(startedAt.getTime() + ms);
+    if (assumed) {
+      this.#options.logger?.warn(
+        `A RNDS não informou uma validade plausível para o token (expires_in=${expiresIn === undefined ? 'ausente' : JSON.stringify(expiresIn).slice(0, 40)}); assumindo ${FALLBACK_EXPIRES_IN_MS / 60_000} min.`,
+      );
+    }
+    this.#options.logger?.info(`Token da RNDS obtido em ${this.#host} (${redactToken(accessToken)}), válido até ${expiresAt.toISOString()}.`);
+    return { accessToken, expiresAt, scope: scope ?? null, tokenType: tokenType ?? null };
+  }
+}

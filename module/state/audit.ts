@@ -1,0 +1,109 @@
+/**
+ * The audit trail of enable / disable / failed enable, one JSON line each in
+ * `<dataDir>/audit.jsonl` (0600, append-only). PEC's own trail uses the same descriptions.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ErrorCode } from '../errors.js';
+import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
+
+export type AuditAction = 'enable' | 'disable' | 'enable-failed';
+
+/** The descriptions PEC writes in its own audit trail. */
+export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
+  enable: 'Habilitar o PEC a acessar RNDS',
+  'enable-failed': 'Habilitar o PEC a acessar RNDS',
+  disable: 'Desabilitar PEC a acessar RNDS',
+};
+
+/** One line of the trail. There is deliberately no field that could carry the password. */
+export interface AuditRecord {
+  at: string;
+  action: AuditAction;
+  /** Who did it (user name from the host, or the client address). */
+  actor: string;
+  /** The certificate file name, when there is one. */
+  file?: string;
+  sha256?: string;
+  identificadorSolicitante?: string;
+  /** The error code of a failed enable (an `ErrorCode`). */
+  code?: ErrorCode | (string & {});
+  description: string;
+}
+
+/** What callers pass: `at` defaults to now, `description` to PEC's text for the action. */
+export type AuditInput = Omit<AuditRecord, 'at' | 'description'> & { at?: string; description?: string };
+
+const AuditRecordSchema = z.object({
+  at: z.string(),
+  action: z.enum(['enable', 'disable', 'enable-failed']),
+  actor: z.string(),
+  file: z.string().optional(),
+  sha256: z.string().optional(),
+  identificadorSolicitante: z.string().optional(),
+  code: z.string().optional(),
+  description: z.string(),
+});
+
+/** Appends to and reads the audit trail of one data folder. */
+export class AuditTrail {
+  readonly file: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.file = path.join(path.resolve(dataDir), FILE_NAMES.audit);
+  }
+
+  /** Appends one record (one `write` on an O_APPEND file, then fsync). */
+  append(input: AuditInput): Promise<AuditRecord> {
+    // Copy field by field: whatever else an untyped caller passes (a password…) is dropped.
+    const record: AuditRecord = {
+      at: input.at ?? new Date().toISOString(),
+      action: input.action,
+      actor: input.actor,
+      ...(input.file !== undefined ? { file: input.file } : {}),
+      ...(input.sha256 !== undefined ? { sha256: input.sha256 } : {}),
+      ...(input.identificadorSolicitante !== undefined ? { identificadorSolicitante: input.identificadorSolicitante } : {}),
+      ...(input.code !== undefined ? { code: input.code } : {}),
+      description: input.description ?? AUDIT_DESCRIPTIONS[input.action],
+    };
+    const line = `${JSON.stringify(record)}\n`;
+    const run = async (): Promise<AuditRecord> => {
+      await ensureDir(path.dirname(this.file));
+      const handle = await fsp.open(this.file, 'a', FILE_MODE);
+      try {
+        await handle.write(line);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return record;
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The last `limit` records, oldest first. Lines that cannot be parsed (a torn write) are skipped. */
+  async read(limit = 50): Promise<AuditRecord[]> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.file, 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw error;
+    }
+    const records: AuditRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const parsed = AuditRecordSchema.safeParse(JSON.parse(line));
+        if (parsed.success) records.push(parsed.data as AuditRecord);
+      } catch {
+        // skip
+      }
+    }
+    return limit <= 0 ? [] : records.slice(-limit);
+  }
+}

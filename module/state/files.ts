@@ -1,0 +1,197 @@
+/**
+ * The file primitives the state folder relies on: atomic replace, create-once, folder fsync and
+ * temp-file hygiene. Every file here is created 0600 inside a 0700 folder.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/** The names of the files in the data folder. */
+export const FILE_NAMES = {
+  state: 'state.json',
+  lock: 'state.lock',
+  key: 'secret.key',
+  audit: 'audit.jsonl',
+  accessToken: 'access-token',
+} as const;
+
+// `<target>.<12 hex>.tmp`: recognisable at start-up, never mistaken for a real file.
+const TEMP_PATTERN = /^(state\.json|secret\.key|access-token)\.[0-9a-f]{12}\.tmp$/;
+
+export function tempPathFor(target: string): string {
+  return `${target}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/** Creates the data folder (0700) if missing. An existing folder keeps its mode. */
+export async function ensureDir(dir: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+}
+
+export function ensureDirSync(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+}
+
+// Windows cannot open a folder for fsync, and some file systems refuse it; the rename is already
+// done by then, so durability of the folder entry is best-effort there.
+const UNSUPPORTED_DIR_SYNC = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF']);
+
+/** fsync a folder so a rename or link inside it survives a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!UNSUPPORTED_DIR_SYNC.has(errnoCode(error) ?? '')) throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+export function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (error) {
+    if (!UNSUPPORTED_DIR_SYNC.has(errnoCode(error) ?? '')) throw error;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+async function writeTemp(temp: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fsp.open(temp, 'wx', FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function writeTempSync(temp: string, data: string | Uint8Array): void {
+  const fd = fs.openSync(temp, 'wx', FILE_MODE);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `target` so that a reader (or a crash) sees either the old bytes or the new ones:
+ * temp file in the same folder (exclusive, 0600) → write → fsync → rename → fsync the folder.
+ * On failure the temp file is removed, `target` is untouched and the original error is thrown.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(target);
+  try {
+    await writeTemp(temp, data);
+    await fsp.rename(temp, target);
+  } catch (error) {
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  // After the rename the new file is the state; a failing folder fsync must not be reported as
+  // "old state kept", so it is only attempted.
+  await fsyncDir(path.dirname(target)).catch(() => undefined);
+}
+
+/**
+ * Creates `target` with `data` only if it does not exist yet, and never with partial content: the
+ * bytes go to a temp file first and are hard-linked into place (link fails if the name exists).
+ * Returns false when `target` already existed (its content is left alone).
+ */
+export async function createFileOnce(target: string, data: string | Uint8Array): Promise<boolean> {
+  const temp = tempPathFor(target);
+  try {
+    await writeTemp(temp, data);
+    try {
+      await fsp.link(temp, target);
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
+      // No hard links on this file system: an exclusive create is the next best thing.
+      const handle = await fsp.open(target, 'wx', FILE_MODE).catch((openError: unknown) => {
+        if (errnoCode(openError) === 'EEXIST') return null;
+        throw openError;
+      });
+      if (!handle) return false;
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  } finally {
+    await fsp.rm(temp, { force: true }).catch(() => undefined);
+  }
+  await fsyncDir(path.dirname(target)).catch(() => undefined);
+  return true;
+}
+
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV']);
+
+/** Synchronous `createFileOnce`, for the secret key (sealing is synchronous). */
+export function createFileOnceSync(target: string, data: string | Uint8Array): boolean {
+  const temp = tempPathFor(target);
+  try {
+    writeTempSync(temp, data);
+    try {
+      fs.linkSync(temp, target);
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
+      let fd: number;
+      try {
+        fd = fs.openSync(target, 'wx', FILE_MODE);
+      } catch (openError) {
+        if (errnoCode(openError) === 'EEXIST') return false;
+        throw openError;
+      }
+      try {
+        fs.writeFileSync(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  try {
+    fsyncDirSync(path.dirname(target));
+  } catch {
+    // best-effort, as in writeFileAtomic
+  }
+  return true;
+}
+
+/** Removes temp files a crash left behind. Returns the names removed. */
+export async function removeLeftoverTempFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await fsp.readdir(dir)) {
+    if (!TEMP_PATTERN.test(name)) continue;
+    await fsp.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** True when group or others may read or write the file (POSIX only). */
+export function isLooserThanOwnerOnly(mode: number): boolean {
+  return process.platform !== 'win32' && (mode & 0o077) !== 0;
+}

@@ -1,0 +1,240 @@
+/**
+ * The module's durable state: `<dataDir>/state.json`, validated on load, replaced atomically,
+ * written by one process (lock) and one writer at a time (queue).
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { RndsError } from '../errors.js';
+import { generateContraChave, isContraChave } from './contra-chave.js';
+import { FILE_NAMES, ensureDir, errnoCode, removeLeftoverTempFiles, writeFileAtomic } from './files.js';
+import { acquireLock, type DataDirLock } from './lock.js';
+import { PersistedStateSchema, type PersistedState } from './schema.js';
+
+export interface StateStoreOptions {
+  /** Where state.json, the lock, the secret key and the audit trail live (created 0700). */
+  dataDir: string;
+  /**
+   * A contra-chave supplied by the host. Used only when the state is created; if a state already
+   * exists with a different one, `open` refuses (the stored one is what e-Gestor knows).
+   */
+  contraChave?: string;
+  /** Clock for `createdAt` (tests). */
+  now?: () => Date;
+}
+
+/** Receives a private copy of the state; returns the next state (or mutates the copy). */
+export type StateMutator = (draft: PersistedState) => PersistedState | void | Promise<PersistedState | void>;
+
+function serialize(state: PersistedState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+const WHAT_TO_DO_UNREADABLE =
+  'Restaure o arquivo a partir de um backup; ou, para começar do zero, mova-o para outro lugar e inicie de novo — ' +
+  'isso cria uma nova contra-chave, que precisará ser cadastrada de novo no e-Gestor AB, e o certificado precisará ser habilitado de novo.';
+
+function unreadable(file: string, reason: string, cause?: unknown): RndsError {
+  return new RndsError('STATE_UNREADABLE', `Não foi possível ler a configuração do pec-rnds em ${file}: ${reason}. ${WHAT_TO_DO_UNREADABLE}`, { cause });
+}
+
+function describeIoError(error: unknown): string {
+  switch (errnoCode(error)) {
+    case 'ENOSPC':
+      return 'o disco está cheio';
+    case 'EDQUOT':
+      return 'a cota de disco do usuário acabou';
+    case 'EFBIG':
+      return 'o arquivo passou do tamanho máximo permitido para este processo';
+    case 'EACCES':
+    case 'EPERM':
+      return 'não há permissão de escrita';
+    case 'EROFS':
+      return 'o sistema de arquivos está somente leitura';
+    case 'EIO':
+      return 'houve um erro de entrada/saída no disco';
+    default:
+      return `erro ${errnoCode(error) ?? 'inesperado'}`;
+  }
+}
+
+function writeFailed(file: string, error: unknown): RndsError {
+  return new RndsError(
+    'WRITE_FAILED',
+    `Não foi possível gravar a configuração em ${file} (${describeIoError(error)}). A configuração anterior foi mantida. ` +
+      'Libere espaço em disco ou corrija as permissões da pasta de dados e tente de novo.',
+    { cause: error },
+  );
+}
+
+function folderUnusable(dataDir: string, error: unknown): RndsError {
+  return new RndsError(
+    'WRITE_FAILED',
+    `Não foi possível usar a pasta de dados ${dataDir} (${describeIoError(error)}). ` +
+      'Verifique se o caminho está certo e se o usuário do pec-rnds pode criar e gravar arquivos nela, e inicie de novo.',
+    { cause: error },
+  );
+}
+
+/** Reads and validates a state file; null when it does not exist. */
+async function loadStateFile(file: string): Promise<PersistedState | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw unreadable(file, `o arquivo não pôde ser aberto (${errnoCode(error) ?? 'erro desconhecido'})`, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw unreadable(file, text.trim() === '' ? 'o arquivo está vazio' : 'o conteúdo não é um JSON válido', error);
+  }
+  const parsed = PersistedStateSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` (campo ${issue.path.join('.')})` : '';
+    throw unreadable(file, `o conteúdo não tem o formato esperado${where}`, parsed.error);
+  }
+  return parsed.data;
+}
+
+/** The state file, the lock and the write queue of one data folder. */
+export class StateStore {
+  readonly dataDir: string;
+  readonly file: string;
+  #state: PersistedState;
+  #lock: DataDirLock;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(dataDir: string, state: PersistedState, lock: DataDirLock) {
+    this.dataDir = dataDir;
+    this.file = path.join(dataDir, FILE_NAMES.state);
+    this.#state = deepFreeze(state);
+    this.#lock = lock;
+  }
+
+  /**
+   * Opens the data folder for this process: creates it (0700) if missing, takes the lock
+   * (ALREADY_RUNNING if another live process holds it), removes temp files a crash left, then loads
+   * the state (STATE_UNREADABLE if corrupt — never replaced) or creates it with a new contra-chave.
+   */
+  static async open(options: StateStoreOptions): Promise<StateStore> {
+    const dataDir = path.resolve(options.dataDir);
+    const file = path.join(dataDir, FILE_NAMES.state);
+    const wanted = options.contraChave === undefined ? undefined : options.contraChave.trim().toLowerCase();
+    if (wanted !== undefined && !isContraChave(wanted)) {
+      throw new RndsError(
+        'INVALID_INPUT',
+        'A contra-chave informada na configuração não tem o formato esperado (8 grupos de 4 dígitos hexadecimais, ' +
+          'como xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx). Corrija-a ou remova-a para que o pec-rnds gere uma.',
+        { fields: { contraChave: 'Use 8 grupos de 4 dígitos hexadecimais separados por hífen.' } },
+      );
+    }
+    let lock: DataDirLock;
+    try {
+      await ensureDir(dataDir);
+      lock = await acquireLock(dataDir);
+    } catch (error) {
+      if (error instanceof RndsError) throw error;
+      throw folderUnusable(dataDir, error);
+    }
+    try {
+      await removeLeftoverTempFiles(dataDir).catch((error: unknown) => {
+        throw folderUnusable(dataDir, error);
+      });
+      let state = await loadStateFile(file);
+      if (state && wanted !== undefined && state.contraChave !== wanted) {
+        throw new RndsError(
+          'INVALID_INPUT',
+          `A contra-chave informada na configuração (${wanted}) é diferente da já gravada em ${file} (${state.contraChave}). ` +
+            'A contra-chave gravada é a que o e-Gestor AB conhece e não é trocada automaticamente: remova a opção ' +
+            'contraChave da configuração, ou informe a gravada.',
+          { fields: { contraChave: 'Diferente da contra-chave já gravada nesta instalação.' } },
+        );
+      }
+      if (!state) {
+        state = {
+          version: 1,
+          contraChave: wanted ?? generateContraChave(),
+          createdAt: (options.now?.() ?? new Date()).toISOString(),
+          enabled: null,
+          connection: null,
+        };
+        try {
+          await writeFileAtomic(file, serialize(state));
+        } catch (error) {
+          throw writeFailed(file, error);
+        }
+      }
+      return new StateStore(dataDir, state, lock);
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the state without taking the lock or cleaning anything (support CLI while the server
+   * runs). Null when there is no state file; STATE_UNREADABLE when it is corrupt.
+   */
+  static async read(dataDir: string): Promise<PersistedState | null> {
+    return loadStateFile(path.join(path.resolve(dataDir), FILE_NAMES.state));
+  }
+
+  /** The current state (frozen: change it through `update`). */
+  get(): PersistedState {
+    return this.#state;
+  }
+
+  /**
+   * Applies `mutator` to a copy of the state and writes the result atomically; updates run one at a
+   * time in call order. If the write fails (WRITE_FAILED) the state in memory and on disk stays the
+   * old one. The contra-chave and the version cannot be changed.
+   */
+  update(mutator: StateMutator): Promise<PersistedState> {
+    const run = async (): Promise<PersistedState> => {
+      if (this.#closed) {
+        throw new RndsError('INTERNAL', 'A configuração do pec-rnds já foi fechada; reinicie o serviço.');
+      }
+      const draft = structuredClone(this.#state) as PersistedState;
+      const next = (await mutator(draft)) ?? draft;
+      const parsed = PersistedStateSchema.safeParse(next);
+      if (!parsed.success) {
+        throw new RndsError('INTERNAL', 'Erro interno: a nova configuração é inválida e não foi gravada; a anterior foi mantida.', {
+          cause: parsed.error,
+        });
+      }
+      if (parsed.data.contraChave !== this.#state.contraChave || parsed.data.createdAt !== this.#state.createdAt) {
+        throw new RndsError('INTERNAL', 'Erro interno: a contra-chave desta instalação não pode ser trocada; a configuração anterior foi mantida.');
+      }
+      try {
+        await writeFileAtomic(this.file, serialize(parsed.data));
+      } catch (error) {
+        throw writeFailed(this.file, error);
+      }
+      this.#state = deepFreeze(parsed.data);
+      return this.#state;
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Waits for pending updates and releases the lock. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    await this.#lock.release();
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * The support check behind `npm run status`: reads the data and chaves folders itself (works while the server is
+ * down), lets `computeStatus` decide the state and the problems, asks the server's /health, and turns all that into
+ * a monitoring-plugin result (exit code + first line) and a pt-BR report.
+ */
+import path from 'node:path';
+import { computeStatus, formatDate, formatDateTime, EXPIRING_DAYS } from '../../module/status.js';
+import { parseEnv, type StandaloneEnv } from '../../module/options.js';
+import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
+import { scanChavesDir } from '../../module/chaves/index.js';
+import { isRndsError } from '../../module/errors.js';
+import { version } from '../../module/paths.js';
+import type { Status } from '../../module/types.js';
+import {
+  ENTRY_STATUS_LABEL,
+  ENVIRONMENT_LABEL,
+  EXIT,
+  EXIT_LABEL,
+  describeDaysLeft,
+  errorText,
+  formatBytes,
+  formatCnpj,
+  safe,
+  safeJson,
+  table,
+  worse,
+  type ExitCode,
+} from './cli.js';
+
+export interface ServerCheck {
+  /** False when the check was skipped (`--no-server-check`) or impossible (PORT=0). */
+  checked: boolean;
+  /** null when not checked. */
+  reachable: boolean | null;
+  url: string | null;
+  /** What /health answered for `rnds` (enabled/disabled/degraded), when it answered. */
+  rnds?: string;
+  /** Why it did not answer (pt-BR). */
+  error?: string;
+}
+
+/** One reason for a non-OK result, with what to do. `code` is a Status problem code or one of the CLI's own. */
+export interface Finding {
+  code: string;
+  severity: ExitCode;
+  /** Short, for the first line. */
+  short: string;
+  /** The full pt-BR message that says what to do. */
+  message: string;
+}
+
+export interface StatusReport {
+  exitCode: ExitCode;
+  /** The first line, Nagios style: `RNDS OK - …`. */
+  summary: string;
+  status: Status | null;
+  findings: Finding[];
+  server: ServerCheck;
+  version: string;
+  dataDir: string | null;
+  /** Set when the state could not be read (exit 3). */
+  error?: { code: string; message: string };
+}
+
+export interface CollectOptions {
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+  /** How long to wait for /health, in milliseconds. */
+  timeoutMs?: number;
+  serverCheck?: boolean;
+  /** Overrides the /health URL (a module embedded in a host, or behind a proxy). */
+  healthUrl?: string;
+}
+
+/** Reads everything and evaluates it. Never throws: what cannot be read becomes an UNKNOWN report. */
+export async function collectStatusReport(options: CollectOptions = {}): Promise<StatusReport> {
+  const now = options.now ?? new Date();
+  let env: StandaloneEnv;
+  try {
+    env = parseEnv(options.env ?? process.env);
+  } catch (error) {
+    return unknownReport('INVALID_ENVIRONMENT', `${errorText(error)}\nCorrija as variáveis (as mesmas do serviço, por exemplo em /etc/pec-rnds.env) e rode de novo.`, null, notChecked(null));
+  }
+  const dataDir = path.resolve(env.RNDS_DATA_DIR);
+  const healthUrl = options.healthUrl ?? defaultHealthUrl(env);
+  const serverPromise = options.serverCheck === false || healthUrl === null ? Promise.resolve(notChecked(healthUrl)) : checkServer(healthUrl, options.timeoutMs ?? 3000);
+
+  let state: PersistedState | null;
+  try {
+    state = await StateStore.read(dataDir);
+  } catch (error) {
+    const server = await serverPromise;
+    const hint = isPermissionError(error) ? ' Rode o comando como o usuário do serviço (Linux: sudo -u pec-rnds …) ou como administrador.' : '';
+    const code = isRndsError(error) ? error.code : 'STATE_UNREADABLE';
+    return unknownReport(code, `${errorText(error)}${hint}`, dataDir, server);
+  }
+  if (!state) {
+    const server = await serverPromise;
+    return unknownReport(
+      'STATE_MISSING',
+      `Não há configuração do pec-rnds em ${dataDir}. Confira se RNDS_DATA_DIR é a mesma pasta usada pelo serviço ` +
+        '(Linux: /etc/pec-rnds.env; Windows: o XML do serviço) e rode o comando com ela; numa instalação nova, inicie o serviço uma vez.',
+      dataDir,
+      server,
+    );
+  }
+
+  const [scan, secretReadable, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), isSecretReadable(dataDir, state), serverPromise]);
+  const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
+  const status = computeStatus({
+    contraChave: state.contraChave,
+    chavesDir: scan.dir,
+    certificates: scan.entries,
+    enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
+    connection: state.connection,
+    secretReadable,
+    now,
+  });
+  const findings = evaluate(status, server);
+  const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
+  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir };
+}
+
+/** The health URL of the standalone server, or null when it cannot be known (PORT=0 picks a random port). */
+export function defaultHealthUrl(env: StandaloneEnv): string | null {
+  if (env.PORT === 0) return null;
+  let host = env.HOST;
+  // A wildcard bind answers on loopback; the check runs on the same machine.
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') host = '127.0.0.1';
+  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
+  const base = env.RNDS_BASE_PATH === '/' ? '' : env.RNDS_BASE_PATH;
+  return `http://${host}:${env.PORT}${base}/health`;
+}
+
+/** GET /health with a short timeout. */
+export async function checkServer(url: string, timeoutMs: number): Promise<ServerCheck> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return { checked: true, reachable: false, url, error: `respondeu HTTP ${response.status} em vez de 200` };
+    }
+    const body = (await response.json().catch(() => null)) as { status?: unknown; rnds?: unknown } | null;
+    if (body?.status !== 'ok') return { checked: true, reachable: false, url, error: 'a resposta não é a do pec-rnds (outro programa nessa porta?)' };
+    return { checked: true, reachable: true, url, ...(typeof body.rnds === 'string' ? { rnds: body.rnds } : {}) };
+  } catch (error) {
+    return { checked: true, reachable: false, url, error: describeFetchError(error, timeoutMs) };
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `não respondeu em ${timeoutMs / 1000} s`;
+  switch (e?.cause?.code) {
+    case 'ECONNREFUSED':
+      return 'conexão recusada (o serviço não está rodando nessa porta)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'endereço não encontrado (confira HOST)';
+    case 'ECONNRESET':
+      return 'a conexão foi interrompida';
+    default:
+      return e?.cause?.code ? `erro ${e.cause.code}` : errorText(error);
+  }
+}
+
+function notChecked(url: string | null): ServerCheck {
+  return { checked: false, reachable: null, url };
+}
+
+async function isSecretReadable(dataDir: string, state: PersistedState): Promise<boolean> {
+  if (!state.enabled) return true;
+  try {
+    const box = await SecretBox.open(dataDir);
+    box.unseal(state.enabled.secret);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPermissionError(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'EACCES' || code === 'EPERM') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function unknownReport(code: string, message: string, dataDir: string | null, server: ServerCheck): StatusReport {
+  // The first sentence is the cause; the rest (what to do) goes in the details.
+  const first = (message.split('\n')[0] ?? message).split(/(?<=[.:])\s/)[0] ?? message;
+  return {
+    exitCode: EXIT.UNKNOWN,
+    summary: `RNDS UNKNOWN - não foi possível saber o estado: ${safe(first)}`,
+    status: null,
+    findings: [],
+    server,
+    version,
+    dataDir,
+    error: { code, message },
+  };
+}
+
+const SERVICE_HINT =
+  'verifique se o serviço está rodando (Linux: systemctl status pec-rnds e journalctl -u pec-rnds; Windows: services.msc › pec-rnds) ' +
+  'e se PORT, HOST e RNDS_BASE_PATH são os mesmos do serviço.';
+
+/** What is wrong, and how bad: the Status problems plus the server and the last connection result. */
+export function evaluate(status: Status, server: ServerCheck): Finding[] {
+  const findings: Finding[] = [];
+  if (status.state === 'disabled') {
+    findings.push({
+      code: 'NOT_ENABLED',
+      severity: EXIT.CRITICAL,
+      short: 'desabilitado: nenhum certificado habilitado',
+      message:
+        'Nenhum certificado está habilitado: o PEC não acessa a RNDS. Copie o certificado (.pfx ou .p12) para a pasta chaves e habilite-o em ' +
+        'Gestão municipal › Certificados, com a senha e o identificador solicitante.',
+    });
+  }
+  const enabled = status.enabled;
+  for (const problem of status.problems) {
+    const file = safe(enabled?.file);
+    const notAfter = enabled ? formatDate(enabled.certificate.notAfter) : '';
+    const short: Record<string, string> = {
+      CERTIFICATE_MISSING: `o arquivo ${file} saiu da pasta chaves`,
+      CERTIFICATE_CHANGED: `o arquivo ${file} foi substituído ou não pode ser lido`,
+      CERTIFICATE_EXPIRED: `certificado expirado em ${notAfter}`,
+      CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${describeDaysLeft(enabled?.certificate.daysLeft ?? 0)})`,
+      SECRET_UNREADABLE: 'a senha guardada não pode ser lida (reinforme a senha)',
+      CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
+    };
+    // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.
+    const severity = problem.code === 'CERTIFICATE_EXPIRING' ? EXIT.WARNING : EXIT.CRITICAL;
+    findings.push({ code: problem.code, severity, short: short[problem.code] ?? problem.code, message: safe(problem.message) });
+  }
+  if (server.checked && !server.reachable) {
+    findings.push({
+      code: 'SERVER_NOT_ANSWERING',
+      severity: EXIT.WARNING,
+      short: `o servidor do pec-rnds não responde em ${server.url}`,
+      message: `O servidor do pec-rnds não respondeu em ${server.url} (${server.error ?? 'sem resposta'}): ${SERVICE_HINT}`,
+    });
+  } else if (server.reachable && server.rnds && server.rnds !== status.state) {
+    findings.push({
+      code: 'SERVER_STATE_MISMATCH',
+      severity: EXIT.WARNING,
+      short: `o servidor informa "${server.rnds}", a pasta de dados "${status.state}"`,
+      message:
+        `O servidor em ${server.url} informa o estado "${safe(server.rnds)}", mas a pasta de dados lida aqui indica "${status.state}": ` +
+        'confira se RNDS_DATA_DIR e RNDS_CHAVES_DIR são os mesmos do serviço e rode o comando de novo.',
+    });
+  }
+  const connection = status.connection;
+  if (enabled && connection && connection.status !== 'ok') {
+    findings.push({
+      code: 'CONNECTION_FAILED',
+      severity: EXIT.WARNING,
+      short: `última conexão: ${connection.message}`,
+      message:
+        `O último teste de conexão com a RNDS (${formatDateTime(connection.checkedAt)}) falhou: ${safe(connection.message)} — ${safe(connection.detail)} ` +
+        'Depois de corrigir, use "Testar conexão" na tela.',
+    });
+  }
+  return findings;
+}
+
+function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): string {
+  const label = `RNDS ${EXIT_LABEL[exitCode]} - `;
+  const enabled = status.enabled;
+  const perf = enabled ? ` | dias_restantes=${enabled.certificate.daysLeft};${EXPIRING_DAYS + 1}:;0:` : '';
+  if (status.state === 'disabled') {
+    const rest = findings.filter((f) => f.code !== 'NOT_ENABLED').map((f) => f.short);
+    return `${label}desabilitado: nenhum certificado habilitado${rest.length ? `; ${rest.join('; ')}` : ''}`;
+  }
+  const who = enabled ? describeHolder(enabled.certificate) : '';
+  const worst = findings.filter((f) => f.severity === exitCode).map((f) => f.short);
+  if (status.state === 'degraded') return `${label}degradado: ${worst.join('; ')} (${who})${perf}`;
+  if (exitCode === EXIT.OK) {
+    return `${label}habilitado: ${who}, válido até ${formatDate(enabled!.certificate.notAfter)} (${describeDaysLeft(enabled!.certificate.daysLeft)}), ${ENVIRONMENT_LABEL[enabled!.environment] ?? enabled!.environment}${perf}`;
+  }
+  return `${label}habilitado, mas ${worst.join('; ')} (${who})${perf}`;
+}
+
+function describeHolder(certificate: NonNullable<Status['enabled']>['certificate']): string {
+  const name = safe(certificate.razaoSocial ?? certificate.commonName);
+  return certificate.cnpj ? `${name}, CNPJ ${formatCnpj(certificate.cnpj)}` : name;
+}
+
+const STATE_LABEL: Record<string, string> = {
+  enabled: 'habilitado',
+  disabled: 'desabilitado',
+  degraded: 'degradado (habilitado, mas sem condições de uso)',
+};
+
+/** The pt-BR report for a person: first line Nagios style, then the details. */
+export function renderHuman(report: StatusReport): string {
+  const lines = [report.summary, ''];
+  if (report.error) {
+    lines.push(...report.error.message.split('\n').map(safe));
+    lines.push('');
+    lines.push(...serverLines(report.server));
+    lines.push(...table([['Pasta de dados', safe(report.dataDir ?? '(não definida)')], ['Versão', `pec-rnds ${report.version}`]]));
+    return lines.join('\n') + '\n';
+  }
+  const status = report.status!;
+  const enabled = status.enabled;
+  const rows: Array<[string, string]> = [['Estado', STATE_LABEL[status.state] ?? status.state]];
+  if (enabled) {
+    const c = enabled.certificate;
+    rows.push(
+      ['Certificado', safe(enabled.file)],
+      ['Titular', safe(c.razaoSocial ?? c.commonName)],
+      ['CNPJ', c.cnpj ? formatCnpj(c.cnpj) : '(não encontrado no certificado)'],
+      ['Válido até', `${formatDate(c.notAfter)} (${describeDaysLeft(c.daysLeft)})`],
+      ['Emissor', safe(c.issuer)],
+      ['Habilitado em', formatDateTime(enabled.enabledAt)],
+      ['Identificador solicitante', safe(enabled.identificadorSolicitante) || '(não informado)'],
+      ['Serviços', enabled.services.join(', ')],
+      ['Ambiente', ENVIRONMENT_LABEL[enabled.environment] ?? enabled.environment],
+    );
+    const connection = status.connection;
+    rows.push([
+      'Última conexão',
+      connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
+    ]);
+  }
+  rows.push(['Contra-chave', status.contraChave]);
+  lines.push(...table(rows));
+
+  lines.push('');
+  if (report.findings.length === 0) {
+    lines.push('Problemas: nenhum');
+  } else {
+    lines.push('Problemas e o que fazer:');
+    for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
+  }
+
+  lines.push('');
+  const dir = status.chavesDir;
+  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} certificado${status.certificates.length === 1 ? '' : 's'}`;
+  lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
+  for (const entry of status.certificates) {
+    const mark = enabled?.file === entry.file ? '  ← habilitado' : '';
+    lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
+  }
+  lines.push('');
+  lines.push(...serverLines(report.server));
+  lines.push(...table([['Pasta de dados', safe(report.dataDir ?? '')], ['Versão', `pec-rnds ${report.version}`]]));
+  return lines.join('\n') + '\n';
+}
+
+function serverLines(server: ServerCheck): string[] {
+  if (!server.checked) return [`Servidor: não verificado${server.url ? '' : ' (PORT=0: porta escolhida na hora; use --url)'}`];
+  if (server.reachable) return [`Servidor: respondendo em ${server.url}`];
+  return [`Servidor: não responde em ${server.url} (${server.error ?? 'sem resposta'})`];
+}
+
+/** The JSON for monitoring: the Status of CONTRACT.md plus `server`, `version` and the check result. */
+export function renderJson(report: StatusReport): string {
+  const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
+  const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };
+  const body = report.status
+    ? { ...report.status, server, version: report.version, dataDir: report.dataDir, check }
+    : { state: 'unknown', error: report.error, server, version: report.version, dataDir: report.dataDir, check };
+  return safeJson(body) + '\n';
+}

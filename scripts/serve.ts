@@ -1,0 +1,87 @@
+/**
+ * `npm start`: the module on its own, configured by the environment variables of CONTRACT.md.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import express from 'express';
+import { createRndsModule } from '../module/index.js';
+import { readCaFile } from '../module/rnds/index.js';
+import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
+import { loadOrCreateAccessToken } from '../module/state/index.js';
+import { version } from '../module/paths.js';
+
+const logger: Logger = {
+  info: (m) => console.log(`[pec-rnds] ${m}`),
+  warn: (m) => console.warn(`[pec-rnds] aviso: ${m}`),
+  error: (m) => console.error(`[pec-rnds] erro: ${m}`),
+};
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const dataDir = path.resolve(env.RNDS_DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (env.chavesDirSource === 'local') fs.mkdirSync(env.RNDS_CHAVES_DIR, { recursive: true });
+  const accessToken = env.RNDS_ACCESS_TOKEN ?? (await loadOrCreateAccessToken(dataDir));
+
+  const rnds = await createRndsModule({
+    chavesDir: env.RNDS_CHAVES_DIR,
+    dataDir,
+    accessToken,
+    defaultEnvironment: env.RNDS_AMBIENTE,
+    uf: env.RNDS_UF,
+    authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,
+    authUrlProducao: env.RNDS_AUTH_URL_PRODUCAO,
+    rndsCa: env.RNDS_CA_FILE ? (await readCaFile(env.RNDS_CA_FILE)).join('\n') : undefined,
+    tokenMethod: env.RNDS_TOKEN_METHOD,
+    polling: env.RNDS_POLLING,
+    trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
+    connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    logger,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const base = env.RNDS_BASE_PATH === '/' ? '' : env.RNDS_BASE_PATH;
+  app.use(base || '/', rnds.router);
+  if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
+
+  const server = http.createServer(app);
+  server.listen(env.PORT, env.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  const url = `http://${host}:${port}${base}/`;
+  const tokenSource = env.RNDS_ACCESS_TOKEN ? 'RNDS_ACCESS_TOKEN' : path.join(dataDir, 'access-token');
+  console.log(`pec-rnds ${version}`);
+  console.log(`Tela:          ${url}`);
+  console.log(`Entrar:        ${url}entrar?token=${encodeURIComponent(accessToken)}`);
+  console.log(`Token:         ${tokenSource}`);
+  console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
+  console.log(`Pasta de dados: ${dataDir}`);
+  console.log(`Estado:        ${rnds.status().state}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} recebido: encerrando.`);
+    server.closeIdleConnections();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await rnds.close(); // ends the event streams, so server.close() can finish
+    server.closeAllConnections();
+    await closed;
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`[pec-rnds] não foi possível iniciar: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

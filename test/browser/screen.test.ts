@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, CERTS, TOKEN, startHarness, type Harness } from '../support/harness.js';
+import { SCREENSHOT_DIR, launchChromium } from '../support/browser.js';
+
+const HOST = 'pec.municipio.lan';
+let chromium: { browser: Browser; close: () => Promise<void> };
+let h: Harness;
+let server: http.Server;
+let page: Page;
+let origin: string;
+
+beforeAll(async () => {
+  chromium = await launchChromium(HOST);
+});
+afterAll(async () => {
+  await chromium?.close();
+});
+afterEach(async () => {
+  await page?.context().close();
+  server?.closeAllConnections();
+  server?.close();
+  await h?.close();
+});
+
+/** The module served over plain HTTP under a LAN host name, and a browser logged in with the token link. */
+async function open(files: string[] = []): Promise<void> {
+  h = await startHarness({ files });
+  server = http.createServer(h.app).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  origin = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+  const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR' });
+  page = await context.newPage();
+  await page.goto(`${origin}${BASE}/entrar?token=${TOKEN}`);
+  await page.waitForSelector('#contra-chave');
+}
+
+describe('the screen in a real browser', () => {
+  it('when the admin clicks Copiar over plain HTTP on a LAN address, then the contra-chave is copied and it says Copiado', async () => {
+    await open();
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+    expect(await page.evaluate(() => typeof navigator.clipboard)).toBe('undefined');
+    await page.evaluate(() => {
+      document.addEventListener('copy', () => {
+        (window as unknown as { copied: string }).copied = String(document.getSelection());
+      });
+    });
+    await page.click('#copiar');
+    const copied = await page.evaluate(() => (window as unknown as { copied?: string }).copied);
+    expect(copied).toBe(h.rnds.status().contraChave);
+    await expect.poll(() => page.textContent('body')).toContain('Copiado');
+  });
+
+  it('when an installer drops a file, then it appears in the select without a reload', async () => {
+    await open();
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    h.drop(CERTS.legacy.file, 'municipio.pfx');
+    await page.waitForSelector('#certificado option[value="municipio.pfx"]:not([disabled])', { state: 'attached', timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  });
+
+  it('when the password is wrong, then the message appears by the password field and the field is empty', async () => {
+    await open([CERTS.legacy.file]);
+    await page.selectOption('#certificado', CERTS.legacy.file);
+    await page.fill('#senha', 'senha-errada');
+    await page.fill('#identificador', '3167');
+    await page.click('#habilitar');
+    const error = page.locator('#erro-password');
+    await expect.poll(() => error.textContent()).toMatch(/[Ss]enha incorreta/);
+    expect(await page.getAttribute('#senha', 'aria-invalid')).toBe('true');
+    expect(await page.inputValue('#senha')).toBe('');
+    expect(h.rnds.status().state).toBe('disabled');
+  });
+
+  it('when the right password is typed, then the enabled panel shows, and Desabilitar asks before it acts', async () => {
+    await open([CERTS.legacy.file]);
+    await page.selectOption('#certificado', CERTS.legacy.file);
+    await page.fill('#senha', CERTS.legacy.password);
+    await page.click('#mostrar-senha');
+    expect(await page.getAttribute('#senha', 'type')).toBe('text');
+    await page.click('#mostrar-senha');
+    await page.fill('#identificador', '3167');
+    await page.click('#habilitar');
+    await page.waitForSelector('#painel-habilitado');
+    const panel = await page.textContent('#painel-habilitado');
+    expect(panel).toContain('12.345.678/0001-90');
+    expect(panel).toContain('3167');
+    expect(h.rnds.status().state).toBe('enabled');
+    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
+
+    await page.click('#desabilitar');
+    const dialog = page.locator('#confirmar-desabilitar');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(h.rnds.status().state).toBe('enabled'); // nothing happens before the confirmation
+    await page.click('#confirmar-desabilitar-botao');
+    await page.waitForSelector('#painel-habilitado', { state: 'detached' });
+    expect(h.rnds.status().state).toBe('disabled');
+  });
+
+  it('when the enabled file is removed from the folder, then a danger alert says so without a reload', async () => {
+    await open([CERTS.legacy.file]);
+    await page.selectOption('#certificado', CERTS.legacy.file);
+    await page.fill('#senha', CERTS.legacy.password);
+    await page.fill('#identificador', '3167');
+    await page.click('#habilitar');
+    await page.waitForSelector('#painel-habilitado');
+    fs.rmSync(path.join(h.chavesDir, CERTS.legacy.file));
+    await expect.poll(() => page.textContent('#estado'), { timeout: 10_000 }).toContain(`O arquivo ${CERTS.legacy.file} foi removido da pasta chaves`);
+  });
+});

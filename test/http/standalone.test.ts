@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Starts `npm start`'s script from the sources and waits for its banner. */
+function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000);
+    const check = () => {
+      const url = /Tela:\s+(\S+)/.exec(out)?.[1];
+      const login = /Entrar:\s+(\S+)/.exec(out)?.[1];
+      if (url && login && /Estado:/.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, out: () => out, url, login });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`exited ${code}:\n${out}`), { out, code }));
+    });
+  });
+}
+
+function setup() {
+  const root = tempDir();
+  dirs.push(root);
+  const chaves = path.join(root, 'chaves');
+  fs.mkdirSync(chaves);
+  fs.copyFileSync(path.join(FIXTURES, CERTS.legacy.file), path.join(chaves, CERTS.legacy.file));
+  return { root, chaves, data: path.join(root, 'data') };
+}
+
+describe('npm start (standalone)', () => {
+  it('when started, then it prints the URL, the login link and both folders, and serves the contract at the base path', async () => {
+    const { chaves, data } = setup();
+    const { url, login, out, child } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_BASE_PATH: '/rnds/' });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rnds\/$/);
+    expect(out()).toContain(chaves);
+    expect(out()).toContain(data);
+
+    const token = fs.readFileSync(path.join(data, 'access-token'), 'utf8').trim();
+    expect(fs.statSync(path.join(data, 'access-token')).mode & 0o077).toBe(0);
+    expect(login).toBe(`${url}entrar?token=${encodeURIComponent(token)}`);
+
+    const origin = new URL(url).origin;
+    await request(origin).get('/rnds/health').expect(200, { status: 'ok', rnds: 'disabled' });
+    const status = await request(origin).get('/rnds/api/status').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(status.body.certificates.map((e: { file: string }) => e.file)).toEqual([CERTS.legacy.file]);
+    const agent = request.agent(origin);
+    await agent.get(new URL(login).pathname + new URL(login).search).expect(303);
+    await agent.get('/rnds/').expect(200);
+
+    const exit = new Promise<number | null>((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('when RNDS_ACCESS_TOKEN is set, then that token opens the API and no token file is written', async () => {
+    const { chaves, data } = setup();
+    const token = 'token-definido-pelo-administrador';
+    const { url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_ACCESS_TOKEN: token });
+    await request(new URL(url).origin).get('/api/status').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(fs.existsSync(path.join(data, 'access-token'))).toBe(false);
+  });
+
+  it('when a second server starts on the same data folder, then it refuses with "já em execução"', async () => {
+    const { chaves, data } = setup();
+    await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data });
+    const second = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data }).catch((e: { out: string; code: number }) => e);
+    expect((second as { code: number }).code).toBe(1);
+    expect((second as { out: string }).out).toContain('já em execução');
+  });
+
+  it('when an environment variable is invalid, then it refuses to start naming every bad variable', async () => {
+    const { chaves, data } = setup();
+    const failure = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_AMBIENTE: 'teste', RNDS_UF: 'Minas' }).catch((e: { out: string; code: number }) => e);
+    expect((failure as { code: number }).code).toBe(1);
+    expect((failure as { out: string }).out).toContain('RNDS_AMBIENTE');
+    expect((failure as { out: string }).out).toContain('RNDS_UF');
+  });
+});

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/pkcs12');
+
+/** The fixtures the HTTP and browser tests use, with their passwords (see scripts/make-fixtures.sh). */
+export const CERTS = {
+  legacy: { file: 'legacy-rc2-3des.pfx', password: 'Senha@çã1' },
+  aes: { file: 'aes256-default.p12', password: 'Senha@çã1' },
+  expired: { file: 'expired.p12', password: 'senha123' },
+  certOnly: { file: 'cert-only.p12', password: 'senha123' },
+  ec: { file: 'ec-p256.p12', password: 'Senha@çã1' },
+} as const;
+
+export const BASE = '/gestao/rnds';
+export const TOKEN = 'token-de-teste-0123456789abcdef';
+
+export interface Harness {
+  root: string;
+  chavesDir: string;
+  dataDir: string;
+  app: express.Express;
+  rnds: RndsModule;
+  logs: string[];
+  /** Copies a fixture into the chaves folder (optionally under another name). */
+  drop(fixture: string, as?: string): string;
+  /** Waits until the catalogue lists `file` with status `ready` (or the predicate holds). */
+  waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'pec-rnds-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A host app with the module mounted at a non-root base path, as PEC would mount it. */
+export async function startHarness(options: Partial<RndsModuleOptions> & { files?: string[] } = {}): Promise<Harness> {
+  const root = tempDir();
+  const chavesDir = path.join(root, 'chaves');
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(chavesDir);
+  const { files = [], ...moduleOptions } = options;
+  const drop = (fixture: string, as = fixture) => {
+    const target = path.join(chavesDir, as);
+    fs.copyFileSync(path.join(FIXTURES, fixture), target);
+    return target;
+  };
+  for (const f of files) drop(f);
+  const logs: string[] = [];
+  const rnds = await createRndsModule({
+    chavesDir,
+    dataDir,
+    accessToken: moduleOptions.authorize ? undefined : TOKEN,
+    logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    ...moduleOptions,
+  });
+  const app = express();
+  app.use(BASE, rnds.router);
+  const waitFor = async (predicate: () => boolean, what: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  for (const f of files) {
+    await waitFor(() => rnds.status().certificates.some((e) => e.file === f && e.status === 'ready'), `${f} ready`);
+  }
+  return {
+    root,
+    chavesDir,
+    dataDir,
+    app,
+    rnds,
+    logs,
+    drop,
+    waitFor,
+    async close() {
+      await rnds.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export const bearer = { Authorization: `Bearer ${TOKEN}` };
+
+/** Every file under `dir`, read as bytes. */
+export function readTree(dir: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const p = path.join(dir, name);
+    const st = fs.lstatSync(p);
+    if (st.isDirectory()) out.push(...readTree(p));
+    else if (st.isFile()) out.push(fs.readFileSync(p));
+  }
+  return out;
+}
+
+/** The password in every encoding a careless implementation might use. */
+export function encodings(secret: string): Buffer[] {
+  const utf16be = Buffer.from(secret, 'utf16le');
+  utf16be.swap16();
+  return [
+    Buffer.from(secret, 'utf8'),
+    Buffer.from(secret, 'utf16le'),
+    utf16be,
+    Buffer.from(secret, 'latin1'),
+    Buffer.from(Buffer.from(secret, 'utf8').toString('base64')),
+    Buffer.from(Buffer.from(secret, 'utf8').toString('hex')),
+    Buffer.from(encodeURIComponent(secret)),
+  ];
+}

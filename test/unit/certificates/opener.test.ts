@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CertificateOpener, createCertificateOpener } from '../../../module/certificates/index.js';
+import { fixture, standardAes, standardLegacy } from './fixtures.js';
+
+let opener: CertificateOpener | undefined;
+
+afterEach(async () => {
+  await opener?.close();
+  opener = undefined;
+});
+
+describe('createCertificateOpener (worker thread)', () => {
+  it('when files are opened through the worker, then results and typed errors come back in order', async () => {
+    opener = createCertificateOpener();
+    const aes = standardAes();
+    const legacy = standardLegacy();
+
+    const results = await Promise.allSettled([
+      opener.open(aes.bytes, aes.password, { fileName: 'a.p12' }),
+      opener.open(legacy.bytes, 'errada', { fileName: 'b.pfx' }),
+      opener.open(legacy.bytes, legacy.password, { fileName: 'c.pfx' }),
+    ]);
+
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { cnpj: '12345678000190', keyType: 'RSA' } });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { name: 'RndsError', code: 'WRONG_PASSWORD' } });
+    expect((results[1] as PromiseRejectedResult).reason.message).toContain('b.pfx');
+    expect(results[2]).toMatchObject({ status: 'fulfilled', value: { encoding: 'legado (RC2-40 + 3DES, MAC SHA-1)' } });
+  });
+
+  it('when a file is over the size cap, then it is refused without reaching the worker', async () => {
+    opener = createCertificateOpener({ maxBytes: 1000 });
+    const { bytes, password } = standardAes();
+
+    await expect(opener.open(bytes, password)).rejects.toMatchObject({ code: 'CERTIFICATE_TOO_LARGE' });
+  });
+
+  it('when the opener has an iteration cap, then the worker applies it', async () => {
+    opener = createCertificateOpener({ maxIterations: 1000 });
+    const { bytes, password } = standardAes();
+
+    await expect(opener.open(bytes, password)).rejects.toMatchObject({ code: 'TOO_EXPENSIVE' });
+  });
+
+  it('when a high-iteration file is opened, then the event loop keeps ticking (max gap ≤ 50 ms)', async () => {
+    opener = createCertificateOpener({ maxIterations: 1_000_000, timeoutMs: 60_000 });
+    const slow = fixture('iter-600k.p12');
+    await opener.open(standardAes().bytes, standardAes().password); // worker started and warm
+    let last = performance.now();
+    let maxGap = 0;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+
+    const opened = await opener.open(slow.bytes, slow.password).finally(() => clearInterval(timer));
+
+    expect(opened.cnpj).toBe('12345678000190');
+    expect(ticks).toBeGreaterThan(10);
+    expect(maxGap).toBeLessThanOrEqual(50);
+  });
+
+  it('when a job runs over the time limit, then it fails with a clear error and the next job still works', async () => {
+    opener = createCertificateOpener({ maxIterations: 1_000_000, timeoutMs: 200 });
+    const slow = fixture('iter-600k.p12');
+    const { bytes, password } = standardAes();
+
+    const timedOut = opener.open(slow.bytes, slow.password, { fileName: 'lento.p12' });
+    const next = opener.open(bytes, password);
+
+    await expect(timedOut).rejects.toMatchObject({
+      code: 'TOO_EXPENSIVE',
+      message: expect.stringMatching(/^A abertura do certificado lento\.p12 demorou mais de 200 ms e foi interrompida\./),
+    });
+    await expect(next).resolves.toMatchObject({ cnpj: '12345678000190' });
+  });
+
+  it('when the opener is closed, then later opens are refused', async () => {
+    opener = createCertificateOpener();
+    const { bytes, password } = standardAes();
+    await opener.open(bytes, password);
+
+    await opener.close();
+
+    await expect(opener.open(bytes, password)).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+});

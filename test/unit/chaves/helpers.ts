@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ChavesCatalogue } from '../../../module/chaves/index.js';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
+
+/** Bytes shaped like a PKCS#12 file: one DER SEQUENCE whose header states the length (content is random). */
+export function derBlob(contentLength = 2500): Buffer {
+  const content = randomBytes(contentLength);
+  const header = contentLength < 0x80
+    ? Buffer.from([0x30, contentLength])
+    : contentLength < 0x10000
+      ? Buffer.from([0x30, 0x82, contentLength >> 8, contentLength & 0xff])
+      : Buffer.from([0x30, 0x83, contentLength >> 16, (contentLength >> 8) & 0xff, contentLength & 0xff]);
+  return Buffer.concat([header, content]);
+}
+
+export function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A fresh temp dir and its cleanup. */
+export async function tempDir(prefix = 'chaves-test-'): Promise<{ base: string; cleanup: () => Promise<void> }> {
+  const base = await mkdtemp(join(tmpdir(), prefix));
+  return { base, cleanup: () => rm(base, { recursive: true, force: true }) };
+}
+
+/**
+ * Resolves once `predicate` holds, checked now and after every `change` event. The timeout only turns a hang into
+ * a readable failure; it is not a speed assertion.
+ */
+export function waitForCatalogue(
+  catalogue: ChavesCatalogue,
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const check = (): void => {
+      if (!predicate()) return;
+      cleanup();
+      resolvePromise();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`nunca aconteceu: ${what}; lista: ${JSON.stringify(catalogue.list())}; pasta: ${JSON.stringify(catalogue.dirInfo())}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      catalogue.off('change', check);
+    };
+    catalogue.on('change', check);
+    check();
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  killedByGuard: boolean;
+}
+
+/** Runs test/unit/chaves/child/list-chaves.ts in its own Node process (optionally as another user). */
+export function runListChild(args: string[], options: { uid?: number; gid?: number; guardMs?: number } = {}): Promise<ChildResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/unit/chaves/child/list-chaves.ts'), ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+      env: { ...process.env, HOME: tmpdir() },
+    });
+    let stdout = '';
+    let stderr = '';
+    let killedByGuard = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // A hung child (a blocked read, a dangling watcher) must fail the test, not hang it.
+    const guard = setTimeout(() => {
+      killedByGuard = true;
+      child.kill('SIGKILL');
+    }, options.guardMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolvePromise({ code, signal, stdout, stderr, killedByGuard });
+    });
+  });
+}

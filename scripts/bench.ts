@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: runs every benchmark section in scripts/bench/ (files exporting `section`),
- * in file-name order (10-pkcs12, 20-…), and prints their figures. Timings are medians measured
- * in the same run as their baseline, so ratios stay meaningful on a busy machine.
+ * `npm run bench`: runs every benchmark section in scripts/bench/, in file-name order, and prints
+ * their figures. A section file exports either `section: BenchSection` ({ title, run }) or a bare
+ * `run()`; lib.* holds shared helpers. Timings are medians measured in the same run as their
+ * baseline, so ratios stay meaningful on a busy machine. `npm run bench -- pkcs12` runs only the
+ * files whose name contains "pkcs12".
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,11 +16,15 @@ const only = process.argv[2];
 
 console.log(`pec-rnds bench — Node ${process.version}, ${process.platform}/${process.arch}`);
 const files = readdirSync(dir)
-  .filter((file) => file.endsWith(extension) && !file.endsWith(`.d${extension}`) && /^\d+-/.test(file))
+  .filter((file) => file.endsWith(extension) && !file.endsWith(`.d${extension}`) && !file.startsWith('lib.'))
   .sort();
 for (const file of files) {
   if (only && !file.includes(only)) continue;
-  const { section } = (await import(pathToFileURL(path.join(dir, file)).href)) as { section?: BenchSection };
+  const loaded = (await import(pathToFileURL(path.join(dir, file)).href)) as {
+    section?: BenchSection;
+    run?: () => Promise<void>;
+  };
+  const section = loaded.section ?? (loaded.run ? { title: path.basename(file, extension), run: loaded.run } : null);
   if (!section) continue;
   console.log(`\n== ${section.title}`);
   await section.run();

@@ -278,11 +278,11 @@ function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): s
   }
   const who = enabled ? describeHolder(enabled.certificate) : '';
   const worst = findings.filter((f) => f.severity === exitCode).map((f) => f.short);
-  if (status.state === 'degraded') return `${label}degradado: ${worst.join('; ')} (${who})${perf}`;
+  if (status.state === 'degraded') return `${label}degradado (${who}): ${worst.join('; ')}${perf}`;
   if (exitCode === EXIT.OK) {
     return `${label}habilitado: ${who}, válido até ${formatDate(enabled!.certificate.notAfter)} (${describeDaysLeft(enabled!.certificate.daysLeft)}), ${ENVIRONMENT_LABEL[enabled!.environment] ?? enabled!.environment}${perf}`;
   }
-  return `${label}habilitado, mas ${worst.join('; ')} (${who})${perf}`;
+  return `${label}habilitado (${who}), mas ${worst.join('; ')}${perf}`;
 }
 
 function describeHolder(certificate: NonNullable<Status['enabled']>['certificate']): string {
@@ -341,7 +341,7 @@ export function renderHuman(report: StatusReport): string {
 
   lines.push('');
   const dir = status.chavesDir;
-  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} certificado${status.certificates.length === 1 ? '' : 's'}`;
+  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
   lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
   for (const entry of status.certificates) {
     const mark = enabled?.file === entry.file ? '  ← habilitado' : '';

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, CERTS, TOKEN, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, FIXTURES, TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { SCREENSHOT_DIR, launchChromium } from '../support/browser.js';
+import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
 const HOST = 'pec.municipio.lan';
 let chromium: { browser: Browser; close: () => Promise<void> };
@@ -28,8 +29,8 @@ afterEach(async () => {
 });
 
 /** The module served over plain HTTP under a LAN host name, and a browser logged in with the token link. */
-async function open(files: string[] = []): Promise<void> {
-  h = await startHarness({ files });
+async function open(files: string[] = [], options: Parameters<typeof startHarness>[0] = {}): Promise<void> {
+  h = await startHarness({ files, ...options });
   server = http.createServer(h.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   origin = `http://${HOST}:${(server.address() as AddressInfo).port}`;
@@ -90,7 +91,6 @@ describe('the screen in a real browser', () => {
     expect(panel).toContain('12.345.678/0001-90');
     expect(panel).toContain('3167');
     expect(h.rnds.status().state).toBe('enabled');
-    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
 
     await page.click('#desabilitar');
     const dialog = page.locator('#confirmar-desabilitar');
@@ -110,5 +110,24 @@ describe('the screen in a real browser', () => {
     await page.waitForSelector('#painel-habilitado');
     fs.rmSync(path.join(h.chavesDir, CERTS.legacy.file));
     await expect.poll(() => page.textContent('#estado'), { timeout: 10_000 }).toContain(`O arquivo ${CERTS.legacy.file} foi removido da pasta chaves`);
+  });
+
+  it('when Testar conexão is clicked against the RNDS double, then "Conexão bem-sucedida" shows on the screen', async () => {
+    const double = await startRndsAuthDouble({ extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
+    try {
+      await open([CERTS.legacy.file], { authUrlProducao: double.url, rndsCa: double.trustedCa.join('\n') });
+      await page.selectOption('#certificado', CERTS.legacy.file);
+      await page.fill('#senha', CERTS.legacy.password);
+      await page.fill('#identificador', '3167');
+      await page.click('#habilitar');
+      await page.waitForSelector('#testar-conexao');
+      await page.click('#testar-conexao');
+      await expect.poll(() => page.textContent('#estado'), { timeout: 15_000 }).toContain('Conexão bem-sucedida');
+      expect(double.requests).toHaveLength(1);
+      // The README's picture of the enabled screen: `npm run screenshots` regenerates it.
+      if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
+    } finally {
+      await double.close();
+    }
   });
 });

@@ -1,0 +1,238 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRndsModule } from '../../module/index.js';
+import { version } from '../../module/paths.js';
+import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
+import { enableCertificate, newInstallation, STANDARD, type Installation } from './installation.js';
+import { fakeHealthServer, freePort, runScript } from './run.js';
+
+let inst: Installation | undefined;
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+  inst?.cleanup();
+  inst = undefined;
+});
+
+/** The environment of an installation whose server answers /health with `rnds`. */
+async function withServer(installation: Installation, rnds: string): Promise<Record<string, string>> {
+  const server = await fakeHealthServer(rnds);
+  closers.push(server.close);
+  return installation.env({ PORT: String(server.port) });
+}
+
+async function withoutServer(installation: Installation): Promise<Record<string, string>> {
+  return installation.env({ PORT: String(await freePort()) });
+}
+
+const firstLine = (text: string) => text.split('\n')[0];
+
+describe('npm run status', () => {
+  it('when nothing is enabled, then it exits 2 (CRITICAL) saying RNDS is disabled, in text and in JSON', async () => {
+    inst = await newInstallation();
+    const env = await withServer(inst, 'disabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(2);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS CRITICAL - desabilitado/);
+    expect(text.stdout).toContain('Contra-chave:');
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout);
+    expect(body.state).toBe('disabled');
+    expect(body.enabled).toBeNull();
+    expect(body.contraChave).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/);
+    expect(body.server).toMatchObject({ reachable: true });
+    expect(body.version).toBe(version);
+  });
+
+  it('when a certificate is enabled and the server answers, then it exits 0 (OK) with the holder, validity, identificador, services and environment', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const env = await withServer(inst, 'enabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(0);
+    const first = firstLine(text.stdout)!;
+    expect(first).toMatch(/^RNDS OK - habilitado: PREFEITURA MUNICIPAL DE TESTE, CNPJ 12\.345\.678\/0001-90, válido até 31\/12\/2049/);
+    expect(first).toMatch(/\| dias_restantes=\d+;31:;0:$/);
+    expect(text.stdout).toMatch(/Identificador solicitante:\s+3167/);
+    expect(text.stdout).toMatch(/Serviços:\s+RNDS, CADSUS/);
+    expect(text.stdout).toMatch(/Ambiente:\s+produção/);
+    expect(text.stdout).toContain('Problemas: nenhum');
+    expect(text.stdout).toContain(`${STANDARD.file} — pronto`);
+    expect(text.stdout).toContain(`pec-rnds ${version}`);
+    expect(json.code).toBe(0);
+    const body = JSON.parse(json.stdout);
+    expect(body).toMatchObject({
+      state: 'enabled',
+      enabled: { file: STANDARD.file, identificadorSolicitante: '3167', services: ['RNDS', 'CADSUS'], environment: 'producao', certificate: { cnpj: '12345678000190' } },
+      problems: [],
+      server: { reachable: true },
+      check: { code: 0, label: 'OK' },
+    });
+    expect(body.enabled.certificate.daysLeft).toBeGreaterThan(1000);
+    expect(JSON.stringify(body)).not.toContain(STANDARD.password);
+    expect(JSON.stringify(body)).not.toContain('"secret"');
+  });
+
+  it('when the enabled certificate expires in 10 days, then it exits 1 (WARNING) with CERTIFICATE_EXPIRING', async () => {
+    inst = await newInstallation();
+    const soon = createTestCertificate({ password: 'teste', days: 10 });
+    await enableCertificate(inst, { file: 'vencendo.pfx', password: 'teste', bytes: soon.pfx });
+    const env = await withServer(inst, 'enabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(1);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS WARNING - habilitado \(MUNICIPIO DE TESTE, CNPJ 11\.222\.333\/0001-81\), mas certificado vence em \d\d\/\d\d\/\d{4} \((faltam 9 dias|faltam 10 dias)\)/);
+    expect(text.stdout).toContain('renovação');
+    expect(json.code).toBe(1);
+    const body = JSON.parse(json.stdout);
+    expect(body.state).toBe('enabled');
+    expect(body.problems.map((p: { code: string }) => p.code)).toEqual(['CERTIFICATE_EXPIRING']);
+  });
+
+  it('when the enabled file was removed from the chaves folder, then it exits 2 (CRITICAL) as degraded with CERTIFICATE_MISSING and what to do', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    fs.rmSync(path.join(inst.chavesDir, STANDARD.file));
+    const env = await withServer(inst, 'degraded');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(2);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS CRITICAL - degradado \(PREFEITURA MUNICIPAL DE TESTE, CNPJ 12\.345\.678\/0001-90\): o arquivo aes256-default\.p12 saiu da pasta chaves/);
+    expect(text.stdout).toContain('copie-o de volta');
+    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'degraded', enabled: { file: STANDARD.file }, problems: [{ code: 'CERTIFICATE_MISSING' }] });
+  });
+
+  it('when the secret key of the data folder is lost, then it exits 2 (CRITICAL) as degraded with SECRET_UNREADABLE', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    fs.rmSync(path.join(inst.dataDir, 'secret.key'));
+    const env = await withServer(inst, 'degraded');
+
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout);
+    expect(body.state).toBe('degraded');
+    expect(body.problems.map((p: { code: string }) => p.code)).toContain('SECRET_UNREADABLE');
+  });
+
+  it('when the server does not answer but the certificate is fine, then it exits 1 (WARNING) and says how to check the service', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const env = await withoutServer(inst);
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(1);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS WARNING - habilitado \(.*\), mas o servidor do pec-rnds não responde em http:\/\/127\.0\.0\.1:\d+\/health/);
+    expect(text.stdout).toContain('systemctl status pec-rnds');
+    const body = JSON.parse(json.stdout);
+    expect(body.state).toBe('enabled');
+    expect(body.server).toMatchObject({ reachable: false, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/health$/) });
+  });
+
+  it('when the last connection test failed, then it exits 1 (WARNING) and shows the result and its detail', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst, {
+      connection: { status: 'certificate-failure', message: 'Falha no certificado', detail: 'O servidor da RNDS recusou o certificado (HTTP 401).', checkedAt: new Date().toISOString() },
+    });
+    const env = await withServer(inst, 'enabled');
+
+    const text = await runScript('status', [], { env });
+
+    expect(text.code).toBe(1);
+    expect(firstLine(text.stdout)).toContain('última conexão: Falha no certificado');
+    expect(text.stdout).toMatch(/Última conexão:\s+Falha no certificado em .* — O servidor da RNDS recusou o certificado/);
+  });
+
+  it('when state.json is corrupt, then it exits 3 (UNKNOWN) and says how to restore it', async () => {
+    inst = await newInstallation();
+    fs.writeFileSync(path.join(inst.dataDir, 'state.json'), '{ isto não é json');
+    const env = await withoutServer(inst);
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(3);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS UNKNOWN - /);
+    expect(text.stdout).toContain('backup');
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'unknown', error: { code: 'STATE_UNREADABLE' }, check: { code: 3, label: 'UNKNOWN' } });
+  });
+
+  it('when the data folder holds no configuration (wrong RNDS_DATA_DIR), then it exits 3 (UNKNOWN) naming the folder it read', async () => {
+    inst = await newInstallation();
+    const env = { ...(await withoutServer(inst)), RNDS_DATA_DIR: path.join(inst.root, 'outra-pasta') };
+
+    const text = await runScript('status', [], { env });
+
+    expect(text.code).toBe(3);
+    expect(firstLine(text.stdout)).toContain(path.join(inst.root, 'outra-pasta'));
+    expect(text.stdout).toContain('RNDS_DATA_DIR');
+    expect(fs.existsSync(path.join(inst.root, 'outra-pasta'))).toBe(false);
+  });
+
+  it('when an environment variable is invalid, then it exits 3 (UNKNOWN) naming the variable', async () => {
+    inst = await newInstallation();
+
+    const text = await runScript('status', [], { env: inst.env({ RNDS_AMBIENTE: 'teste' }) });
+
+    expect(text.code).toBe(3);
+    expect(text.stdout).toContain('RNDS_AMBIENTE');
+  });
+
+  it('when a file name in the chaves folder holds terminal escapes and bidi marks, then they are printed escaped, never raw', async () => {
+    inst = await newInstallation();
+    const evil = 'a\u001b[2J\u202egpj.pfx';
+    fs.writeFileSync(path.join(inst.chavesDir, evil), 'x');
+    const env = await withServer(inst, 'disabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.stdout).toContain('a\\u{001B}[2J\\u{202E}gpj.pfx');
+    for (const out of [text.stdout, json.stdout]) {
+      expect(out).not.toContain('\u001b');
+      expect(out).not.toContain('\u202e');
+    }
+    expect(JSON.parse(json.stdout).certificates[0].file).toBe(evil);
+  });
+
+  it('when the real module serves the same data folder under a base path, then status finds it answering and agreeing', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const rnds = await createRndsModule({ chavesDir: inst.chavesDir, dataDir: inst.dataDir, accessToken: 'token-de-teste-0123456789abcdef' });
+    const app = express();
+    app.use('/rnds', rnds.router);
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rnds.close();
+    });
+    const { port } = server.address() as AddressInfo;
+
+    const json = await runScript('status', ['--json'], { env: inst.env({ PORT: String(port), HOST: '0.0.0.0', RNDS_BASE_PATH: '/rnds/' }) });
+
+    expect(json.code).toBe(0);
+    const body = JSON.parse(json.stdout);
+    expect(body.server).toEqual({ reachable: true, url: `http://127.0.0.1:${port}/rnds/health`, rnds: 'enabled' });
+    expect(body.check.findings).toEqual([]);
+  });
+});

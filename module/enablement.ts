@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
 import { computeStatus } from './status.js';
+import { displayName } from './display.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
 import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
@@ -124,13 +125,13 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         }
         const entry = isPlainFileName(body.file) ? this.#deps.catalogue.get(body.file) : undefined;
         if (!entry || entry.status !== 'ready') {
-          throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado ${body.file} não está disponível na pasta chaves: escolha um certificado da lista.`, {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado ${displayName(body.file)} não está disponível na pasta chaves: escolha um certificado da lista.`, {
             fields: { file: 'Escolha um certificado da lista.' },
           });
         }
         const environment: Environment = body.environment ?? this.#deps.defaultEnvironment;
         const { bytes, sha256 } = await this.#deps.catalogue.readEntry(body.file);
-        const certificate = await this.#deps.opener.open(bytes, body.password, { fileName: body.file, now: this.#deps.now() });
+        const certificate = await this.#deps.opener.open(bytes, body.password, { fileName: displayName(body.file), now: this.#deps.now() });
         const secret = this.#deps.secretBox.seal(body.password);
         const enabledAt = this.#deps.now().toISOString();
         await this.#deps.store.update((state: PersistedState) => ({
@@ -269,9 +270,9 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     }
     const { bytes, sha256 } = await this.#deps.catalogue.readEntry(enabled.file);
     if (sha256 !== enabled.certificate.sha256) {
-      throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${enabled.file} foi substituído por outro conteúdo: habilite o certificado novamente.`);
+      throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(enabled.file)} foi substituído por outro conteúdo: habilite o certificado novamente.`);
     }
-    const certificate = await this.#deps.opener.open(bytes, password, { fileName: enabled.file, now: this.#deps.now(), checkValidity: false });
+    const certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(enabled.file), now: this.#deps.now(), checkValidity: false });
     this.#opened = { sha256, certificate };
     return certificate;
   }

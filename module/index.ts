@@ -8,6 +8,8 @@ import { resolveEnvironments, type RndsToken } from './rnds/index.js';
 import { Access } from './http/access.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
+import { createMetrics } from './metrics.js';
+import { version } from './paths.js';
 import type { Connection, Status } from './types.js';
 
 export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './options.js';
@@ -86,6 +88,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       cleanup.push(() => clearInterval(timer));
     }
 
+    const metrics = createMetrics(() => enablement.status(), { version });
     const router = createApp({
       enablement,
       access: new Access({ accessToken: options.accessToken, authorize: options.authorize }),
@@ -94,6 +97,8 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       defaultEnvironment: options.defaultEnvironment,
       trustProxy: options.trustProxy,
       maxFailedAttempts: options.maxFailedAttempts,
+      extraRoutes: (r) => metrics.mount(r),
+      onEnableFailure: (code) => metrics.recordFailedAttempt(code),
     });
 
     let closed = false;

@@ -1,3 +1,4 @@
+import { displayName } from './display.js';
 import type { ChavesDirInfo, Connection, EnabledInfo, Entry, Problem, Status } from './types.js';
 
 /** Days of validity left under which the certificate is reported as expiring. */
@@ -64,8 +65,8 @@ export function computeStatus(input: StatusInput): Status {
   if (input.enabled) {
     const certificate = { ...input.enabled.certificate, daysLeft: daysLeft(input.enabled.certificate.notAfter, now) };
     enabled = { ...input.enabled, certificate };
-    const file = enabled.file;
-    const entry = certificates.find((e) => e.file === file);
+    const entry = certificates.find((e) => e.file === input.enabled!.file);
+    const file = displayName(enabled.file);
     if (chavesDir.exists && !entry) {
       problems.push({
         code: 'CERTIFICATE_MISSING',

@@ -4,7 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { RndsError } from '../errors.js';
 import type { ChavesDirInfo, Entry, EntryStatus } from '../types.js';
-import { displayFileName, isCertificateFileName } from './file-names.js';
+import { isCertificateFileName } from './file-names.js';
+import { displayName } from '../display.js';
 import { compareEntries, DEFAULT_STABLE_MS, inspectEntry, mapLimited, probeDir } from './inspect.js';
 import { DEFAULT_MAX_FILE_SIZE, derCompleteness, readFileSafely, sha256Hex, statKey } from './safe-read.js';
 
@@ -174,7 +175,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   private notFound(file: string): RndsError {
     return new RndsError(
       'CERTIFICATE_NOT_FOUND',
-      `O certificado ${displayFileName(file)} não está pronto na pasta chaves (${this.dir}). ` +
+      `O certificado ${displayName(file)} não está pronto na pasta chaves (${this.dir}). ` +
         'Confira se o arquivo .pfx ou .p12 está na pasta e terminou de ser copiado, atualize a lista e escolha-o de novo.',
     );
   }

@@ -43,7 +43,3 @@ export function isPlainFileName(name: unknown): name is string {
   return !hasUnsafeShape(name);
 }
 
-/** A one-line rendering of a file name for pt-BR messages: controls and bidi characters become U+FFFD. */
-export function displayFileName(name: string): string {
-  return `"${name.replace(new RegExp(`${CONTROL.source}|${BIDI.source}`, 'gu'), '\uFFFD')}"`;
-}

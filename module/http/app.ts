@@ -24,6 +24,8 @@ export interface AppDeps {
   maxFailedAttempts: number;
   /** Extra authenticated routes (metrics), mounted after access control. */
   extraRoutes?: (router: express.Router) => void;
+  /** Told about every failed enable attempt (any 4xx of /api/enable or the form), for the metrics. */
+  onEnableFailure?: (code: string) => void;
 }
 
 type FormField = 'file' | 'password' | 'identificadorSolicitante' | 'services' | 'environment';
@@ -229,6 +231,7 @@ export function createApp(deps: AppDeps): express.Express {
       for (const [field, message] of Object.entries(error.fields ?? {})) {
         if (['file', 'password', 'identificadorSolicitante', 'services', 'environment'].includes(field)) errors[field as FormField] = message;
       }
+      deps.onEnableFailure?.(error.code);
       if (error.code === 'INVALID_INPUT' && services.length === 0) errors.services = 'Escolha ao menos um serviço.';
       render(req, res, 'page', {
         status: error.httpStatus,
@@ -263,6 +266,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const rndsError = toRndsError(error);
     if (!rndsError.isOperational) logger.error(`Erro inesperado em ${req.method} ${req.baseUrl}${req.path}: ${describe(error)}`);
+    const enableRoute = req.method === 'POST' && (req.path === '/api/enable' || req.path === '/habilitar');
+    if (enableRoute && rndsError.httpStatus >= 400 && rndsError.httpStatus < 500) deps.onEnableFailure?.(rndsError.code);
     if (rndsError.retryAfterSeconds !== undefined) res.set('Retry-After', String(rndsError.retryAfterSeconds));
     if (res.headersSent) return;
     const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');

@@ -309,3 +309,22 @@ describe('two instances', () => {
     }
   });
 });
+
+describe('GET /metrics', () => {
+  it('when scraped with the token, then Prometheus text shows the state, the files and the failed attempts by code', async () => {
+    h = await startHarness({ files: [CERTS.legacy.file, CERTS.aes.file] });
+    await request(h.app).get(`${BASE}/metrics`).expect(401);
+    await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ password: 'errada' })).expect(422);
+    await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody()).expect(200);
+
+    const res = await request(h.app).get(`${BASE}/metrics`).set(bearer).expect(200);
+
+    expect(res.headers['content-type']).toContain('text/plain');
+    const value = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(res.text)?.[1]);
+    expect(value('pec_rnds_enabled')).toBe(1);
+    expect(value('pec_rnds_degraded')).toBe(0);
+    expect(value('pec_rnds_chaves_files{status="ready"}')).toBe(2);
+    expect(value('pec_rnds_enable_failures_total{code="WRONG_PASSWORD"}')).toBe(1);
+    expect(value('pec_rnds_certificate_expiry_timestamp_seconds{environment="producao"}')).toBe(Math.floor(Date.parse(h.rnds.status().enabled!.certificate.notAfter) / 1000));
+  });
+});

@@ -52,6 +52,10 @@ async function main(): Promise<number> {
     process.stderr.write('--timeout deve ser um número de segundos entre 0 e 60 (por exemplo --timeout 5).\n');
     return EXIT.UNKNOWN;
   }
+  if (values.url !== undefined && !/^https?:\/\/[^\s/]+/.test(values.url)) {
+    process.stderr.write('--url deve ser um endereço http:// ou https:// do /health (por exemplo https://pec.municipio.gov.br/rnds/health).\n');
+    return EXIT.UNKNOWN;
+  }
   const report = await collectStatusReport({
     timeoutMs: Math.round(timeoutSeconds * 1000),
     serverCheck: !values['no-server-check'],

@@ -3,6 +3,8 @@
  * down), lets `computeStatus` decide the state and the problems, asks the server's /health, and turns all that into
  * a monitoring-plugin result (exit code + first line) and a pt-BR report.
  */
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { computeStatus, formatDate, formatDateTime, EXPIRING_DAYS } from '../../module/status.js';
 import { parseEnv, type StandaloneEnv } from '../../module/options.js';
@@ -132,26 +134,51 @@ export function defaultHealthUrl(env: StandaloneEnv): string | null {
   return `http://${host}:${env.PORT}${base}/health`;
 }
 
-/** GET /health with a short timeout. */
+/**
+ * GET /health with a short timeout. node:http rather than fetch: fetch refuses the "bad ports" of the WHATWG list
+ * (6000, 6665–6669…), and PORT may be any of them.
+ */
 export async function checkServer(url: string, timeoutMs: number): Promise<ServerCheck> {
+  let answer: { status: number; body: string };
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      return { checked: true, reachable: false, url, error: `respondeu HTTP ${response.status} em vez de 200` };
-    }
-    const body = (await response.json().catch(() => null)) as { status?: unknown; rnds?: unknown } | null;
-    if (body?.status !== 'ok') return { checked: true, reachable: false, url, error: 'a resposta não é a do pec-rnds (outro programa nessa porta?)' };
-    return { checked: true, reachable: true, url, ...(typeof body.rnds === 'string' ? { rnds: body.rnds } : {}) };
+    answer = await get(url, timeoutMs);
   } catch (error) {
-    return { checked: true, reachable: false, url, error: describeFetchError(error, timeoutMs) };
+    return { checked: true, reachable: false, url, error: describeRequestError(error, timeoutMs) };
   }
+  if (answer.status !== 200) return { checked: true, reachable: false, url, error: `respondeu HTTP ${answer.status} em vez de 200` };
+  let body: { status?: unknown; rnds?: unknown } | null = null;
+  try {
+    body = JSON.parse(answer.body) as { status?: unknown; rnds?: unknown };
+  } catch {
+    // not JSON: some other program on that port
+  }
+  if (body?.status !== 'ok') return { checked: true, reachable: false, url, error: 'a resposta não é a do pec-rnds (outro programa nessa porta?)' };
+  return { checked: true, reachable: true, url, ...(typeof body.rnds === 'string' ? { rnds: body.rnds } : {}) };
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `não respondeu em ${timeoutMs / 1000} s`;
-  switch (e?.cause?.code) {
+function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.get(url, { headers: { accept: 'application/json' }, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        // /health is a few bytes; anything long is not the pec-rnds.
+        if (body.length < 4096) body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    request.on('error', reject);
+  });
+}
+
+function describeRequestError(error: unknown, timeoutMs: number): string {
+  const code = (error as { code?: string })?.code;
+  switch (code) {
+    case 'TIMEOUT':
+      return `não respondeu em ${(timeoutMs / 1000).toLocaleString('pt-BR')} s`;
     case 'ECONNREFUSED':
       return 'conexão recusada (o serviço não está rodando nessa porta)';
     case 'ENOTFOUND':
@@ -160,7 +187,7 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
     case 'ECONNRESET':
       return 'a conexão foi interrompida';
     default:
-      return e?.cause?.code ? `erro ${e.cause.code}` : errorText(error);
+      return code ? `erro ${code}` : errorText(error);
   }
 }
 

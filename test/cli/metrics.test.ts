@@ -1,6 +1,10 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRndsModule } from '../../module/index.js';
 import { createMetrics } from '../../module/metrics.js';
 import type { Status } from '../../module/types.js';
 
@@ -180,5 +184,25 @@ describe('metrics', () => {
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(value(parse(response.text).samples, 'pec_rnds_enabled')).toBe(1);
+  });
+
+  it('when the real module serves /metrics, then it sits behind the same access rules as /api/*', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-metrics-'));
+    fs.mkdirSync(path.join(root, 'chaves'));
+    const token = 'token-de-teste-metricas-0123456789';
+    const rnds = await createRndsModule({ chavesDir: path.join(root, 'chaves'), dataDir: path.join(root, 'data'), accessToken: token });
+    try {
+      const app = express().use('/rnds', rnds.router);
+
+      const anonymous = await request(app).get('/rnds/metrics');
+      const authorized = await request(app).get('/rnds/metrics').set('Authorization', `Bearer ${token}`);
+
+      expect(anonymous.status).toBe(401);
+      expect(authorized.status).toBe(200);
+      expect(value(parse(authorized.text).samples, 'pec_rnds_state', { state: 'disabled' })).toBe(1);
+    } finally {
+      await rnds.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

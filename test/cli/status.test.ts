@@ -146,6 +146,25 @@ describe('npm run status', () => {
     expect(body.server).toMatchObject({ reachable: false, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/health$/) });
   });
 
+  it('when something on the port accepts but never answers, then --timeout bounds the wait and the server counts as not answering', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const hanging = http.createServer(() => {
+      // never answers
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    });
+    const { port } = hanging.address() as AddressInfo;
+
+    const json = await runScript('status', ['--json', '--timeout', '0.5'], { env: inst.env({ PORT: String(port) }) });
+
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).server).toMatchObject({ reachable: false, error: 'não respondeu em 0,5 s' });
+  });
+
   it('when the last connection test failed, then it exits 1 (WARNING) and shows the result and its detail', async () => {
     inst = await newInstallation();
     await enableCertificate(inst, {

@@ -12,11 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import ejs from 'ejs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { displayName } from '../module/display.js';
+import { commonNameOf, displayName } from '../module/display.js';
+import { formatDate, formatDateTime } from '../module/status.js';
+import { PEC_CHAVES_PATHS } from '../module/options.js';
 import { viewsDir, assetsDir, packageRoot } from '../module/paths.js';
 import type { Connection, Entry, Status } from '../module/types.js';
 
-const outDir = path.join(packageRoot, 'docs', 'preview');
+// PREVIEW_OUT lets the test suite run every check without touching the committed pictures.
+const outDir = process.env.PREVIEW_OUT ?? path.join(packageRoot, 'docs', 'preview');
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
@@ -36,16 +39,9 @@ const DAY = 86_400_000;
 const now = Date.now();
 const iso = (offsetDays: number) => new Date(now + offsetDays * DAY).toISOString();
 
-const dateFormat = new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'America/Sao_Paulo' });
-const dateTimeFormat = new Intl.DateTimeFormat('pt-BR', {
-  day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'America/Sao_Paulo',
-});
-const helpers = {
-  displayName,
-  formatDate: (value: string) => dateFormat.format(new Date(value)),
-  formatDateTime: (value: string) => dateTimeFormat.format(new Date(value)).replace(',', ''),
-};
-const paths = { linux: '/opt/e-SUS/webserver/chaves', windows: 'C:\\Program Files\\e-SUS\\webserver\\chaves' };
+// The same helpers and folder paths the router passes.
+const helpers = { displayName, commonNameOf, formatDate, formatDateTime };
+const paths = PEC_CHAVES_PATHS;
 
 const entry = (file: string, status: Entry['status'] = 'ready'): Entry => ({
   file,

@@ -24,7 +24,7 @@ export class DecryptFailed extends Error {
   }
 }
 
-interface HashInfo {
+export interface HashInfo {
   node: string;
   label: string;
   /** Output and block sizes in bytes (u and v of the PKCS#12 KDF). */
@@ -110,14 +110,23 @@ function unsupported(algorithm: string): never {
   throw new UnsupportedAlgorithm(KNOWN_UNSUPPORTED[algorithm] ?? `OID ${algorithm}`);
 }
 
+/** The password as the PKCS#12 KDF wants it: a big-endian BMPString with a NUL terminator. */
+export function bmpPassword(password: string): Buffer {
+  return Buffer.from(password + '\0', 'utf16le').swap16();
+}
+
+/** The PKCS#12 KDF's parameters for a digest, by Node's name (for writers, such as the test-certificate tool). */
+export function kdfHash(name: 'sha1' | 'sha256'): HashInfo {
+  return Object.values(HASHES).find((h) => h.node === name)!;
+}
+
 /**
  * The password as each KDF wants it. PKCS#12 KDF: BMPString with a NUL terminator; a few old
  * writers differ (an empty password as no bytes at all; OpenSSL 1.x widened each UTF-8 byte), so
  * the MAC check tries these variants. PBKDF2: UTF-8, as OpenSSL and Java do.
  */
 export function passwordVariants(password: string): Buffer[] {
-  const bmp = Buffer.from(password + '\0', 'utf16le').swap16();
-  const variants = [bmp];
+  const variants = [bmpPassword(password)];
   if (password === '') variants.push(Buffer.alloc(0));
   const utf8 = Buffer.from(password, 'utf8');
   if (utf8.length !== password.length) {

@@ -8,7 +8,7 @@ import type { Enablement } from '../enablement.js';
 import type { Logger } from '../options.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
-import { displayName } from '../display.js';
+import { commonNameOf, displayName } from '../display.js';
 import { formatDate, formatDateTime } from '../status.js';
 import type { Environment, Status } from '../types.js';
 import { Access, csrfProtection } from './access.js';
@@ -42,7 +42,7 @@ const NOTICES = {
   testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
 } as const;
 
-const helpers = { displayName, formatDate, formatDateTime };
+const helpers = { displayName, commonNameOf, formatDate, formatDateTime };
 
 /**
  * The module's private Express app: its own view engine, assets, security headers, access control and routes. Only

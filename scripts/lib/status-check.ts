@@ -12,6 +12,7 @@ import { StateStore, SecretBox, type PersistedState } from '../../module/state/i
 import { scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
+import { commonNameOf } from '../../module/display.js';
 import type { Status } from '../../module/types.js';
 import {
   ENTRY_STATUS_LABEL,
@@ -343,7 +344,7 @@ export function renderHuman(report: StatusReport): string {
       ['Titular', safe(c.razaoSocial ?? c.commonName)],
       ['CNPJ', c.cnpj ? formatCnpj(c.cnpj) : '(não encontrado no certificado)'],
       ['Válido até', `${formatDate(c.notAfter)} (${describeDaysLeft(c.daysLeft)})`],
-      ['Emissor', safe(c.issuer)],
+      ['Emissor', safe(commonNameOf(c.issuer))],
       ['Habilitado em', formatDateTime(enabled.enabledAt)],
       ['Identificador solicitante', safe(enabled.identificadorSolicitante) || '(não informado)'],
       ['Serviços', enabled.services.join(', ')],

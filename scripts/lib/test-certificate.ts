@@ -7,6 +7,7 @@
  */
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, pbkdf2Sync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
+import { bmpPassword, kdfHash, pkcs12Kdf as engineKdf } from '../../module/certificates/pbe.js';
 
 const { asn1 } = forge;
 type Asn1 = forge.asn1.Asn1;
@@ -218,37 +219,9 @@ const integerNode = (n: number) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.I
 const nullNode = () => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '');
 const explicit0 = (node: Asn1) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [node]);
 
-/** RFC 7292 appendix B.2: the PKCS#12 key derivation, with the password as a NUL-terminated BMPString. */
+/** RFC 7292 appendix B.2: the PKCS#12 key derivation — the engine's own, with the password as a BMPString. */
 export function pkcs12Kdf(password: string, salt: Buffer, id: 1 | 2 | 3, iterations: number, length: number, hash: 'sha1' | 'sha256'): Buffer {
-  const u = hash === 'sha1' ? 20 : 32;
-  const v = 64;
-  const pass = Buffer.alloc((password.length + 1) * 2);
-  for (let i = 0; i < password.length; i++) pass.writeUInt16BE(password.charCodeAt(i), i * 2);
-  const fill = (src: Buffer) => {
-    if (src.length === 0) return Buffer.alloc(0);
-    const out = Buffer.alloc(v * Math.ceil(src.length / v));
-    for (let i = 0; i < out.length; i++) out[i] = src[i % src.length]!;
-    return out;
-  };
-  const D = Buffer.alloc(v, id);
-  const I = Buffer.concat([fill(salt), fill(pass)]);
-  const blocks = Math.ceil(length / u);
-  const result: Buffer[] = [];
-  for (let n = 0; n < blocks; n++) {
-    let A = createHash(hash).update(D).update(I).digest();
-    for (let r = 1; r < iterations; r++) A = createHash(hash).update(A).digest();
-    result.push(A);
-    const B = fill(A).subarray(0, v);
-    for (let j = 0; j < I.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        const sum = I[j + k]! + B[k]! + carry;
-        I[j + k] = sum & 0xff;
-        carry = sum >> 8;
-      }
-    }
-  }
-  return Buffer.concat(result).subarray(0, length);
+  return engineKdf(kdfHash(hash), bmpPassword(password), salt, iterations, id, length);
 }
 
 interface Encrypted {

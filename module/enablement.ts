@@ -38,6 +38,9 @@ export function invalidInput(error: z.ZodError): RndsError {
   return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields });
 }
 
+/** How often the Status is recomputed to notice changes that come from the clock alone (expiry). */
+const CLOCK_CHECK_MS = 60_000;
+
 /** Which field an engine error belongs next to on the screen. */
 const ERROR_FIELD: Partial<Record<string, 'file' | 'password'>> = {
   WRONG_PASSWORD: 'password',
@@ -78,6 +81,9 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   /** System CAs plus the configured extra ones; undefined = Node's defaults. */
   readonly #ca: string[] | undefined;
   #busy: Promise<unknown> = Promise.resolve();
+  /** Time alone changes the Status (a certificate expires at midnight): announce it when it does. */
+  readonly #clock: NodeJS.Timeout;
+  #lastSignature = '';
 
   constructor(deps: EnablementDeps) {
     super();
@@ -85,6 +91,24 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     this.#ca = buildTrustedCa(deps.rndsCa);
     this.#secretReadable = this.#checkSecret(deps.store.get());
     deps.catalogue.on('change', () => this.emit('change'));
+    this.#lastSignature = this.#signature();
+    this.#clock = setInterval(() => {
+      const signature = this.#signature();
+      if (signature !== this.#lastSignature) {
+        this.#lastSignature = signature;
+        this.emit('change');
+      }
+    }, CLOCK_CHECK_MS).unref();
+  }
+
+  /** Stops the clock check. */
+  close(): void {
+    clearInterval(this.#clock);
+  }
+
+  #signature(): string {
+    const { state, problems, enabled } = this.status();
+    return JSON.stringify([state, problems.map((p) => p.code), enabled?.certificate.daysLeft]);
   }
 
   /** The current Status, computed from the state, the folder and the clock. */

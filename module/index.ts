@@ -75,6 +75,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       tokenMethod: options.tokenMethod,
       now,
     });
+    cleanup.push(() => enablement.close());
     const events = new EventHub(() => enablement.status());
     enablement.on('change', () => events.notify());
     cleanup.push(() => events.close());

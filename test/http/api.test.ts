@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BASE, CERTS, TOKEN, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -254,6 +254,28 @@ describe('degraded', () => {
     h.drop(CERTS.aes.file, CERTS.legacy.file);
     await h.waitFor(() => h.rnds.status().problems.some((p) => p.code === 'CERTIFICATE_CHANGED'), 'changed');
     expect(h.rnds.status().state).toBe('degraded');
+  });
+});
+
+describe('the clock', () => {
+  it('when the enabled certificate expires while the server runs, then the state turns degraded and the change is announced', async () => {
+    let now = new Date();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      h = await startHarness({ files: [CERTS.legacy.file], now: () => now });
+      await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody()).expect(200);
+      let changes = 0;
+      h.rnds.onChange(() => changes++);
+
+      now = new Date(Date.parse(h.rnds.status().enabled!.certificate.notAfter) + 60_000);
+      vi.advanceTimersByTime(61_000);
+
+      expect(changes).toBeGreaterThan(0);
+      expect(h.rnds.status().state).toBe('degraded');
+      expect(h.rnds.status().problems.map((p) => p.code)).toContain('CERTIFICATE_EXPIRED');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

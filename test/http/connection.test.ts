@@ -6,6 +6,7 @@ import { createRndsModule } from '../../module/index.js';
 import { startRndsAuthDouble, type RndsAuthDouble, type RndsAuthScenario } from '../doubles/rnds-auth.js';
 import { createRndsTestPki, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, CERTS, FIXTURES, bearer, startHarness, type Harness } from '../support/harness.js';
+import { runScript } from '../cli/run.js';
 
 /** The RNDS auth double trusts the fixtures' test CA, so the engine's PEM output from a .pfx logs in for real. */
 let pki: RndsTestPki;
@@ -55,6 +56,20 @@ describe('POST /api/connection-test against a real mutual-TLS server', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('when support runs npm run status afterwards, then it shows the enabled certificate and "Conexão bem-sucedida"', async () => {
+    await setup('success');
+    await request(h.app).post(`${BASE}/api/connection-test`).set(bearer).expect(200);
+    const env = { RNDS_CHAVES_DIR: h.chavesDir, RNDS_DATA_DIR: h.dataDir };
+
+    const human = await runScript('status', ['--no-server-check'], { env });
+    const json = await runScript('status', ['--json', '--no-server-check'], { env });
+
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^RNDS OK/);
+    expect(human.stdout).toContain('Conexão bem-sucedida');
+    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'enabled', connection: { status: 'ok', message: 'Conexão bem-sucedida' } });
   });
 
   it.each([

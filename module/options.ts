@@ -46,7 +46,7 @@ export const optionsSchema = z
     tokenMethod: z.enum(['GET', 'POST']).default('GET'),
     /** Poll the chaves folder instead of relying on inotify (network shares). */
     polling: z.boolean().default(false),
-    pollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    pollIntervalMs: z.number().int().min(100).max(60_000).default(500),
     /** Largest certificate file read, in bytes. */
     maxFileSize: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
     /** Largest key-derivation iteration count accepted (OpenSSL writes 2048, keytool up to 100 000). */

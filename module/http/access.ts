@@ -113,16 +113,17 @@ export class Access {
       const result = await this.#authorize(req);
       if (!result) return undefined;
       const actor = typeof result === 'string' ? result : typeof result === 'object' ? result.actor : 'host';
-      return { actor, viaHeader: authorization !== undefined };
+      // Only a Bearer header proves a non-browser client: browsers resend Basic credentials cross-site by themselves.
+      return { actor, viaHeader: authorization !== undefined && /^Bearer\s/i.test(authorization) };
     }
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      return match && this.checkToken(match[1]!) ? { actor: 'token', viaHeader: true } : undefined;
+      return match && this.checkToken(match[1]!) ? { actor: `token (${req.ip})`, viaHeader: true } : undefined;
     }
     const session = this.session(req);
     if (session?.authenticated) {
       req.rndsSession = session;
-      return { actor: 'sessão', viaHeader: false };
+      return { actor: `sessão (${req.ip})`, viaHeader: false };
     }
     return undefined;
   }

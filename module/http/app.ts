@@ -273,6 +273,11 @@ export function createApp(deps: AppDeps): express.Express {
     const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');
     if (wantsJson) {
       res.status(rndsError.httpStatus).json(rndsError.toJSON());
+    } else if (enableRoute && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsCaller) {
+      render(req, res, 'page', {
+        status: rndsError.httpStatus,
+        form: { values: { services: ['RNDS'], environment: deps.defaultEnvironment }, errors: {}, formError: rndsError.message },
+      });
     } else {
       res.status(rndsError.httpStatus).type('text/plain; charset=utf-8').send(rndsError.message);
     }

@@ -60,6 +60,18 @@ describe('the screen', () => {
     expect(res.text).toContain('value="3167"'); // what the admin typed stays, except the password
   });
 
+  it('when the form fails too often, then the screen itself says how long to wait', async () => {
+    h = await startHarness({ files: [CERTS.legacy.file] });
+    const { agent, csrf } = await loggedIn(h);
+    const post = () =>
+      agent.post(`${BASE}/habilitar`).type('form').send({ _csrf: csrf, file: CERTS.legacy.file, password: 'errada', identificadorSolicitante: '3167', services: 'RNDS' });
+    for (let i = 0; i < 5; i++) await post().expect(422);
+    const res = await post().expect(429);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.text).toContain('Muitas tentativas sem sucesso: aguarde 15 minutos');
+    expect(res.text).toContain('id="contra-chave"');
+  });
+
   it('when the form is posted right without JavaScript, then post/redirect/get shows the enabled panel', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);
@@ -125,6 +137,12 @@ describe('CSRF', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('when an embedding host uses Basic auth (resent by browsers cross-site), then a post without the token is still refused', async () => {
+    h = await startHarness({ authorize: (req) => (req.headers.authorization === 'Basic YWRtaW46YWRtaW4=' ? 'admin' : false) });
+    await request(h.app).post(`${BASE}/api/disable`).set('Authorization', 'Basic YWRtaW46YWRtaW4=').expect(403);
+    await request(h.app).get(`${BASE}/api/status`).set('Authorization', 'Basic YWRtaW46YWRtaW4=').expect(200);
   });
 
   it('when a Bearer client posts without a CSRF token, then it is accepted (not cookie-based)', async () => {

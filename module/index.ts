@@ -81,9 +81,14 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     cleanup.push(() => events.close());
 
     if (options.connectionCheckMinutes > 0) {
+      let checking = false; // a slow RNDS must not pile up overlapping checks
       const timer = setInterval(() => {
-        if (!store.get().enabled) return;
-        enablement.testConnection().catch((error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${String(error)}`));
+        if (checking || !store.get().enabled) return;
+        checking = true;
+        enablement
+          .testConnection()
+          .catch((error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${String(error)}`))
+          .finally(() => (checking = false));
       }, options.connectionCheckMinutes * 60_000);
       timer.unref();
       cleanup.push(() => clearInterval(timer));

@@ -21,13 +21,14 @@ afterEach(async () => {
   await double?.close();
 });
 
-async function setup(scenario: RndsAuthScenario = 'success', trustDouble = true): Promise<void> {
+async function setup(scenario: RndsAuthScenario = 'success', trustDouble = true, connectionCheckMinutes = 0): Promise<void> {
   double = await startRndsAuthDouble({ pki, scenario, extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
   h = await startHarness({
     files: [CERTS.legacy.file],
     authUrlProducao: double.url,
     authUrlHomologacao: double.url,
     rndsCa: trustDouble ? double.trustedCa.join('\n') : undefined,
+    connectionCheckMinutes,
   });
   await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167' }).expect(200);
 }
@@ -44,6 +45,14 @@ describe('POST /api/connection-test against a real mutual-TLS server', () => {
     expect(double.requests[0]!.clientCommonName).toContain('PREFEITURA MUNICIPAL DE TESTE');
     const status = await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200);
     expect(status.body.connection).toEqual(res.body.connection);
+  });
+
+  it('when the periodic check is on, then the connection result appears and refreshes without anyone clicking', async () => {
+    await setup('success', true, 0.005); // every 300 ms
+    await h.waitFor(() => h.rnds.status().connection?.status === 'ok', 'first periodic check');
+    double.setScenario('server-error');
+    await h.waitFor(() => h.rnds.status().connection?.status === 'no-connection', 'periodic check seeing the 503');
+    expect(double.requests.length).toBeGreaterThanOrEqual(2);
   });
 
   it('when the module restarts, then the last connection result is still there', async () => {

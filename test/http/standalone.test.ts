@@ -77,6 +77,40 @@ describe('npm start (standalone)', () => {
     expect(await exit).toBe(0);
   });
 
+  it('when used over real HTTP, then the contract holds: list, events, enable, errors, CSRF, disable', async () => {
+    const { chaves, data } = setup();
+    const { url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_BASE_PATH: '/rnds' });
+    const token = fs.readFileSync(path.join(data, 'access-token'), 'utf8').trim();
+    const origin = new URL(url).origin;
+    const auth = { Authorization: `Bearer ${token}` };
+    const api = (p: string) => `/rnds/api/${p}`;
+
+    await request(origin).get(api('status')).expect(401);
+    await request(origin).post(api('connection-test')).set(auth).expect(409);
+    const bad = await request(origin).post(api('enable')).set(auth).send({ file: CERTS.legacy.file, password: 'errada', identificadorSolicitante: '3167' }).expect(422);
+    expect(bad.body.error).toMatchObject({ code: 'WRONG_PASSWORD', fields: { password: expect.any(String) } });
+    const invalid = await request(origin).post(api('enable')).set(auth).send({ file: CERTS.legacy.file, password: 1 }).expect(400);
+    expect(invalid.body.error.code).toBe('INVALID_INPUT');
+
+    // events: the stream announces the enable
+    const events = await fetch(`${origin}${api('events')}`, { headers: auth });
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    const reader = events.body!.getReader();
+    const ok = await request(origin).post(api('enable')).set(auth).send({ file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167' }).expect(200);
+    expect(ok.body).toMatchObject({ state: 'enabled', enabled: { file: CERTS.legacy.file, identificadorSolicitante: '3167' } });
+    let text = '';
+    while (!text.includes('"state":"enabled"')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+
+    // a cookie session from a foreign origin changes nothing
+    const agent = request.agent(origin);
+    await agent.get(`/rnds/entrar?token=${encodeURIComponent(token)}`).expect(303);
+    await agent.post(api('disable')).set('Origin', 'http://evil.example').expect(403);
+    await request(origin).get('/rnds/health').expect(200, { status: 'ok', rnds: 'enabled' });
+    await request(origin).post(api('disable')).set(auth).expect(200);
+    await request(origin).get('/rnds/health').expect(200, { status: 'ok', rnds: 'disabled' });
+  });
+
   it('when RNDS_ACCESS_TOKEN is set, then that token opens the API and no token file is written', async () => {
     const { chaves, data } = setup();
     const token = 'token-definido-pelo-administrador';

@@ -115,6 +115,7 @@ const pageLocals = (status: Status, extra: Record<string, unknown> = {}) => ({
   defaultEnvironment: 'producao',
   paths,
   helpers,
+  loginEnabled: true, // standalone, as `npm start` serves it
   ...extra,
 });
 
@@ -478,4 +479,11 @@ async function interactions(browser: Browser, origin: string): Promise<void> {
   }
 }
 
+// A stuck browser step must not hang whoever runs this (the test suite runs it): say where it stopped and leave.
+const watchdog = setTimeout(() => {
+  console.error(`preview: parado há 90 s depois de "${results.at(-1)?.text ?? 'início'}"; encerrando.`);
+  process.exit(1);
+}, 90_000);
+watchdog.unref();
 await main();
+process.exit(process.exitCode ?? 0);

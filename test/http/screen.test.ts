@@ -32,6 +32,15 @@ describe('the screen', () => {
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
   });
 
+  it('when the admin clicks Sair, then the session ends and the screen asks for the token again', async () => {
+    h = await startHarness();
+    const { agent, csrf, page } = await loggedIn(h);
+    expect(page.text).toContain('id="sair"');
+    await agent.post(`${BASE}/sair`).type('form').send({ _csrf: csrf }).expect(303);
+    await agent.get(`${BASE}/api/status`).expect(401);
+    expect((await agent.get(`${BASE}/`).expect(200)).text).toContain('Token de acesso');
+  });
+
   it('when a file name carries HTML, bidi overrides or escapes, then the screen shows it inert', async () => {
     const hostile = '<img src=x onerror=alert(1)>\u202Egpj.pfx';
     h = await startHarness();

@@ -147,7 +147,13 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             fields: { identificadorSolicitante: 'Use só números, até 12 dígitos (o ID SOLICITAÇÃO do e-Gestor AB, por exemplo 3167).' },
           });
         }
-        const entry = isPlainFileName(body.file) ? this.#deps.catalogue.get(body.file) : undefined;
+        const entry = this.#deps.catalogue.get(body.file);
+        if (entry && !isPlainFileName(body.file)) {
+          // Listed, but a name with control, bidi or path characters could show one file and open another.
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O nome do arquivo ${displayName(body.file)} tem caracteres que não são aceitos: renomeie-o na pasta chaves usando só letras, números, ponto, hífen e sublinhado, e escolha-o de novo.`, {
+            fields: { file: 'Renomeie o arquivo na pasta chaves (só letras, números, ponto, hífen e sublinhado).' },
+          });
+        }
         if (!entry || entry.status !== 'ready') {
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado ${displayName(body.file)} não está disponível na pasta chaves: escolha um certificado da lista.`, {
             fields: { file: 'Escolha um certificado da lista.' },

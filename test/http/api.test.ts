@@ -170,6 +170,17 @@ describe('POST /api/enable', () => {
     expect(h.rnds.status().enabled).toMatchObject({ file: CERTS.aes.file, identificadorSolicitante: '4507' });
   });
 
+  it('when a listed file has a bidi override in its name, then it cannot be enabled and the message says to rename it', async () => {
+    h = await startHarness();
+    const tricky = 'fatura\u202Egpj.pfx';
+    h.drop(CERTS.aes.file, tricky);
+    await h.waitFor(() => h.rnds.status().certificates.some((e) => e.file === tricky && e.status === 'ready'), 'tricky name');
+    const res = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ file: tricky, password: CERTS.aes.password })).expect(404);
+    expect(res.body.error.message).toContain('renomeie');
+    expect(res.body.error.message).not.toContain('\u202E');
+    expect(h.rnds.status().state).toBe('disabled');
+  });
+
   it('when the certificate is expired, then the message gives the date as dd/mm/aaaa', async () => {
     h = await startHarness({ files: [CERTS.expired.file] });
     const res = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ file: CERTS.expired.file, password: CERTS.expired.password })).expect(422);

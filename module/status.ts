@@ -65,7 +65,8 @@ export function computeStatus(input: StatusInput): Status {
   if (input.enabled) {
     const certificate = { ...input.enabled.certificate, daysLeft: daysLeft(input.enabled.certificate.notAfter, now) };
     enabled = { ...input.enabled, certificate };
-    const entry = certificates.find((e) => e.file === input.enabled!.file);
+    const enabledFile = enabled.file;
+    const entry = certificates.find((e) => e.file === enabledFile);
     const file = displayName(enabled.file);
     if (chavesDir.exists && !entry) {
       problems.push({

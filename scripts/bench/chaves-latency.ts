@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watch } from 'chokidar';
 import { ChavesCatalogue, type ChavesCatalogueOptions } from '../../module/chaves/index.js';
@@ -60,7 +60,7 @@ async function chokidarDefaultDetector(dir: string): Promise<Detector> {
     seen: (file) =>
       new Promise<number>((done) => {
         const onAdd = (path: string): void => {
-          if (!path.endsWith(file)) return;
+          if (basename(path) !== file) return;
           watcher.off('add', onAdd);
           done(performance.now());
         };

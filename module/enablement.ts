@@ -77,7 +77,6 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   /** The opened enabled certificate, kept in memory for mutual TLS (never written anywhere). */
   #opened: { sha256: string; certificate: OpenedCertificate } | null = null;
   #tokenClient: { key: string; client: TokenClient } | null = null;
-  #secretReadable = true;
   /** System CAs plus the configured extra ones; undefined = Node's defaults. */
   readonly #ca: string[] | undefined;
   #busy: Promise<unknown> = Promise.resolve();
@@ -89,7 +88,6 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     super();
     this.#deps = deps;
     this.#ca = buildTrustedCa(deps.rndsCa);
-    this.#secretReadable = this.#checkSecret(deps.store.get());
     deps.catalogue.on('change', () => this.emit('change'));
     this.#lastSignature = this.#signature();
     this.#clock = setInterval(() => {
@@ -114,14 +112,18 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   /** The current Status, computed from the state, the folder and the clock. */
   status(): Status {
     const state = this.#deps.store.get();
-    const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
+    const { secret, ...enabled } = state.enabled ?? { secret: null };
+    // Looked at on every Status (cached until the key file or the envelope changes): a key deleted or fixed while
+    // running shows at once, with the key's own message when the key is the cause.
+    const secretProblem = state.enabled ? this.#deps.secretBox.check(secret) : null;
     return computeStatus({
       contraChave: state.contraChave,
       chavesDir: this.#deps.catalogue.dirInfo(),
       certificates: this.#deps.catalogue.list(),
       enabled: state.enabled ? (enabled as Status['enabled']) : null,
       connection: state.connection,
-      secretReadable: this.#secretReadable,
+      secretReadable: secretProblem === null,
+      secretProblem: secretProblem?.message,
       now: this.#deps.now(),
     });
   }
@@ -179,7 +181,6 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         }));
         this.#opened = { sha256, certificate };
         this.#tokenClient = null;
-        this.#secretReadable = true;
         await this.#audit({ action: 'enable', actor, file: body.file, sha256, identificadorSolicitante });
         this.emit('change');
         return this.status();
@@ -204,7 +205,6 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         await this.#deps.store.update((state) => ({ ...state, enabled: null, connection: null }));
         this.#opened = null;
         this.#tokenClient = null;
-        this.#secretReadable = true;
         await this.#audit({
           action: 'disable',
           actor,
@@ -290,14 +290,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     const enabled = this.#deps.store.get().enabled;
     if (!enabled) throw notEnabled();
     if (this.#opened?.sha256 === enabled.certificate.sha256) return this.#opened.certificate;
-    let password: string;
-    try {
-      password = this.#deps.secretBox.unseal(enabled.secret);
-    } catch (error) {
-      this.#secretReadable = false;
-      this.emit('change');
-      throw error;
-    }
+    const password = this.#deps.secretBox.unseal(enabled.secret);
     const { bytes, sha256 } = await this.#deps.catalogue.readEntry(enabled.file);
     if (sha256 !== enabled.certificate.sha256) {
       throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(enabled.file)} foi substituído por outro conteúdo: habilite o certificado novamente.`);
@@ -305,16 +298,6 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     const certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(enabled.file), now: this.#deps.now(), checkValidity: false });
     this.#opened = { sha256, certificate };
     return certificate;
-  }
-
-  #checkSecret(state: PersistedState): boolean {
-    if (!state.enabled) return true;
-    try {
-      this.#deps.secretBox.unseal(state.enabled.secret);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   async #audit(record: AuditInput): Promise<void> {

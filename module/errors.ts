@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   CERTIFICATE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   NOT_ENABLED: 409,
+  /** Enabling cannot seal the password: the data folder's secret.key is refused (loose mode, not a file…). */
+  SECRET_KEY_UNUSABLE: 409,
   WRONG_PASSWORD: 422,
   INVALID_CERTIFICATE: 422,
   UNSUPPORTED_CERTIFICATE: 422,

@@ -38,6 +38,8 @@ export interface StatusInput {
   connection: Connection | null;
   /** False when the stored password cannot be decrypted (key missing, ciphertext tampered). */
   secretReadable: boolean;
+  /** Why, in the words of whatever failed (e.g. the key file's mode and the chmod that fixes it); a generic text when absent. */
+  secretProblem?: string;
   now: Date;
 }
 
@@ -98,7 +100,9 @@ export function computeStatus(input: StatusInput): Status {
     if (!input.secretReadable) {
       problems.push({
         code: 'SECRET_UNREADABLE',
-        message: 'A senha guardada do certificado não pode mais ser lida (a chave de proteção foi perdida ou alterada): reinforme a senha e habilite o certificado novamente.',
+        message:
+          input.secretProblem ??
+          'A senha guardada do certificado não pode mais ser lida (a chave de proteção foi perdida ou alterada): reinforme a senha e habilite o certificado novamente.',
       });
     }
   }

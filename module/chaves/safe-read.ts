@@ -1,6 +1,7 @@
 /**
  * Opening a file from the chaves folder without trusting it: lstat first, never follow a symlink, never block
- * on a FIFO or device, regular files only, size checked before reading, and a bounded read.
+ * on a FIFO or device, regular files with a single name only (no hard links), size checked before reading, and a
+ * bounded read.
  */
 import { createHash } from 'node:crypto';
 import { constants, promises as fsp, type Stats } from 'node:fs';
@@ -36,7 +37,7 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
       return errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable' };
     }
   }
-  if (!linkStats.isFile()) return { kind: 'not-a-file', stats: linkStats };
+  if (!linkStats.isFile() || linkStats.nlink > 1) return { kind: 'not-a-file', stats: linkStats };
   if (linkStats.size > maxFileSize) return { kind: 'too-large', stats: linkStats };
 
   let handle: fsp.FileHandle;
@@ -60,7 +61,9 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
   try {
     // The handle, not the name, is what gets read: check what it really is.
     const stats = await handle.stat();
-    if (!stats.isFile()) return { kind: 'not-a-file', stats };
+    // A hard link is the same file under two names: the other one may be anywhere on the disk (even the module's own
+    // secret.key), so a file with more than one name is never read as a certificate.
+    if (!stats.isFile() || stats.nlink > 1) return { kind: 'not-a-file', stats };
     if (stats.size > maxFileSize) return { kind: 'too-large', stats };
     const limit = maxFileSize + 1; // one byte more than allowed tells "grew past the cap" from "exactly the cap"
     let buffer = Buffer.allocUnsafe(Math.min(limit, stats.size + 1));

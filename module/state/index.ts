@@ -15,4 +15,5 @@ export {
   CONTRA_CHAVE_PATTERN,
   type PersistedState,
   type SecretEnvelope,
+  type StoredSecret,
 } from './schema.js';

@@ -14,6 +14,14 @@ export const SecretEnvelopeSchema = z.strictObject({
   data: z.base64(),
 });
 
+/**
+ * What `enabled.secret` holds on disk: an envelope as `seal` made it, or — when the stored one was damaged (one flipped
+ * bit is enough to break its base64) — the damaged value kept as it was read. A damaged secret must never stop the
+ * start: the rest of the state (the contra-chave above all) stays usable and the Status asks for the password again.
+ */
+export const DamagedSecretSchema = z.strictObject({ damaged: z.json() });
+export const StoredSecretSchema = z.union([SecretEnvelopeSchema, DamagedSecretSchema]);
+
 export const CertificateSummarySchema = z.strictObject({
   subject: z.string(),
   commonName: z.string(),
@@ -52,7 +60,7 @@ export const PersistedStateSchema = z.strictObject({
   version: z.literal(1),
   contraChave: z.string().regex(CONTRA_CHAVE_PATTERN),
   createdAt: isoDate,
-  enabled: EnabledInfoSchema.extend({ secret: SecretEnvelopeSchema }).nullable(),
+  enabled: EnabledInfoSchema.extend({ secret: StoredSecretSchema }).nullable(),
   connection: ConnectionSchema.nullable(),
 });
 
@@ -65,12 +73,16 @@ export interface SecretEnvelope {
   data: string;
 }
 
+/** An envelope that could not be understood when the state was loaded, kept as read. */
+export type DamagedSecret = z.infer<typeof DamagedSecretSchema>;
+export type StoredSecret = SecretEnvelope | DamagedSecret;
+
 /** Everything pec-rnds keeps across restarts, in `<dataDir>/state.json`. */
 export interface PersistedState {
   version: 1;
   contraChave: string;
   createdAt: string;
-  enabled: null | (EnabledInfo & { secret: SecretEnvelope });
+  enabled: null | (EnabledInfo & { secret: StoredSecret });
   connection: Connection | null;
 }
 

@@ -38,7 +38,8 @@ function loadKey(keyPath: string): KeyState {
       error: new RndsError(
         'SECRET_UNREADABLE',
         `O arquivo de chave ${keyPath} não pôde ser aberto (${errnoCode(error) ?? 'erro desconhecido'}). ` +
-          'Ele deve ser um arquivo comum do usuário do pec-rnds: corrija-o e reinicie, ou então apague-o e reinforme a senha do certificado.',
+          'Ele deve ser um arquivo comum do usuário do pec-rnds: corrija-o (o pec-rnds volta a usá-lo sem reiniciar), ' +
+          'ou então mova-o para outro lugar e reinforme a senha do certificado (habilite-o de novo).',
         { cause: error },
       ),
     };
@@ -46,7 +47,7 @@ function loadKey(keyPath: string): KeyState {
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) {
-      return { kind: 'refused', error: new RndsError('SECRET_UNREADABLE', `O arquivo de chave ${keyPath} não é um arquivo comum: remova-o e reinforme a senha do certificado (habilite-o de novo).`) };
+      return { kind: 'refused', error: new RndsError('SECRET_UNREADABLE', `O arquivo de chave ${keyPath} não é um arquivo comum: mova-o para outro lugar e reinforme a senha do certificado (habilite-o de novo).`) };
     }
     if (isLooserThanOwnerOnly(stat.mode)) {
       const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
@@ -55,8 +56,8 @@ function loadKey(keyPath: string): KeyState {
         error: new RndsError(
           'SECRET_UNREADABLE',
           `O arquivo de chave ${keyPath} pode ser lido por outros usuários (permissões ${mode}) e por isso não é usado. ` +
-            `Restrinja as permissões (chmod 600 ${keyPath}) e reinicie o pec-rnds; se a chave pode ter vazado, ` +
-            'apague-a e reinforme a senha do certificado.',
+            `Restrinja as permissões com chmod 600 ${keyPath} (o pec-rnds volta a usá-lo sem reiniciar) e tente de novo; ` +
+            'se a chave pode ter vazado, mova-a para outro lugar e reinforme a senha do certificado (habilite-o de novo).',
         ),
       };
     }
@@ -75,14 +76,32 @@ function loadKey(keyPath: string): KeyState {
   }
 }
 
-/** Encrypts and decrypts the certificate password with the data folder's key. */
+/** What identifies the key file's current content as far as lstat can tell; a new value means "read it again". */
+function keySignature(keyPath: string): string {
+  try {
+    const st = fs.lstatSync(keyPath);
+    return `${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  } catch (error) {
+    return `error:${errnoCode(error) ?? 'unknown'}`;
+  }
+}
+
+/**
+ * Encrypts and decrypts the certificate password with the data folder's key. The key file is looked at again
+ * (lstat) on every use and re-read when it changed: deleted while running, it is recreated by the next seal instead
+ * of sealing with a key that no longer exists anywhere; refused (mode 0644) and then fixed, it is used again without a
+ * restart.
+ */
 export class SecretBox {
   readonly keyPath: string;
-  #key: KeyState;
+  #key: { signature: string; state: KeyState };
+  /** Last answer of `check` per envelope object (the state store hands out frozen objects). */
+  #checked = new WeakMap<object, { signature: string; problem: RndsError | null }>();
 
-  private constructor(keyPath: string, key: KeyState) {
+  private constructor(keyPath: string) {
     this.keyPath = keyPath;
-    this.#key = key;
+    this.#key = { signature: '', state: { kind: 'missing' } };
+    this.#current();
   }
 
   /**
@@ -92,20 +111,49 @@ export class SecretBox {
   static async open(dataDir: string): Promise<SecretBox> {
     const dir = path.resolve(dataDir);
     await ensureDir(dir);
-    const keyPath = path.join(dir, FILE_NAMES.key);
-    return new SecretBox(keyPath, loadKey(keyPath));
+    return new SecretBox(path.join(dir, FILE_NAMES.key));
+  }
+
+  #current(): KeyState {
+    const signature = keySignature(this.keyPath);
+    if (signature !== this.#key.signature) {
+      const previous = this.#key.state;
+      this.#key = { signature, state: loadKey(this.keyPath) };
+      if (previous.kind === 'present') previous.key.fill(0);
+    }
+    return this.#key.state;
   }
 
   /** Why the stored password cannot be recovered right now, or null when the key is usable. */
   problem(): RndsError | null {
-    if (this.#key.kind === 'present') return null;
-    if (this.#key.kind === 'refused') return this.#key.error;
+    const key = this.#current();
+    if (key.kind === 'present') return null;
+    if (key.kind === 'refused') return key.error;
     return new RndsError('SECRET_UNREADABLE', retypeMessage(`o arquivo de chave ${this.keyPath} não existe`));
   }
 
   /**
-   * Encrypts `plaintext`. Creates the key file (0600) on first use when there is none; an existing
-   * but refused key file is never replaced (SECRET_UNREADABLE).
+   * Why `envelope` cannot be opened now (SECRET_UNREADABLE, with the key's own message when the key is the cause),
+   * or null when it opens. Cheap to call on every Status: the answer is kept until the key file or the envelope changes.
+   */
+  check(envelope: unknown): RndsError | null {
+    const signature = keySignature(this.keyPath);
+    const cacheable = typeof envelope === 'object' && envelope !== null;
+    const cached = cacheable ? this.#checked.get(envelope) : undefined;
+    if (cached && cached.signature === signature) return cached.problem;
+    let problem: RndsError | null = null;
+    try {
+      this.unseal(envelope);
+    } catch (error) {
+      problem = error instanceof RndsError ? error : new RndsError('SECRET_UNREADABLE', retypeMessage('erro inesperado ao decifrá-la'));
+    }
+    if (cacheable) this.#checked.set(envelope, { signature, problem });
+    return problem;
+  }
+
+  /**
+   * Encrypts `plaintext`. Creates the key file (0600) when there is none — also when it was deleted while the module
+   * ran; an existing but refused key file is never replaced: SECRET_KEY_UNUSABLE (409) with what to fix.
    */
   seal(plaintext: string): SecretEnvelope {
     const key = this.#keyForSealing();
@@ -123,17 +171,17 @@ export class SecretBox {
 
   /**
    * Decrypts an envelope made by `seal`. Throws SECRET_UNREADABLE ("… reinforme a senha …") when
-   * the key is missing or refused, or the envelope was altered or sealed with another key.
+   * the key is missing or refused, or the envelope was damaged, altered or sealed with another key.
    */
-  unseal(envelope: SecretEnvelope): string {
+  unseal(envelope: unknown): string {
     const problem = this.problem();
     if (problem) throw problem;
-    const key = (this.#key as { kind: 'present'; key: Buffer }).key;
+    const key = (this.#key.state as { kind: 'present'; key: Buffer }).key;
     const parsed = SecretEnvelopeSchema.safeParse(envelope);
     const iv = parsed.success ? Buffer.from(parsed.data.iv, 'base64') : null;
     const tag = parsed.success ? Buffer.from(parsed.data.tag, 'base64') : null;
     if (!parsed.success || iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES) {
-      throw new RndsError('SECRET_UNREADABLE', retypeMessage('a senha guardada está num formato desconhecido'));
+      throw new RndsError('SECRET_UNREADABLE', retypeMessage('a senha guardada no arquivo de configuração está danificada ou num formato desconhecido'));
     }
     let output: Buffer | undefined;
     try {
@@ -154,8 +202,9 @@ export class SecretBox {
   }
 
   #keyForSealing(): Buffer {
-    if (this.#key.kind === 'present') return this.#key.key;
-    if (this.#key.kind === 'refused') throw this.#key.error;
+    let key = this.#current();
+    if (key.kind === 'present') return key.key;
+    if (key.kind === 'refused') throw new RndsError('SECRET_KEY_UNUSABLE', key.error.message);
     const fresh = randomBytes(KEY_BYTES);
     try {
       createFileOnceSync(this.keyPath, fresh);
@@ -166,11 +215,12 @@ export class SecretBox {
           'Verifique o espaço livre em disco e as permissões da pasta de dados e tente de novo.',
         { cause: error },
       );
+    } finally {
+      fresh.fill(0);
     }
     // Read back instead of trusting `fresh`: if another process created the key first, theirs wins.
-    this.#key = loadKey(this.keyPath);
-    fresh.fill(0);
-    if (this.#key.kind === 'present') return this.#key.key;
-    throw this.problem();
+    key = this.#current();
+    if (key.kind === 'present') return key.key;
+    throw new RndsError('SECRET_KEY_UNUSABLE', (key.kind === 'refused' ? key.error : this.problem()!).message);
   }
 }

@@ -8,7 +8,7 @@ import { RndsError } from '../errors.js';
 import { generateContraChave, isContraChave } from './contra-chave.js';
 import { FILE_NAMES, ensureDir, errnoCode, removeLeftoverTempFiles, writeFileAtomic } from './files.js';
 import { acquireLock, type DataDirLock } from './lock.js';
-import { PersistedStateSchema, type PersistedState } from './schema.js';
+import { PersistedStateSchema, StoredSecretSchema, type PersistedState } from './schema.js';
 
 export interface StateStoreOptions {
   /** Where state.json, the lock, the secret key and the audit trail live (created 0700). */
@@ -37,12 +37,75 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const WHAT_TO_DO_UNREADABLE =
-  'Restaure o arquivo a partir de um backup; ou, para começar do zero, mova-o para outro lugar e inicie de novo — ' +
-  'isso cria uma nova contra-chave, que precisará ser cadastrada de novo no e-Gestor AB, e o certificado precisará ser habilitado de novo.';
+/** A contra-chave as it appears in a state file, even a damaged one (letters kept as written). */
+const CONTRA_CHAVE_IN_TEXT = /"contraChave"\s*:\s*"([0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4}){7})"/;
+const CREATED_AT_IN_TEXT = /"createdAt"\s*:\s*"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[0-9]{2}))"/;
 
-function unreadable(file: string, reason: string, cause?: unknown): RndsError {
-  return new RndsError('STATE_UNREADABLE', `Não foi possível ler a configuração do pec-rnds em ${file}: ${reason}. ${WHAT_TO_DO_UNREADABLE}`, { cause });
+/**
+ * What to do with a state file that cannot be loaded, without ever costing the contra-chave: it names the
+ * contra-chave when it can still be read from the damaged text, and gives the exact file to recreate with it.
+ */
+function keepContraChaveAdvice(text: string | null): string {
+  const contraChave = text === null ? undefined : CONTRA_CHAVE_IN_TEXT.exec(text)?.[1];
+  const createdAt = (text === null ? undefined : CREATED_AT_IN_TEXT.exec(text)?.[1]) ?? new Date().toISOString();
+  const fresh = (value: string) => JSON.stringify({ version: 1, contraChave: value, createdAt, enabled: null, connection: null });
+  const keep = contraChave
+    ? `A contra-chave desta instalação, lida do arquivo danificado, é ${contraChave}: anote-a antes de qualquer coisa. ` +
+      'Restaure o arquivo a partir de um backup; sem backup, renomeie-o (por exemplo para state.json.danificado) e crie no lugar ' +
+      `um state.json com exatamente este conteúdo: ${fresh(contraChave)} — depois inicie de novo e habilite o certificado outra vez.`
+    : 'A contra-chave desta instalação não pôde ser lida dele: procure-a num backup, numa anotação da instalação ou no e-Gestor AB. ' +
+      'Restaure o arquivo a partir de um backup; sem backup, renomeie-o (por exemplo para state.json.danificado) e crie no lugar ' +
+      `um state.json com este conteúdo, trocando CONTRA-CHAVE pela contra-chave desta instalação: ${fresh('CONTRA-CHAVE')} — ` +
+      'depois inicie de novo e habilite o certificado outra vez.';
+  return `${keep} Não apague nem mova o arquivo sem fazer isso: sem ele o pec-rnds criaria uma nova contra-chave, ` +
+    'que precisaria ser cadastrada de novo no e-Gestor AB.';
+}
+
+function unreadable(file: string, reason: string, text: string | null, cause?: unknown): RndsError {
+  return new RndsError('STATE_UNREADABLE', `Não foi possível ler a configuração do pec-rnds em ${file}: ${reason}. ${keepContraChaveAdvice(text)}`, { cause });
+}
+
+function notOpenable(file: string, error: unknown): RndsError {
+  return new RndsError(
+    'STATE_UNREADABLE',
+    `Não foi possível ler a configuração do pec-rnds em ${file}: o arquivo não pôde ser aberto (${errnoCode(error) ?? 'erro desconhecido'}). ` +
+      'Confira se ele é um arquivo comum que pertence ao usuário do pec-rnds e tem permissão de leitura, e inicie de novo. ' +
+      'Não apague nem mova o arquivo: ele guarda a contra-chave desta instalação, cadastrada no e-Gestor AB ' +
+      '(se precisar recomeçar, restaure-o de um backup).',
+    { cause: error },
+  );
+}
+
+/**
+ * The sealed password is the one part of the state that a flipped bit can make unparsable without touching anything
+ * else (a quote, a backslash or a control character inside its base64). When the file is not JSON, the `secret`
+ * object is cut out and kept as a string, so a damaged secret costs the password (SECRET_UNREADABLE), never the start.
+ */
+const SECRET_OBJECT = /("secret"\s*:\s*)(\{[\s\S]*?"data"\s*:\s*"[\s\S]*?"\s*\})/;
+
+function parseJsonSalvagingSecret(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const match = SECRET_OBJECT.exec(text);
+    if (!match) throw error;
+    const salvaged = text.slice(0, match.index) + match[1] + JSON.stringify({ damaged: match[2] }) + text.slice(match.index + match[0].length);
+    try {
+      return JSON.parse(salvaged);
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/** An `enabled.secret` that is not a sealed envelope becomes `{ damaged: <as read> }` instead of failing the load. */
+function keepDamagedSecret(json: unknown): unknown {
+  if (!json || typeof json !== 'object') return json;
+  const enabled = (json as { enabled?: unknown }).enabled;
+  if (!enabled || typeof enabled !== 'object' || Array.isArray(enabled)) return json;
+  const secret = (enabled as { secret?: unknown }).secret;
+  if (StoredSecretSchema.safeParse(secret).success) return json;
+  return { ...json, enabled: { ...enabled, secret: { damaged: secret === undefined ? null : secret } } };
 }
 
 function describeIoError(error: unknown): string {
@@ -90,19 +153,19 @@ async function loadStateFile(file: string): Promise<PersistedState | null> {
     text = await fsp.readFile(file, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return null;
-    throw unreadable(file, `o arquivo não pôde ser aberto (${errnoCode(error) ?? 'erro desconhecido'})`, error);
+    throw notOpenable(file, error);
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonSalvagingSecret(text);
   } catch (error) {
-    throw unreadable(file, text.trim() === '' ? 'o arquivo está vazio' : 'o conteúdo não é um JSON válido', error);
+    throw unreadable(file, text.trim() === '' ? 'o arquivo está vazio' : 'o conteúdo não é um JSON válido', text, error);
   }
-  const parsed = PersistedStateSchema.safeParse(json);
+  const parsed = PersistedStateSchema.safeParse(keepDamagedSecret(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` (campo ${issue.path.join('.')})` : '';
-    throw unreadable(file, `o conteúdo não tem o formato esperado${where}`, parsed.error);
+    throw unreadable(file, `o conteúdo não tem o formato esperado${where}`, text, parsed.error);
   }
   return parsed.data;
 }

@@ -74,7 +74,7 @@ export const ENTRY_STATUS_LABEL: Record<string, string> = {
   incomplete: 'sendo copiado (incompleto)',
   unreadable: 'sem permissão de leitura',
   'too-large': 'grande demais para ser um certificado',
-  'not-a-file': 'não é um arquivo comum (atalho, pasta ou dispositivo)',
+  'not-a-file': 'não é um arquivo comum (atalho, link, pasta ou dispositivo)',
 };
 
 /** Lines with aligned labels: [["Estado", "habilitado"], …] → "Estado:  habilitado". */

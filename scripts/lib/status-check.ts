@@ -108,7 +108,7 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
     );
   }
 
-  const [scan, secretReadable, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), isSecretReadable(dataDir, state), serverPromise]);
+  const [scan, secretProblem, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), secretProblemOf(dataDir, state), serverPromise]);
   const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
   const status = computeStatus({
     contraChave: state.contraChave,
@@ -116,7 +116,8 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
     certificates: scan.entries,
     enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
     connection: state.connection,
-    secretReadable,
+    secretReadable: secretProblem === null,
+    secretProblem: secretProblem ?? undefined,
     now,
   });
   const findings = evaluate(status, server);
@@ -196,14 +197,13 @@ function notChecked(url: string | null): ServerCheck {
   return { checked: false, reachable: null, url };
 }
 
-async function isSecretReadable(dataDir: string, state: PersistedState): Promise<boolean> {
-  if (!state.enabled) return true;
+/** Why the stored password cannot be decrypted (the key file's own message when it is the cause), or null. */
+async function secretProblemOf(dataDir: string, state: PersistedState): Promise<string | null> {
+  if (!state.enabled) return null;
   try {
-    const box = await SecretBox.open(dataDir);
-    box.unseal(state.enabled.secret);
-    return true;
-  } catch {
-    return false;
+    return (await SecretBox.open(dataDir)).check(state.enabled.secret)?.message ?? null;
+  } catch (error) {
+    return errorText(error);
   }
 }
 

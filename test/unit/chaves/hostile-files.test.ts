@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, lstat, mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChavesCatalogue, isPlainFileName } from '../../../module/chaves/index.js';
 import { readFileSafely } from '../../../module/chaves/safe-read.js';
-import { derBlob, runListChild, sha256, tempDir } from './helpers.js';
+import { derBlob, runListChild, sha256, tempDir, waitForCatalogue } from './helpers.js';
+import { scanChavesDir } from '../../../module/chaves/index.js';
 
 let base: string;
 let dir: string;
@@ -53,6 +54,40 @@ describe('ChavesCatalogue — things that are not plain certificate files', () =
     const result = await readFileSafely(join(dir, 'trocado.pfx'), 65536, await lstat(regular));
 
     expect(result.kind).toBe('not-a-file');
+  });
+
+  it.skipIf(isWindows)('when a .pfx is a hard link to a file outside the folder (the module key), then it is not-a-file, never hashed nor read', async () => {
+    const key = join(base, 'secret.key');
+    await writeFile(key, derBlob(28), { mode: 0o600 });
+    await link(key, join(dir, 'chave.pfx'));
+    await writeFile(join(dir, 'bom.pfx'), derBlob());
+
+    const catalogue = await startCatalogue();
+    const scanned = await scanChavesDir(dir);
+
+    for (const entries of [catalogue.list(), scanned.entries]) {
+      expect(entries).toEqual([
+        expect.objectContaining({ file: 'bom.pfx', status: 'ready' }),
+        expect.objectContaining({ file: 'chave.pfx', status: 'not-a-file' }),
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(sha256(derBlob(28)));
+    }
+    await expect(catalogue.readEntry('chave.pfx')).rejects.toMatchObject({ code: 'CERTIFICATE_NOT_FOUND' });
+    // Even when the caller's lstat predates the link, the open handle's link count refuses it.
+    expect((await readFileSafely(join(dir, 'chave.pfx'), 65536, await lstat(join(dir, 'bom.pfx')))).kind).toBe('not-a-file');
+  });
+
+  it.skipIf(isWindows)('when a ready file gets a second name while watched, then it turns not-a-file, and ready again when the other name goes', async () => {
+    await writeFile(join(dir, 'municipio.pfx'), derBlob());
+    const catalogue = await startCatalogue();
+    expect(catalogue.get('municipio.pfx')).toMatchObject({ status: 'ready' });
+
+    await link(join(dir, 'municipio.pfx'), join(base, 'copia-escondida.bin'));
+    await waitForCatalogue(catalogue, () => catalogue.get('municipio.pfx')?.status === 'not-a-file', 'municipio.pfx not-a-file');
+    await expect(catalogue.readEntry('municipio.pfx')).rejects.toMatchObject({ code: 'CERTIFICATE_NOT_FOUND' });
+
+    await rm(join(base, 'copia-escondida.bin'));
+    await waitForCatalogue(catalogue, () => catalogue.get('municipio.pfx')?.status === 'ready', 'municipio.pfx ready again');
   });
 
   it('when a directory is named x.pfx, then it is listed as not-a-file', async () => {

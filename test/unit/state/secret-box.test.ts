@@ -95,7 +95,8 @@ describe('when the password cannot be recovered', () => {
     expect(error.code).toBe('SECRET_UNREADABLE');
     expect(error.message).toContain(keyFile);
     expect(error.message).toContain('chmod 600');
-    expect(() => box.seal(PASSWORD)).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
+    // Enabling cannot fix this by itself: a 4xx with the key's own message, not a 500.
+    expect(() => box.seal(PASSWORD)).toThrow(expect.objectContaining({ code: 'SECRET_KEY_UNUSABLE', httpStatus: 409, message: error.message }));
     expect(await fsp.readFile(keyFile)).toEqual(keyBefore);
   });
 
@@ -143,7 +144,51 @@ describe('when the password cannot be recovered', () => {
     const box = await SecretBox.open(tmp.dataDir);
 
     expect(unsealError(box, envelope).code).toBe('SECRET_UNREADABLE');
-    expect(() => box.seal(PASSWORD)).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
+    expect(() => box.seal(PASSWORD)).toThrow(expect.objectContaining({ code: 'SECRET_KEY_UNUSABLE' }));
     expect(await fsp.readFile(keyFile)).toEqual(Buffer.alloc(16, 7));
+  });
+});
+
+describe('the key file changes while the box is open', () => {
+  it('when the key file is deleted after the box read it, then the next seal creates a new key, and a box opened later unseals it', async () => {
+    const box = await SecretBox.open(tmp.dataDir);
+    const before = box.seal(PASSWORD);
+    await fsp.rm(keyFile);
+
+    expect(box.problem()?.code).toBe('SECRET_UNREADABLE');
+    expect(box.check(before)?.message).toMatch(/não existe/);
+    const after = box.seal(PASSWORD);
+
+    expect(fs.statSync(keyFile).size).toBe(32);
+    if (posix) expect(modeOf(keyFile)).toBe(0o600);
+    // What a restart sees: a fresh box reads the key from disk, not from the old process's memory.
+    expect((await SecretBox.open(tmp.dataDir)).unseal(after)).toBe(PASSWORD);
+    expect(box.unseal(after)).toBe(PASSWORD);
+  });
+
+  it('when the key file is replaced by another valid key, then seal uses the one on disk', async () => {
+    const box = await SecretBox.open(tmp.dataDir);
+    box.seal(PASSWORD);
+    await fsp.rm(keyFile);
+    const other = await SecretBox.open(path.join(tmp.root, 'outra'));
+    other.seal('x');
+    await fsp.copyFile(path.join(tmp.root, 'outra', FILE_NAMES.key), keyFile);
+
+    const envelope = box.seal(PASSWORD);
+
+    expect(other.unseal(envelope)).toBe(PASSWORD);
+  });
+
+  it.skipIf(!posix)('when a refused key (0644) is fixed to 0600 while the box is open, then the same box uses it again without a restart', async () => {
+    const box = await SecretBox.open(tmp.dataDir);
+    const envelope = box.seal(PASSWORD);
+    await fsp.chmod(keyFile, 0o644);
+    expect(box.check(envelope)?.message).toContain(`chmod 600 ${keyFile}`);
+    expect(() => box.seal(PASSWORD)).toThrow(expect.objectContaining({ code: 'SECRET_KEY_UNUSABLE' }));
+
+    await fsp.chmod(keyFile, 0o600);
+
+    expect(box.check(envelope)).toBeNull();
+    expect(box.unseal(box.seal(PASSWORD))).toBe(PASSWORD);
   });
 });

@@ -4,7 +4,7 @@ import { RndsError, isRndsError } from './errors.js';
 import { computeStatus } from './status.js';
 import { displayName } from './display.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
-import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
+import { isPlainFileName, lookAlikeNames, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
 import { TokenClient, buildTrustedCa, isTokenRequestError, testConnection, type EnvironmentUrls, type RndsToken } from './rnds/index.js';
 import type { Connection, Environment, Service, Status } from './types.js';
@@ -154,6 +154,12 @@ export class Enablement extends EventEmitter<{ change: [] }> {
           // Listed, but a name with control, bidi or path characters could show one file and open another.
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O nome do arquivo ${displayName(body.file)} tem caracteres que não são aceitos: renomeie-o na pasta chaves usando só letras, números, ponto, hífen e sublinhado, e escolha-o de novo.`, {
             fields: { file: 'Renomeie o arquivo na pasta chaves (só letras, números, ponto, hífen e sublinhado).' },
+          });
+        }
+        if (entry && lookAlikeNames(this.#deps.catalogue.list().map((e) => e.file)).has(body.file)) {
+          // `açã.pfx` twice (NFC and NFD): the admin cannot know which of the two identical-looking names was chosen.
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `Há na pasta chaves dois arquivos cujo nome aparece como ${displayName(body.file)} (as letras acentuadas foram gravadas de formas diferentes, por exemplo numa cópia vinda de um Mac): renomeie ou remova um deles e escolha o certificado de novo.`, {
+            fields: { file: 'Há outro arquivo com o mesmo nome aparente: renomeie ou remova um deles na pasta chaves.' },
           });
         }
         if (!entry || entry.status !== 'ready') {

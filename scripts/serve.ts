@@ -10,6 +10,7 @@ import { readCaFile } from '../module/rnds/index.js';
 import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
+import { displayName } from '../module/display.js';
 
 const logger: Logger = {
   info: (m) => console.log(`[pec-rnds] ${m}`),
@@ -61,8 +62,8 @@ async function main(): Promise<void> {
   console.log(`Tela:          ${url}`);
   console.log(`Entrar:        ${url}entrar?token=${encodeURIComponent(accessToken)}`);
   console.log(`Token:         ${tokenSource}`);
-  console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
-  console.log(`Pasta de dados: ${dataDir}`);
+  console.log(`Pasta chaves:  ${displayName(env.RNDS_CHAVES_DIR)}`);
+  console.log(`Pasta de dados: ${displayName(dataDir)}`);
   console.log(`Estado:        ${rnds.status().state}`);
 
   let stopping = false;

@@ -1,4 +1,5 @@
 /** File-name rules of the chaves folder: which names are listed, which may be chosen, how to show one safely. */
+import { hasUnsafeChars } from '../display.js';
 
 /** `.pfx` / `.p12` in any letter case; nothing else is a candidate certificate. */
 const CERTIFICATE_NAME = /\.(pfx|p12)$/i;
@@ -8,10 +9,6 @@ export function isCertificateFileName(name: string): boolean {
   return CERTIFICATE_NAME.test(name);
 }
 
-// C0, DEL and C1 controls: newlines and ANSI escapes can forge log lines and terminal output.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
-// Bidi overrides/isolates and marks reorder what a person reads (`xfp.exe` shown as `exe.pfx`).
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 // Windows maps these to devices in any folder, with any extension.
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
 
@@ -20,7 +17,9 @@ function hasUnsafeShape(name: string): boolean {
   if (name.includes('/') || name.includes('\\')) return true; // separators, absolute and UNC paths
   // `C:x.pfx` is drive-relative and `x.pfx:stream` an NTFS alternate stream on Windows.
   if (name.includes(':')) return true;
-  if (CONTROL.test(name) || BIDI.test(name)) return true;
+  // Controls, line separators and bidi/invisible format characters (display.ts, the one rule): newlines and ANSI
+  // escapes forge log lines, bidi overrides reorder what a person reads (`xfp.exe` shown as `exe.pfx`).
+  if (hasUnsafeChars(name)) return true;
   // Windows drops trailing dots and spaces, so `x.pfx.` would open `x.pfx`.
   if (/[. ]$/.test(name)) return true;
   return WINDOWS_DEVICE.test(name);
@@ -28,7 +27,7 @@ function hasUnsafeShape(name: string): boolean {
 
 /**
  * Whether `name` is a plain file name that may be looked up in the chaves folder: no separators, `..`, NUL,
- * control or bidi characters, absolute/UNC paths, drive letters, Windows device names, and no name that
+ * control, line-separator, bidi or invisible characters, absolute/UNC paths, drive letters, Windows device names, and no name that
  * turns into one of those after Unicode normalisation (e.g. U+FF0F FULLWIDTH SOLIDUS → `/`, U+2025 → `..`).
  * Callers still match the name exactly (code point for code point) against a listed entry.
  */
@@ -43,3 +42,21 @@ export function isPlainFileName(name: unknown): name is string {
   return !hasUnsafeShape(name);
 }
 
+
+/**
+ * The names among `names` that look exactly like another one: the same text once normalised to NFC (`açã.pfx` typed
+ * on the server and the same name copied from a Mac, stored decomposed as NFD). A person cannot tell them apart on
+ * the screen, in a log or in the CLI, so none of them may be chosen until one is renamed.
+ */
+export function lookAlikeNames(names: Iterable<string>): Set<string> {
+  const byForm = new Map<string, string[]>();
+  for (const name of names) {
+    const form = name.normalize('NFC');
+    const group = byForm.get(form);
+    if (group) group.push(name);
+    else byForm.set(form, [name]);
+  }
+  const twins = new Set<string>();
+  for (const group of byForm.values()) if (group.length > 1) for (const name of group) twins.add(name);
+  return twins;
+}

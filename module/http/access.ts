@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
+import { displayName } from '../display.js';
 import type { AuthorizeHook } from '../options.js';
 
 export const SESSION_COOKIE = 'pec_rnds_sessao';
@@ -27,6 +29,15 @@ declare module 'express-serve-static-core' {
     rndsSession?: Session;
     rndsCaller?: Caller;
   }
+}
+
+/**
+ * The client address for the audit trail and the logs. Behind a trusted proxy `req.ip` comes from X-Forwarded-For,
+ * which is any text the client wants: only a real IP address becomes part of an actor.
+ */
+export function clientAddress(req: Request): string {
+  const ip = req.ip ?? '';
+  return net.isIP(ip) ? ip : 'endereço desconhecido';
 }
 
 function randomToken(): string {
@@ -112,18 +123,18 @@ export class Access {
     if (this.#authorize) {
       const result = await this.#authorize(req);
       if (!result) return undefined;
-      const actor = typeof result === 'string' ? result : typeof result === 'object' ? result.actor : 'host';
+      const actor = displayName(typeof result === 'string' ? result : typeof result === 'object' ? String(result.actor) : 'host');
       // Only a Bearer header proves a non-browser client: browsers resend Basic credentials cross-site by themselves.
       return { actor, viaHeader: authorization !== undefined && /^Bearer\s/i.test(authorization) };
     }
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      return match && this.checkToken(match[1]!) ? { actor: `token (${req.ip})`, viaHeader: true } : undefined;
+      return match && this.checkToken(match[1]!) ? { actor: `token (${clientAddress(req)})`, viaHeader: true } : undefined;
     }
     const session = this.session(req);
     if (session?.authenticated) {
       req.rndsSession = session;
-      return { actor: `sessão (${req.ip})`, viaHeader: false };
+      return { actor: `sessão (${clientAddress(req)})`, viaHeader: false };
     }
     return undefined;
   }

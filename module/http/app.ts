@@ -8,7 +8,8 @@ import type { Enablement } from '../enablement.js';
 import type { Logger } from '../options.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
-import { commonNameOf, displayName } from '../display.js';
+import { lookAlikeNames } from '../chaves/index.js';
+import { UNSAFE_CHARS_SOURCE, commonNameOf, displayName } from '../display.js';
 import { formatDate, formatDateTime } from '../status.js';
 import type { Environment, Status } from '../types.js';
 import { Access, csrfProtection } from './access.js';
@@ -42,7 +43,7 @@ const NOTICES = {
   testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
 } as const;
 
-const helpers = { displayName, commonNameOf, formatDate, formatDateTime };
+const helpers = { displayName, commonNameOf, formatDate, formatDateTime, lookAlikeNames, unsafeChars: UNSAFE_CHARS_SOURCE };
 
 /**
  * The module's private Express app: its own view engine, assets, security headers, access control and routes. Only

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
+import { safeJsonText } from '../display.js';
 import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 
 export type AuditAction = 'enable' | 'disable' | 'enable-failed';
@@ -68,7 +69,8 @@ export class AuditTrail {
       ...(input.code !== undefined ? { code: input.code } : {}),
       description: input.description ?? AUDIT_DESCRIPTIONS[input.action],
     };
-    const line = `${JSON.stringify(record)}\n`;
+    // File names and actors may hold U+2028/U+2029 or controls: written as \u escapes, one record stays one line.
+    const line = `${safeJsonText(JSON.stringify(record))}\n`;
     const run = async (): Promise<AuditRecord> => {
       await ensureDir(path.dirname(this.file));
       const handle = await fsp.open(this.file, 'a', FILE_MODE);

@@ -2,7 +2,7 @@
  * Helpers shared by the command-line scripts (status, inspect, make-test-certificate): the monitoring-plugin exit
  * codes, safe text for terminals, pt-BR formatting of CNPJ/CPF/sizes, and JSON that cannot reorder a terminal.
  */
-import { displayName } from '../../module/display.js';
+import { displayName, safeJsonText } from '../../module/display.js';
 
 /** The Nagios/Icinga/Zabbix plugin convention. */
 export const EXIT = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
@@ -23,12 +23,10 @@ export function safe(text: string | null | undefined): string {
   return text == null ? '' : displayName(String(text));
 }
 
-// JSON.stringify already escapes C0 controls; C1 controls and bidi marks survive it and reach the terminal.
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/gu;
-
 /** Pretty JSON whose text holds no character that reorders or controls a terminal (the parsed value is unchanged). */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  // JSON.stringify escapes C0 controls only; C1 controls, line separators and bidi marks would reach the terminal.
+  return safeJsonText(JSON.stringify(value, null, 2));
 }
 
 /** 12345678000190 → 12.345.678/0001-90 (also the alphanumeric CNPJ); anything else unchanged. */

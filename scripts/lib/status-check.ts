@@ -9,7 +9,7 @@ import path from 'node:path';
 import { computeStatus, formatDate, formatDateTime, EXPIRING_DAYS } from '../../module/status.js';
 import { parseEnv, type StandaloneEnv } from '../../module/options.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
-import { scanChavesDir } from '../../module/chaves/index.js';
+import { lookAlikeNames, scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
 import { commonNameOf } from '../../module/display.js';
@@ -371,8 +371,9 @@ export function renderHuman(report: StatusReport): string {
   const dir = status.chavesDir;
   const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
   lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
+  const twins = lookAlikeNames(status.certificates.map((entry) => entry.file));
   for (const entry of status.certificates) {
-    const mark = enabled?.file === entry.file ? '  ← habilitado' : '';
+    const mark = (enabled?.file === entry.file ? '  ← habilitado' : '') + (twins.has(entry.file) ? '  (outro arquivo tem o mesmo nome aparente: renomeie um deles)' : '');
     lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
   }
   lines.push('');

@@ -8,6 +8,7 @@
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, pbkdf2Sync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { bmpPassword, kdfHash, pkcs12Kdf as engineKdf } from '../../module/certificates/pbe.js';
+import { hasUnsafeChars } from '../../module/display.js';
 
 const { asn1 } = forge;
 type Asn1 = forge.asn1.Asn1;
@@ -322,7 +323,7 @@ export function createTestCertificate(options: TestCertificateOptions): TestCert
   const cnpj = normalizeCnpj(options.cnpj ?? DEFAULTS.cnpj);
   const cpf = normalizeCpf(options.responsibleCpf ?? DEFAULTS.responsibleCpf);
   const razaoSocial = (options.razaoSocial ?? DEFAULTS.razaoSocial).trim().toUpperCase();
-  if (razaoSocial === '' || razaoSocial.length > 100 || /[:\u0000-\u001f\u007f-\u009f]/.test(razaoSocial)) {
+  if (razaoSocial === '' || razaoSocial.length > 100 || razaoSocial.includes(':') || hasUnsafeChars(razaoSocial)) {
     throw new Error('Razão social inválida: use até 100 caracteres, sem ":" nem caracteres de controle.');
   }
   const responsibleName = (options.responsibleName ?? DEFAULTS.responsibleName).trim().toUpperCase();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPlainFileName } from '../../../module/chaves/index.js';
+import { isPlainFileName, lookAlikeNames } from '../../../module/chaves/index.js';
+import { displayName, hasUnsafeChars, safeJsonText } from '../../../module/display.js';
 
 describe('isPlainFileName', () => {
   it.each([
@@ -32,6 +33,12 @@ describe('isPlainFileName', () => {
     ['a C1 control', 'x\u0085.pfx'],
     ['a bidi override', 'x\u202Egpj.pfx'],
     ['a bidi isolate', 'x\u2066.pfx'],
+    ['a line separator', 'x\u2028.pfx'],
+    ['a paragraph separator', 'x\u2029.pfx'],
+    ['a zero-width space', 'a\u200Bb.pfx'],
+    ['a soft hyphen', 'a\u00ADb.pfx'],
+    ['a byte-order mark', '\uFEFFx.pfx'],
+    ['a tag character', 'x\u{E0041}.pfx'],
     ['a trailing dot', 'x.pfx.'],
     ['a trailing space', 'x.pfx '],
     ['a Windows device name', 'NUL.pfx'],
@@ -52,4 +59,37 @@ describe('isPlainFileName', () => {
       expect(isPlainFileName(value)).toBe(false);
     },
   );
+});
+
+describe('the one escaping rule (display.ts)', () => {
+  const unsafe = ['\u0000', '\n', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad', '\u061c', '\u200b', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', '\ufeff', '\u{e0041}'];
+
+  it.each(unsafe.map((c) => [c.codePointAt(0)!.toString(16), c]))('when a name holds U+%s, then displayName shows it as \\u{…} and safeJsonText as a JSON escape', (_hex, c) => {
+    const name = `a${c}b.pfx`;
+
+    expect(hasUnsafeChars(name)).toBe(true);
+    expect(hasUnsafeChars(displayName(name))).toBe(false);
+    expect(displayName(name)).toBe(`a\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}b.pfx`);
+    const json = safeJsonText(JSON.stringify({ file: name }, null, 2));
+    expect(hasUnsafeChars(json.replace(/\n/g, ''))).toBe(false);
+    expect(JSON.parse(json)).toEqual({ file: name });
+  });
+
+  it('when a name is ordinary Portuguese (accents, NFD marks, spaces, emoji), then it is shown as it is', () => {
+    for (const name of ['Município de São João.p12', 'Munic\u0069\u0301pio.pfx', 'cert (1) – cópia.pfx', 'ok 👍.pfx']) {
+      expect(displayName(name)).toBe(name);
+      expect(safeJsonText(JSON.stringify(name))).toBe(JSON.stringify(name));
+    }
+  });
+});
+
+describe('lookAlikeNames', () => {
+  it('when two names differ only in NFC/NFD, then both are look-alikes and the others are not', () => {
+    const nfc = 'a\u00e7\u00e3.pfx';
+    const nfd = 'ac\u0327a\u0303.pfx';
+    expect(nfc).not.toBe(nfd);
+
+    expect(lookAlikeNames([nfc, nfd, 'outro.pfx', 'Munic\u0069\u0301pio.pfx'])).toEqual(new Set([nfc, nfd]));
+    expect(lookAlikeNames([nfd, 'outro.pfx'])).toEqual(new Set());
+  });
 });

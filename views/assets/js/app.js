@@ -11,10 +11,12 @@
   const base = document.body.dataset.base || '';
   const $ = (selector, root = document) => root.querySelector(selector);
 
-  // Same rule as module/display.ts (helpers.displayName on the server): controls and bidi overrides become visible text,
-  // so a file called "‮xfp.exe" cannot disguise itself.
+  // The one rule of module/display.ts (helpers.displayName on the server), whose pattern the page carries in
+  // data-unsafe-chars: controls, line separators and bidi/invisible characters become visible text, so a file called
+  // "‮xfp.exe" cannot disguise itself. Without the attribute, everything outside printable ASCII is shown escaped.
+  const unsafeChars = new RegExp(document.body.dataset.unsafeChars || '[^\\x20-\\x7e]', 'gu');
   const displayName = (name) =>
-    String(name).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    String(name).replace(unsafeChars, (c) =>
       '\\u{' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '}');
 
   const announcer = $('#anuncio');
@@ -316,11 +318,19 @@
       reasons = {};
     }
     const chosen = select.value;
-    const readyFiles = certificates.filter((entry) => entry.status === 'ready').map((entry) => entry.file);
+    // Names that look the same once normalised (NFC/NFD twins), as lookAlikeNames on the server: neither can be chosen.
+    const forms = new Map();
+    for (const entry of certificates) {
+      const form = String(entry.file).normalize('NFC');
+      forms.set(form, (forms.get(form) || 0) + 1);
+    }
+    const isTwin = (entry) => forms.get(String(entry.file).normalize('NFC')) > 1;
+    const readyFiles = certificates.filter((entry) => entry.status === 'ready' && !isTwin(entry)).map((entry) => entry.file);
     const options = [new Option(readyFiles.length > 0 ? 'Selecione' : 'Nenhum certificado disponível', '')];
     for (const entry of certificates) {
-      const ready = entry.status === 'ready';
-      const label = displayName(entry.file) + (ready ? '' : ' — ' + (reasons[entry.status] || 'indisponível'));
+      const twin = isTwin(entry);
+      const ready = entry.status === 'ready' && !twin;
+      const label = displayName(entry.file) + (ready ? '' : ' — ' + (twin ? reasons.twin : reasons[entry.status] || 'indisponível'));
       const option = new Option(label, entry.file, false, ready && entry.file === chosen);
       option.disabled = !ready;
       options.push(option);

@@ -64,6 +64,24 @@ describe('the screen in a real browser', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
   });
 
+  it('when files with a line separator and NFC/NFD twin names arrive live, then the script shows them escaped and the twins disabled', async () => {
+    await open();
+    const nfc = 'A\u00e7\u00e3o.pfx';
+    const nfd = 'Ac\u0327a\u0303o.pfx';
+    h.drop(CERTS.legacy.file, 'linha\u2028nova.pfx');
+    h.drop(CERTS.legacy.file, nfc);
+    h.drop(CERTS.aes.file, nfd);
+    await page.waitForFunction(() => document.querySelectorAll('#certificado option').length === 4, undefined, { timeout: 10_000 });
+
+    const options = await page.$$eval('#certificado option', (els) => els.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '', disabled: (o as HTMLOptionElement).disabled })));
+    const byValue = new Map(options.map((o) => [o.value, o]));
+    expect(byValue.get('linha\u2028nova.pfx')).toMatchObject({ label: 'linha\\u{2028}nova.pfx', disabled: false });
+    for (const twin of [nfc, nfd]) {
+      expect(byValue.get(twin)?.disabled).toBe(true);
+      expect(byValue.get(twin)?.label).toContain('outro arquivo tem o mesmo nome aparente');
+    }
+  });
+
   it('when the password is wrong, then the message appears by the password field and the field is empty', async () => {
     await open([CERTS.legacy.file]);
     await page.selectOption('#certificado', CERTS.legacy.file);

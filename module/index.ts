@@ -25,6 +25,13 @@ export interface RndsModule {
   getToken(): Promise<RndsToken>;
   /** Runs "Testar conexão" and keeps its result. */
   testConnection(): Promise<Connection>;
+  /**
+   * Switches to the renewed certificate found in the chaves folder (same CNPJ, later expiry, opens with the stored
+   * password), optionally after RNDS gives it a token (`checkRnds`). Audited under `actor`.
+   */
+  renew(input: { file?: string; sha256?: string; checkRnds?: boolean }, actor: string): Promise<Status>;
+  /** Resolves when the background work started so far is over: the search for a renewed certificate, alert deliveries. */
+  settled(): Promise<void>;
   /** Calls `listener` whenever the Status may have changed; returns a function that stops it. */
   onChange(listener: () => void): () => void;
   /** Stops the watcher, the worker, the timers and the event streams, and releases the data folder. */
@@ -113,6 +120,8 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       status: () => enablement.status(),
       getToken: () => enablement.getToken(),
       testConnection: () => enablement.testConnection(),
+      renew: (renewInput, actor) => enablement.renew(renewInput, actor),
+      settled: () => enablement.renewalSettled(),
       onChange(listener) {
         enablement.on('change', listener);
         return () => enablement.off('change', listener);

@@ -7,7 +7,7 @@ import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } 
 import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
 import { TokenClient, buildTrustedCa, isTokenRequestError, testConnection, type EnvironmentUrls, type RndsToken } from './rnds/index.js';
-import type { Connection, Environment, RenewalInfo, Service, Status } from './types.js';
+import type { AlertsInfo, Connection, Environment, RenewalInfo, Service, Status } from './types.js';
 import { isRenewalOf } from './renewal.js';
 
 /** The body of an enable request, as CONTRACT.md defines it. */
@@ -103,6 +103,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   #renewalScan: Promise<void> | null = null;
   #renewalRescan = false;
   #closed = false;
+  #alertsInfo: (() => AlertsInfo) | null = null;
 
   constructor(deps: EnablementDeps) {
     super();
@@ -128,6 +129,11 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   close(): void {
     this.#closed = true;
     clearInterval(this.#clock);
+  }
+
+  /** Adds the alert delivery summary to every Status. */
+  attachAlerts(info: () => AlertsInfo): void {
+    this.#alertsInfo = info;
   }
 
   /** Resolves when the current search for a renewed certificate is over (tests, CLI). */
@@ -226,7 +232,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   status(): Status {
     const state = this.#deps.store.get();
     const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
-    return computeStatus({
+    const status = computeStatus({
       contraChave: state.contraChave,
       chavesDir: this.#deps.catalogue.dirInfo(),
       certificates: this.#deps.catalogue.list(),
@@ -236,6 +242,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       renewal: this.#currentRenewal(),
       now: this.#deps.now(),
     });
+    return this.#alertsInfo ? { ...status, alerts: this.#alertsInfo() } : status;
   }
 
   /**

@@ -90,17 +90,19 @@ export interface RenewalInfo {
   certificate: CertificateSummary;
 }
 
-/** Alerts by e-mail and webhook (beyond the contract): what is configured and what failed. */
+export type AlertChannel = 'email' | 'webhook';
+
+/** Alerts by e-mail and webhook (beyond the contract): what is configured, what was delivered and what failed. */
 export interface AlertsInfo {
-  channels: Array<'email' | 'webhook'>;
+  channels: AlertChannel[];
   /** Deliveries still being tried (with backoff). */
   pending: number;
-  /** The last delivery that failed for good (after every retry), if any since start. */
-  lastFailure: null | { channel: 'email' | 'webhook'; event: string; at: string; message: string };
-  /** Deliveries that failed for good since start. */
-  failures: number;
-  /** Deliveries that succeeded since start. */
-  sent: number;
+  /** Deliveries that succeeded, per channel, since start. */
+  sent: Record<AlertChannel, number>;
+  /** Deliveries that failed for good (after every retry), per channel, since start. */
+  failed: Record<AlertChannel, number>;
+  /** The last delivery that failed for good, kept across restarts; null when none or a later one succeeded. */
+  lastFailure: null | { channel: AlertChannel; event: string; at: string; message: string };
 }
 
 export interface Status {

@@ -2,35 +2,54 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCertificate, type TestCertificate } from '../../scripts/lib/test-certificate.js';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { buildPkcs12, createTestCertificate, type TestCertificate } from '../../scripts/lib/test-certificate.js';
+import { openPkcs12 } from '../../module/certificates/index.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
-import { createRndsTestPki, type RndsTestPki } from '../doubles/pki.js';
+import { createTestCa, type RndsTestPki } from '../doubles/pki.js';
 import { AuditTrail } from '../../module/state/index.js';
-import { BASE, TOKEN, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, FIXTURES, bearer, encodings, loggedIn, readTree, startHarness, type Harness } from '../support/harness.js';
 import type { Status } from '../../module/types.js';
 
 /**
  * Renewal without downtime: real PKCS#12 files written into a real watched folder, opened in the real worker with the
  * stored (sealed) password, and an optional token request against the real mutual-TLS RNDS double.
  */
-const PASSWORD = 'Renova#2026ç';
+// The fixtures' accented password: the fixture of another CNPJ opens with it too.
+const PASSWORD = CERTS.aes.password;
 const OTHER_PASSWORD = 'OutraSenha#99';
 
 let current: TestCertificate; // expires in 20 days: the renewal reminder is due
 let renewed: TestCertificate; // same CNPJ, a year later, same password
-let renewedOtherPassword: TestCertificate;
-let otherCnpj: TestCertificate;
+let renewedOtherPassword: Buffer; // the renewed certificate and key, exported with another password
+let otherCnpj: Buffer; // a fixture of another CNPJ (12.345.678/0001-90), valid to 2049, same password
 let pki: RndsTestPki;
 let h: Harness;
 let double: RndsAuthDouble | undefined;
 
+// RSA key generation is the slow part on a loaded machine: six keys for the whole file.
 beforeAll(() => {
   current = createTestCertificate({ password: PASSWORD, days: 20 });
   renewed = createTestCertificate({ password: PASSWORD, days: 380 });
-  renewedOtherPassword = createTestCertificate({ password: OTHER_PASSWORD, days: 380 });
-  otherCnpj = createTestCertificate({ password: PASSWORD, days: 380, cnpj: '11444777000161', razaoSocial: 'OUTRO MUNICIPIO' });
-  pki = createRndsTestPki();
+  const opened = openPkcs12(renewed.pfx, PASSWORD);
+  renewedOtherPassword = buildPkcs12({
+    keyPkcs8Der: createPrivateKey(opened.keyPem).export({ type: 'pkcs8', format: 'der' }),
+    certsDer: [renewed.certPem, renewed.caPem].map((pem) => new X509Certificate(pem).raw),
+    password: OTHER_PASSWORD,
+    friendlyName: 'renovado com outra senha',
+    encoding: 'aes',
+    iterations: 2048,
+  });
+  otherCnpj = fs.readFileSync(path.join(FIXTURES, CERTS.aes.file));
+  pki = smallPki();
 });
+
+/** Just what the RNDS double needs (a server CA and its certificate): two keys instead of the full test PKI's ten. */
+function smallPki(): RndsTestPki {
+  const serverCa = createTestCa('RNDS Double Server CA');
+  const server = serverCa.issue({ commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usage: 'server' });
+  return { serverCa, clientCa: serverCa, untrustedCa: serverCa, server, clients: {} } as unknown as RndsTestPki;
+}
 afterEach(async () => {
   await h?.close();
   await double?.close();
@@ -65,15 +84,6 @@ async function enabledWith(options: Parameters<typeof startHarness>[0] = {}): Pr
   await until(harness, (s) => s.certificates.some((e) => e.file === 'municipio-2025.pfx' && e.status === 'ready'));
   await request(harness.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'municipio-2025.pfx', password: PASSWORD, identificadorSolicitante: '3167' }).expect(200);
   return harness;
-}
-
-async function loggedIn(harness: Harness) {
-  const agent = request.agent(harness.app);
-  await agent.get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
-  const page = await agent.get(`${BASE}/`).expect(200);
-  const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
-  if (!csrf) throw new Error('no CSRF token on the page');
-  return { agent, csrf, page };
 }
 
 function stateFile(harness: Harness): string {
@@ -141,7 +151,7 @@ describe('renewal without downtime', () => {
 
   it('when the renewed file has another password, then nothing is offered, the problem asks for the password as today and /api/renew changes nothing', async () => {
     h = await enabledWith();
-    put(h, 'municipio-2025.pfx', renewedOtherPassword.pfx);
+    put(h, 'municipio-2025.pfx', renewedOtherPassword);
     await until(h, (s) => s.state === 'degraded');
     await h.rnds.settled();
     const status = h.rnds.status();
@@ -158,7 +168,7 @@ describe('renewal without downtime', () => {
 
   it('when a certificate of another CNPJ opens with the same password, then it is not taken for a renewal', async () => {
     h = await enabledWith();
-    put(h, 'outro.pfx', otherCnpj.pfx);
+    put(h, 'outro.pfx', otherCnpj);
     await until(h, (s) => s.certificates.some((e) => e.file === 'outro.pfx' && e.status === 'ready'));
     await h.rnds.settled();
     expect(h.rnds.status().renewal).toBeNull();
@@ -166,34 +176,31 @@ describe('renewal without downtime', () => {
   });
 
   it('when RNDS refuses the renewed certificate, then the current one stays enabled and the answer says why; once RNDS accepts it, the switch keeps the successful test', async () => {
-    // The double trusts the current certificate's CA only: the renewed one fails the mutual-TLS handshake.
-    double = await startRndsAuthDouble({ pki, extraClientCaPem: [current.caPem] });
+    double = await startRndsAuthDouble({ pki, scenario: 'unauthorized', extraClientCaPem: [current.caPem, renewed.caPem] });
     h = await enabledWith({ authUrlProducao: double.url, authUrlHomologacao: double.url, rndsCa: double.trustedCa.join('\n') });
     put(h, 'municipio-2026.pfx', renewed.pfx);
     await until(h, (s) => !!s.renewal);
     const saved = stateFile(h);
     const refused = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: true }).expect(502);
     expect(refused.body.error.code).toBe('RNDS_CERTIFICATE_REJECTED');
+    expect(refused.body.error.message).toContain('A RNDS recusou o certificado renovado');
     expect(refused.body.error.message).toContain('O certificado atual continua habilitado');
     expect(stateFile(h)).toBe(saved);
     expect(h.rnds.status().enabled?.file).toBe('municipio-2025.pfx');
+    expect(double.requests.at(-1)?.clientCommonName).toContain(renewed.cnpj); // it was the renewed one that asked
     expect((await new AuditTrail(h.dataDir).read()).at(-1)).toMatchObject({ action: 'renew-failed', code: 'RNDS_CERTIFICATE_REJECTED' });
 
     // The screen's form shows the same reason, with the old certificate still enabled.
     const { agent, csrf } = await loggedIn(h);
     const page = await agent.post(`${BASE}/renovar`).type('form').send({ _csrf: csrf, checkRnds: '1' }).expect(502);
     expect(page.text).toContain('continua habilitado');
+    expect(stateFile(h)).toBe(saved);
 
-    await double.close();
-    double = await startRndsAuthDouble({ pki, extraClientCaPem: [current.caPem, renewed.caPem] });
-    await h.close();
-    h = await enabledWith({ authUrlProducao: double.url, authUrlHomologacao: double.url, rndsCa: double.trustedCa.join('\n') });
-    put(h, 'municipio-2026.pfx', renewed.pfx);
-    await until(h, (s) => !!s.renewal);
+    // Once the credential is active, the same click switches and keeps the successful test.
+    double.setScenario('success');
     const ok = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: true }).expect(200);
     expect(ok.body.enabled.file).toBe('municipio-2026.pfx');
     expect(ok.body.connection).toMatchObject({ status: 'ok' });
-    expect(double.requests.at(-1)?.clientCommonName).toContain(renewed.cnpj);
   });
 
   it('when the screen showed one renewed file and another one replaced it, then the click refuses instead of switching to a file nobody saw', async () => {
@@ -217,9 +224,9 @@ describe('renewal reminder', () => {
     expect(page.text).toContain(`href="${BASE}/guia"`);
     await h.close();
 
-    // 60 days left: no reminder yet.
+    // A year left: no reminder yet.
     h = await startHarness();
-    put(h, 'municipio-2025.pfx', createTestCertificate({ password: PASSWORD, days: 60 }).pfx);
+    put(h, 'municipio-2025.pfx', renewed.pfx);
     await until(h, (s) => s.certificates.some((e) => e.file === 'municipio-2025.pfx' && e.status === 'ready'));
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'municipio-2025.pfx', password: PASSWORD, identificadorSolicitante: '3167' }).expect(200);
     expect(h.rnds.status().enabled?.certificate.daysLeft).toBeGreaterThan(30);

@@ -113,7 +113,8 @@ describe('the module behind an HTTP proxy with a login', () => {
     expect(metrics.text).toContain('pec_rnds_connection_via_proxy{environment="producao"} 1');
   });
 
-  it('when everything has run, then the proxy password appears in no output: API, screen, metrics, logs, audit, data folder, npm run status', async () => {
+  // Three `npm run status` processes (tsx) on a shared 2-core machine: the same allowance as the other CLI-heavy tests.
+  it('when everything has run, then the proxy password appears in no output: API, screen, metrics, logs, audit, data folder, npm run status', { timeout: 120_000 }, async () => {
     await setup(['RNDS', 'CADSUS']);
     await request(h.app).post(`${BASE}/api/connection-test`).set(bearer).expect(200);
     await request(h.app).get(`${BASE}/api/token`).set(bearer).expect(200);
@@ -130,8 +131,10 @@ describe('the module behind an HTTP proxy with a login', () => {
       ['logs', h.logs.join('\n')],
       ...readTree(h.dataDir).map((bytes, i): [string, Buffer] => [`data file ${i}`, bytes]),
     ];
-    for (const args of [['--no-server-check'], ['--no-server-check', '--verbose'], ['--no-server-check', '--json']]) {
-      const run = await runScript('status', args, { env });
+    const argSets = [['--no-server-check'], ['--no-server-check', '--verbose'], ['--no-server-check', '--json']];
+    const runs = await Promise.all(argSets.map((args) => runScript('status', args, { env })));
+    for (const [i, args] of argSets.entries()) {
+      const run = runs[i]!;
       outputs.push([`npm run status ${args.join(' ')}`, run.stdout + run.stderr]);
       if (args.includes('--verbose')) {
         expect(run.stdout).toContain(`Proxy (ambiente)`);

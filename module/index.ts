@@ -94,10 +94,10 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       cleanup.push(() => clearInterval(timer));
     }
 
-    const metrics = createMetrics(() => enablement.status(), { version });
+    const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
     const router = createApp({
       enablement,
-      access: new Access({ accessToken: options.accessToken, authorize: options.authorize }),
+      access: new Access({ accessToken: options.accessToken, authorize: options.authorize, monitoringToken: options.monitoringToken }),
       events,
       logger,
       defaultEnvironment: options.defaultEnvironment,

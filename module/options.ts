@@ -26,6 +26,11 @@ export const optionsSchema = z
     authorize: z.custom<AuthorizeHook>((v) => typeof v === 'function', 'deve ser uma função').optional(),
     /** Standalone mode: the access token for Bearer and for the login page. */
     accessToken: z.string().min(16, 'o token de acesso deve ter ao menos 16 caracteres').optional(),
+    /**
+     * A read-only token for central monitoring (Prometheus, Zabbix): `Authorization: Bearer` on `/api/status`,
+     * `/api/certificates` and `/metrics` only; every other route answers it 403.
+     */
+    monitoringToken: z.string().min(16, 'o token de monitoramento deve ter ao menos 16 caracteres').optional(),
     /** A host that already has its installation's contra-chave passes it here (used when the state is created). */
     contraChave: z
       .string()
@@ -67,7 +72,15 @@ export const optionsSchema = z
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
   .check((ctx) => {
-    const { authorize, accessToken } = ctx.value;
+    const { authorize, accessToken, monitoringToken } = ctx.value;
+    if (monitoringToken !== undefined && monitoringToken === accessToken) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['monitoringToken'],
+        message: 'o token de monitoramento deve ser diferente do token de acesso: o monitoramento só pode ler, nunca habilitar ou desabilitar',
+      });
+    }
     if (!authorize && !accessToken) {
       ctx.issues.push({
         code: 'custom',
@@ -108,6 +121,11 @@ const envSchema = z.object({
     .transform((v) => '/' + v.split('/').filter(Boolean).join('/'))
     .refine((v) => /^[\w\-./~]*$/.test(v), 'use apenas letras, números, -, _, . e /'),
   RNDS_ACCESS_TOKEN: z.string().min(16, 'deve ter ao menos 16 caracteres').optional(),
+  RNDS_MONITORING_TOKEN: z
+    .string()
+    .min(16, 'deve ter ao menos 16 caracteres (gere um com: openssl rand -base64 32)')
+    .regex(/^\S+$/, 'não pode ter espaços')
+    .optional(),
   RNDS_AMBIENTE: environmentSchema.default('producao'),
   RNDS_UF: z.string().regex(/^[A-Za-z]{2}$/, 'deve ser a sigla de um estado, como MG').optional(),
   RNDS_AUTH_URL_HOMOLOGACAO: httpsUrl.optional(),
@@ -140,6 +158,11 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
     throw new TypeError(`Variáveis de ambiente inválidas:\n${lines.join('\n')}`);
   }
   const parsed = result.data;
+  if (parsed.RNDS_MONITORING_TOKEN !== undefined && parsed.RNDS_MONITORING_TOKEN === parsed.RNDS_ACCESS_TOKEN) {
+    throw new TypeError(
+      'Variáveis de ambiente inválidas:\n- RNDS_MONITORING_TOKEN: deve ser diferente de RNDS_ACCESS_TOKEN (o monitoramento só pode ler, nunca habilitar ou desabilitar)',
+    );
+  }
   if (parsed.RNDS_CHAVES_DIR) return { ...parsed, RNDS_CHAVES_DIR: path.resolve(parsed.RNDS_CHAVES_DIR), chavesDirSource: 'env' };
   const { dir, source } = defaultChavesDir();
   return { ...parsed, RNDS_CHAVES_DIR: dir, chavesDirSource: source };

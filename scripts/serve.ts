@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     chavesDir: env.RNDS_CHAVES_DIR,
     dataDir,
     accessToken,
+    monitoringToken: env.RNDS_MONITORING_TOKEN,
     defaultEnvironment: env.RNDS_AMBIENTE,
     uf: env.RNDS_UF,
     authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,

@@ -38,6 +38,9 @@ describe('RNDS_MONITORING_TOKEN: the read-only token for a central Prometheus or
     expect(certificates.body.certificates.map((e: { file: string }) => e.file)).toEqual([CERTS.aes.file]);
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^pec_rnds_state\{state="enabled"\} 1$/m);
+    for (const secret of [CERTS.aes.password, MONITORING, TOKEN]) {
+      for (const body of [status.text, certificates.text, metrics.text]) expect(body).not.toContain(secret);
+    }
   });
 
   it('when the monitoring token tries to disable RNDS, fetch an RNDS token, test the connection or enable, then every attempt is 403 and the state file is untouched', async () => {

@@ -154,6 +154,11 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             fields: { file: 'Renomeie o arquivo na pasta chaves (só letras, números, ponto, hífen e sublinhado).' },
           });
         }
+        if (entry?.status === 'unusable') {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(body.file)} não pode ser habilitado. ${entry.reason ?? ''}`.trim(), {
+            fields: { file: 'Escolha um certificado .pfx ou .p12 com a chave privada.' },
+          });
+        }
         if (!entry || entry.status !== 'ready') {
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado ${displayName(body.file)} não está disponível na pasta chaves: escolha um certificado da lista.`, {
             fields: { file: 'Escolha um certificado da lista.' },

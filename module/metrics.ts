@@ -12,7 +12,7 @@ import type { ConnectionStatus, EntryStatus, ProblemCode, State, Status } from '
 export const METRICS_PREFIX = 'pec_rnds_';
 
 const STATES: State[] = ['enabled', 'disabled', 'degraded'];
-const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file'];
+const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file', 'unusable'];
 const CONNECTION_STATUSES: ConnectionStatus[] = ['ok', 'no-connection', 'certificate-expired', 'certificate-failure'];
 const PROBLEM_CODES: ProblemCode[] = ['CERTIFICATE_MISSING', 'CERTIFICATE_CHANGED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_EXPIRING', 'SECRET_UNREADABLE', 'CHAVES_DIR_MISSING'];
 /** The codes a failed enable can end with: shown at 0 from the start, so `increase()` sees the first failure. */

@@ -1,8 +1,8 @@
 /** Shapes of the public contract (CONTRACT.md). JSON keys English, RNDS terms in Portuguese. */
 
-export type EntryStatus = 'ready' | 'incomplete' | 'unreadable' | 'too-large' | 'not-a-file';
+export type EntryStatus = 'ready' | 'incomplete' | 'unreadable' | 'too-large' | 'not-a-file' | 'unusable';
 
-/** One `.pfx`/`.p12` file in the chaves folder. */
+/** One `.pfx`/`.p12` file, or certificate-related file that cannot be enabled (`unusable`), in the chaves folder. */
 export interface Entry {
   file: string;
   size: number;
@@ -10,6 +10,8 @@ export interface Entry {
   /** Present when `status` is `ready`. */
   sha256?: string;
   status: EntryStatus;
+  /** Every entry that is not `ready`: a pt-BR sentence that says what to do. */
+  reason?: string;
 }
 
 export type Service = 'RNDS' | 'CADSUS';

@@ -369,11 +369,12 @@ export function renderHuman(report: StatusReport): string {
 
   lines.push('');
   const dir = status.chavesDir;
-  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
+  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} de certificado`;
   lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
   for (const entry of status.certificates) {
     const mark = enabled?.file === entry.file ? '  ← habilitado' : '';
     lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
+    if (entry.reason) lines.push(`      ${safe(entry.reason)}`);
   }
   lines.push('');
   lines.push(...serverLines(report.server));

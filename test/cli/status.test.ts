@@ -8,7 +8,7 @@ import { createRndsModule } from '../../module/index.js';
 import { version } from '../../module/paths.js';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { enableCertificate, newInstallation, STANDARD, type Installation } from './installation.js';
-import { fakeHealthServer, freePort, runScript } from './run.js';
+import { FIXTURES as FIXTURES_DIR, fakeHealthServer, freePort, runScript } from './run.js';
 
 let inst: Installation | undefined;
 const closers: Array<() => Promise<void>> = [];
@@ -49,6 +49,22 @@ describe('npm run status', () => {
     expect(body.contraChave).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/);
     expect(body.server).toMatchObject({ reachable: true });
     expect(body.version).toBe(version);
+  });
+
+  it('when the chaves folder holds a .cer and a zip, then the report lists each with the reason and what to do', async () => {
+    inst = await newInstallation();
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'not-pkcs12/certificado.cer'), path.join(inst.chavesDir, 'municipio.cer'));
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'not-pkcs12/municipio.zip'), path.join(inst.chavesDir, 'baixado.zip'));
+    const env = await withServer(inst, 'disabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.stdout).toMatch(/municipio\.cer — não pode ser habilitado, .*\n\s+Arquivo \.cer: é só o certificado público, sem a chave privada\./);
+    expect(text.stdout).toMatch(/baixado\.zip — não pode ser habilitado, .*\n\s+Arquivo compactado \(\.zip\): extraia o \.pfx/);
+    const entries = JSON.parse(json.stdout).certificates;
+    expect(entries.map((e: { file: string; status: string }) => [e.file, e.status])).toEqual([['baixado.zip', 'unusable'], ['municipio.cer', 'unusable']]);
+    expect(entries.every((e: { reason?: string }) => typeof e.reason === 'string' && e.reason.length > 20)).toBe(true);
   });
 
   it('when a certificate is enabled and the server answers, then it exits 0 (OK) with the holder, validity, identificador, services and environment', async () => {

@@ -299,12 +299,43 @@
     text.replaceChildren(document.createTextNode(before), code, document.createTextNode(after));
   };
 
+  /** Rebuilds the list that says, under the select, why each file cannot be chosen. */
+  const updateReasons = (certificates, shortReasons) => {
+    const list = $('#arquivos-motivos');
+    const select = $('#certificado');
+    if (!list) return;
+    const items = certificates
+      .filter((entry) => entry.status !== 'ready')
+      .map((entry) => {
+        const item = document.createElement('li');
+        item.dataset.file = entry.file;
+        item.dataset.status = entry.status;
+        const name = document.createElement('strong');
+        const bdi = document.createElement('bdi');
+        bdi.textContent = displayName(entry.file);
+        name.append(bdi);
+        const text = document.createElement('span');
+        text.className = 'file-reasons__text';
+        text.textContent = entry.reason || shortReasons[entry.status] || 'indisponível';
+        item.append(name, document.createTextNode(': '), text);
+        return item;
+      });
+    list.replaceChildren(...items);
+    list.hidden = items.length === 0;
+    if (select) {
+      const ids = (select.getAttribute('aria-describedby') || '').split(/\s+/).filter((id) => id && id !== 'arquivos-motivos');
+      if (items.length) ids.push('arquivos-motivos');
+      if (ids.length) select.setAttribute('aria-describedby', ids.join(' '));
+      else select.removeAttribute('aria-describedby');
+    }
+  };
+
   /** Rebuilds the certificate options, keeping the admin's choice while that file is still ready. */
   const updateCertificates = (certificates, dir) => {
     const select = $('#certificado');
     if (!select || !Array.isArray(certificates)) return;
     updateFolderNotice(dir, certificates);
-    const signature = canonical(certificates.map((entry) => [entry.file, entry.status]));
+    const signature = canonical(certificates.map((entry) => [entry.file, entry.status, entry.reason || '']));
     if (signature === certificatesSignature) return;
     const firstEvent = certificatesSignature === null;
     certificatesSignature = signature;
@@ -326,6 +357,7 @@
       options.push(option);
     }
     select.replaceChildren(...options);
+    updateReasons(certificates, reasons);
     if (chosen && !readyFiles.includes(chosen)) {
       select.value = '';
       announce('O certificado ' + displayName(chosen) + ' não está mais disponível na pasta.');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
+import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from './state/contra-chave.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
 export type AuthorizeResult = boolean | string | { actor: string } | null | undefined;
@@ -14,6 +15,16 @@ export interface Logger {
 }
 
 const environmentSchema = z.enum(['homologacao', 'producao']);
+
+/** A contra-chave as people type it, normalised to `xxxx-…-xxxx` (case kept); anything else fails with the shape. */
+const contraChaveSchema = z.string().transform((value, ctx) => {
+  const normalized = normalizeContraChave(value);
+  if (normalized === null) {
+    ctx.issues.push({ code: 'custom', input: value, message: `a contra-chave deve ter o formato ${CONTRA_CHAVE_SHAPE}` });
+    return z.NEVER;
+  }
+  return normalized;
+});
 const httpsUrl = z.url({ protocol: /^https$/, error: 'deve ser uma URL https://' });
 
 export const optionsSchema = z
@@ -26,11 +37,13 @@ export const optionsSchema = z
     authorize: z.custom<AuthorizeHook>((v) => typeof v === 'function', 'deve ser uma função').optional(),
     /** Standalone mode: the access token for Bearer and for the login page. */
     accessToken: z.string().min(16, 'o token de acesso deve ter ao menos 16 caracteres').optional(),
-    /** A host that already has its installation's contra-chave passes it here (used when the state is created). */
-    contraChave: z
-      .string()
-      .regex(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/, 'deve ter 8 grupos de 4 dígitos hexadecimais minúsculos')
-      .optional(),
+    /**
+     * The installation's contra-chave, as PEC shows it on Gestão municipal › Certificados (typed with spaces, without
+     * dashes or in any case is fine). Without it the module generates a test value and reports it as not configured.
+     */
+    contraChave: contraChaveSchema.optional(),
+    /** Where `contraChave` came from, for the audit trail when it changes at start (`npm start` passes `RNDS_CONTRA_CHAVE`). */
+    contraChaveSource: z.enum(['opcao', 'RNDS_CONTRA_CHAVE']).default('opcao'),
     defaultEnvironment: environmentSchema.default('producao'),
     /** The installation's state (UF), for the production services host. */
     uf: z
@@ -120,6 +133,8 @@ const envSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
   RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
+  // Empty counts as unset: a service file often carries `RNDS_CONTRA_CHAVE=` until the installer fills it in.
+  RNDS_CONTRA_CHAVE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), contraChaveSchema.optional()),
 });
 
 export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };

@@ -24,12 +24,21 @@ export type ProblemCode =
   | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_EXPIRING'
   | 'SECRET_UNREADABLE'
-  | 'CHAVES_DIR_MISSING';
+  | 'CHAVES_DIR_MISSING'
+  | 'CONTRA_CHAVE_NOT_CONFIGURED'
+  | 'CONTRA_CHAVE_CHANGED';
+
+/** `critical` problems make an enabled state `degraded`; `warning` ones do not. */
+export type ProblemSeverity = 'critical' | 'warning';
 
 export interface Problem {
   code: ProblemCode;
+  severity: ProblemSeverity;
   message: string;
 }
+
+/** `instalacao`: the installation's own value (host option, RNDS_CONTRA_CHAVE, API or screen); `gerada`: a test value. */
+export type ContraChaveOrigin = 'instalacao' | 'gerada';
 
 /** What Status shows about the enabled certificate. */
 export interface CertificateSummary {
@@ -82,6 +91,7 @@ export interface ChavesDirInfo {
 export interface Status {
   state: State;
   contraChave: string;
+  contraChaveOrigin: ContraChaveOrigin;
   chavesDir: ChavesDirInfo;
   certificates: Entry[];
   enabled: EnabledInfo | null;

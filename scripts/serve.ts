@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    contraChave: env.RNDS_CONTRA_CHAVE,
+    contraChaveSource: 'RNDS_CONTRA_CHAVE',
     logger,
   });
 
@@ -64,6 +66,16 @@ async function main(): Promise<void> {
   console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
   console.log(`Pasta de dados: ${dataDir}`);
   console.log(`Estado:        ${rnds.status().state}`);
+  const status = rnds.status();
+  if (status.contraChaveOrigin === 'gerada') {
+    console.log(
+      `Contra-chave:  ${status.contraChave} — GERADA PARA TESTE, não é a desta instalação. Informe a contra-chave do PEC ` +
+        `(Gestão municipal › Certificados, ou a da ativação da instalação) em RNDS_CONTRA_CHAVE ou na tela.`,
+    );
+  } else {
+    console.log(`Contra-chave:  ${status.contraChave}`);
+  }
+  for (const problem of status.problems.filter((p) => p.code === 'CONTRA_CHAVE_CHANGED')) console.log(`Aviso:         ${problem.message}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -112,6 +112,8 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
   const status = computeStatus({
     contraChave: state.contraChave,
+    contraChaveOrigin: state.contraChaveOrigin,
+    contraChaveChanged: state.contraChaveChanged,
     chavesDir: scan.dir,
     certificates: scan.entries,
     enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
@@ -260,9 +262,11 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
       CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${describeDaysLeft(enabled?.certificate.daysLeft ?? 0)})`,
       SECRET_UNREADABLE: 'a senha guardada não pode ser lida (reinforme a senha)',
       CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
+      CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
+      CONTRA_CHAVE_CHANGED: 'a contra-chave mudou depois da habilitação (a credencial é da anterior)',
     };
     // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.
-    const severity = problem.code === 'CERTIFICATE_EXPIRING' ? EXIT.WARNING : EXIT.CRITICAL;
+    const severity = problem.severity === 'warning' ? EXIT.WARNING : EXIT.CRITICAL;
     findings.push({ code: problem.code, severity, short: short[problem.code] ?? problem.code, message: safe(problem.message) });
   }
   if (server.checked && !server.reachable) {
@@ -356,7 +360,7 @@ export function renderHuman(report: StatusReport): string {
       connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
     ]);
   }
-  rows.push(['Contra-chave', status.contraChave]);
+  rows.push(['Contra-chave', status.contraChaveOrigin === 'gerada' ? `${status.contraChave} (gerada para teste: não é a desta instalação)` : status.contraChave]);
   lines.push(...table(rows));
 
   lines.push('');

@@ -366,8 +366,24 @@
     }
   };
 
+  /** Keeps the contra-chave, its origin note and the "Informe a contra-chave" box in step with the Status. */
+  const updateContraChave = (status) => {
+    if (typeof status.contraChave !== 'string') return;
+    const field = $('#contra-chave');
+    if (field && field.value !== status.contraChave) field.value = status.contraChave;
+    const note = $('#contra-chave-origem');
+    if (note && note.dataset.origin !== status.contraChaveOrigin && status.contraChaveOrigin === 'instalacao') {
+      note.dataset.origin = status.contraChaveOrigin;
+      note.classList.remove('text-alert');
+      note.textContent = 'Contra-chave desta instalação.';
+      const box = $('#contra-chave-instalacao');
+      if (box && !box.querySelector('[aria-invalid="true"]')) box.hidden = true;
+    }
+  };
+
   const onStatus = (status) => {
     if (!status || typeof status !== 'object') return;
+    updateContraChave(status);
     if (Array.isArray(status.certificates)) updateCertificates(status.certificates, status.chavesDir);
     if (typeof status.state !== 'string') return;
     const panel = $('#certificados');

@@ -54,7 +54,7 @@ const stepStates = () =>
 describe('the contra-chave form on the screen', () => {
   for (const javaScript of [true, false]) {
     it(`when the admin types the contra-chave with spaces and saves (JavaScript ${javaScript ? 'on' : 'off'}), then the screen shows it formatted and the form goes away`, async () => {
-      await open({ javaScript });
+      await open({ javaScript, contraChave: undefined });
       expect(await page.getAttribute('#contra-chave-origem', 'data-origin')).toBe('gerada');
 
       await page.fill('#contra-chave-nova', INSTALACAO.replaceAll('-', ' ').toUpperCase());
@@ -69,7 +69,7 @@ describe('the contra-chave form on the screen', () => {
   }
 
   it('when the shape is wrong, then the error shows by the field with the expected shape and the value typed stays', async () => {
-    await open({ javaScript: false });
+    await open({ javaScript: false, contraChave: undefined });
 
     await page.fill('#contra-chave-nova', '0916-0409');
     await page.click('#salvar-contra-chave');
@@ -81,7 +81,7 @@ describe('the contra-chave form on the screen', () => {
   });
 
   it('when the contra-chave is set through the API while the screen is open, then the screen shows it without a reload', async () => {
-    await open();
+    await open({ contraChave: undefined });
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
 
     await request(h.app).post(`${BASE}/api/contra-chave`).set(bearer).send({ contraChave: INSTALACAO }).expect(200);
@@ -95,7 +95,7 @@ describe('the contra-chave form on the screen', () => {
 
 describe('the credenciamento guide (GET {base}/guia)', () => {
   it('when nothing is done yet and JavaScript is off, then the link from the screen opens the guide with every step pending and the whole journey', async () => {
-    await open({ javaScript: false });
+    await open({ javaScript: false, contraChave: undefined });
 
     await Promise.all([page.waitForURL(/\/guia$/), page.click('#link-guia')]);
 

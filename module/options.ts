@@ -25,6 +25,48 @@ const contraChaveSchema = z.string().transform((value, ctx) => {
   }
   return normalized;
 });
+const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'deve ser uma URL smtp://usuario:senha@servidor:587 ou smtps://…:465' });
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL http:// ou https://' });
+const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
+
+/** Alerts by e-mail and webhook (INSTALL.md, "Alertas"). */
+export const alertsSchema = z
+  .strictObject({
+    /** The SMTP server, as PEC's own e-mail settings have it: `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465`. */
+    smtpUrl: smtpUrl.optional(),
+    /** Who receives the e-mails. */
+    emails: emailList.optional(),
+    /** The sender (PEC's e-mail settings' sender address); default: the SMTP user when it is an e-mail. */
+    from: z.string().min(3).max(320).optional(),
+    /** Extra trusted CA (PEM) for the SMTP server's TLS certificate. */
+    smtpCa: z.string().optional(),
+    /** A URL that receives each alert as a JSON POST. */
+    webhookUrl: webhookUrl.optional(),
+    /** Attempts per delivery, first included. */
+    attempts: z.number().int().min(1).max(20).default(5),
+    /** First retry delay (doubles each retry). */
+    retryDelayMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Per-attempt network limit. */
+    timeoutMs: z.number().int().min(1).max(300_000).default(30_000),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.smtpUrl && !v.emails) ctx.issues.push({ code: 'custom', input: v, path: ['emails'], message: 'informe os destinatários (RNDS_ALERT_EMAILS) para usar o SMTP' });
+    if (v.emails && !v.smtpUrl) ctx.issues.push({ code: 'custom', input: v, path: ['smtpUrl'], message: 'informe o servidor SMTP (RNDS_SMTP_URL) para enviar aos destinatários' });
+    if (v.smtpUrl && !v.from && !senderFromSmtpUrl(v.smtpUrl)) {
+      ctx.issues.push({ code: 'custom', input: v, path: ['from'], message: 'informe o remetente (RNDS_SMTP_FROM), o mesmo das configurações de e-mail do PEC' });
+    }
+  });
+
+/** The SMTP user, when it is an e-mail address: the usual sender. */
+export function senderFromSmtpUrl(url: string): string | null {
+  try {
+    const user = decodeURIComponent(new URL(url).username);
+    return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(user) ? user : null;
+  } catch {
+    return null;
+  }
+}
 const httpsUrl = z.url({ protocol: /^https$/, error: 'deve ser uma URL https://' });
 
 export const optionsSchema = z
@@ -82,6 +124,8 @@ export const optionsSchema = z
         'deve ter info, warn e error',
       )
       .optional(),
+    /** E-mail and webhook alerts; off when absent. */
+    alerts: alertsSchema.optional(),
     /** The clock (tests). */
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
@@ -141,6 +185,14 @@ const envSchema = z.object({
   RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
   // Empty counts as unset: a service file often carries `RNDS_CONTRA_CHAVE=` until the installer fills it in.
   RNDS_CONTRA_CHAVE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), contraChaveSchema.optional()),
+  RNDS_SMTP_URL: smtpUrl.optional(),
+  RNDS_ALERT_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(/[,;\s]+/).filter(Boolean)))
+    .pipe(emailList.optional()),
+  RNDS_SMTP_FROM: z.string().min(3).max(320).optional(),
+  RNDS_WEBHOOK_URL: webhookUrl.optional(),
   RNDS_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -149,6 +201,17 @@ const envSchema = z.object({
   RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
 });
+
+/** The alerts part of the options, from the environment; undefined when no channel is configured. */
+export function alertsFromEnv(env: StandaloneEnv): z.input<typeof alertsSchema> | undefined {
+  if (!env.RNDS_SMTP_URL && !env.RNDS_ALERT_EMAILS && !env.RNDS_WEBHOOK_URL) return undefined;
+  return {
+    ...(env.RNDS_SMTP_URL ? { smtpUrl: env.RNDS_SMTP_URL } : {}),
+    ...(env.RNDS_ALERT_EMAILS ? { emails: env.RNDS_ALERT_EMAILS } : {}),
+    ...(env.RNDS_SMTP_FROM ? { from: env.RNDS_SMTP_FROM } : {}),
+    ...(env.RNDS_WEBHOOK_URL ? { webhookUrl: env.RNDS_WEBHOOK_URL } : {}),
+  };
+}
 
 export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
 

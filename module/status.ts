@@ -1,5 +1,5 @@
 import { displayName } from './display.js';
-import type { ChavesDirInfo, Connection, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, Status } from './types.js';
+import type { ChavesDirInfo, Connection, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from './types.js';
 
 /** Problems that leave an enabled state usable; every other one degrades it. */
 const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICATE_EXPIRING', 'CONTRA_CHAVE_NOT_CONFIGURED']);
@@ -50,6 +50,8 @@ export interface StatusInput {
   connection: Connection | null;
   /** False when the stored password cannot be decrypted (key missing, ciphertext tampered). */
   secretReadable: boolean;
+  /** A renewed certificate that opens with the stored password (found by the Enablement), if any. */
+  renewal?: RenewalInfo | null;
   now: Date;
 }
 
@@ -82,6 +84,8 @@ export function computeStatus(input: StatusInput): Status {
       push('CERTIFICATE_MISSING', `O arquivo ${file} foi removido da pasta chaves: copie-o de volta para ${chavesDir.path} ou habilite outro certificado.`);
     } else if (entry && entry.status !== 'ready') {
       push('CERTIFICATE_CHANGED', `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`);
+    } else if (entry && entry.sha256 !== certificate.sha256 && input.renewal?.sameFile && input.renewal.sha256 === entry.sha256) {
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`);
     } else if (entry && entry.sha256 !== certificate.sha256) {
       push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por outro conteúdo: habilite o certificado novamente, digitando a senha, ou copie de volta o arquivo original.`);
     }
@@ -123,6 +127,7 @@ export function computeStatus(input: StatusInput): Status {
     enabled,
     connection: input.connection,
     problems,
+    ...(input.renewal !== undefined ? { renewal: enabled ? input.renewal : null } : {}),
   };
 }
 

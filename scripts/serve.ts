@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
 import { readCaFile } from '../module/rnds/index.js';
-import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
+import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
 
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
     contraChave: env.RNDS_CONTRA_CHAVE,
     contraChaveSource: 'RNDS_CONTRA_CHAVE',
+    alerts: alertsFromEnv(env),
     allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
     logger,
   });

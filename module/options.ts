@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
+import { displayName } from './display.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
 export type AuthorizeResult = boolean | string | { actor: string } | null | undefined;
@@ -83,7 +84,8 @@ export type ResolvedOptions = z.output<typeof optionsSchema>;
 
 /** Validates the options once; an invalid set throws one error listing every bad field. */
 export function parseOptions(input: unknown): ResolvedOptions {
-  const result = optionsSchema.safeParse(input);
+  // pt-BR for the checks that carry no message of their own, without touching zod's global config (the host's).
+  const result = optionsSchema.safeParse(input, { error: z.locales.pt().localeError });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `- ${issue.path.join('.') || '(opções)'}: ${issue.message}`);
     throw new TypeError(`Opções inválidas para o pec-rnds:\n${lines.join('\n')}`);
@@ -132,12 +134,44 @@ export function defaultChavesDir(platform: NodeJS.Platform = process.platform, e
   return { dir: path.resolve('chaves'), source: 'local' };
 }
 
-/** Reads the standalone environment variables of CONTRACT.md; throws listing every bad variable. */
+/**
+ * What each variable must hold, for the person who set it wrong (one line per bad variable, never zod's English).
+ * Every variable of envSchema has an entry (a test checks it).
+ */
+export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
+  PORT: 'deve ser um número de porta de 0 a 65535 (por exemplo PORT=8080; 0 = uma porta livre qualquer)',
+  HOST: 'deve ser o endereço onde atender, por exemplo HOST=127.0.0.1 (só esta máquina) ou HOST=0.0.0.0 (a rede)',
+  RNDS_CHAVES_DIR: 'deve ser o caminho da pasta chaves, por exemplo RNDS_CHAVES_DIR=/opt/e-SUS/webserver/chaves (ou remova a linha para o padrão)',
+  RNDS_DATA_DIR: 'deve ser o caminho da pasta de dados, por exemplo RNDS_DATA_DIR=/var/lib/pec-rnds (ou remova a linha para o padrão ./data)',
+  RNDS_BASE_PATH: 'deve ser um caminho com apenas letras, números, -, _, . e /, por exemplo RNDS_BASE_PATH=/rnds',
+  RNDS_ACCESS_TOKEN: 'deve ter ao menos 16 caracteres (ou remova a linha: o pec-rnds gera um e o guarda em RNDS_DATA_DIR/access-token)',
+  RNDS_AMBIENTE: 'deve ser producao ou homologacao (sem acento), por exemplo RNDS_AMBIENTE=producao',
+  RNDS_UF: 'deve ser a sigla de um estado, com duas letras, por exemplo RNDS_UF=MG',
+  RNDS_AUTH_URL_HOMOLOGACAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_HOMOLOGACAO=https://ehr-auth-hmg.saude.gov.br (ou remova a linha)',
+  RNDS_AUTH_URL_PRODUCAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_PRODUCAO=https://ehr-auth.saude.gov.br (ou remova a linha)',
+  RNDS_CA_FILE: 'deve ser o caminho de um arquivo PEM com os certificados de AC, por exemplo RNDS_CA_FILE=/etc/pec-rnds/ca-extra.pem (ou remova a linha)',
+  RNDS_TOKEN_METHOD: 'deve ser GET ou POST, em maiúsculas (ou remova a linha para o padrão GET)',
+  RNDS_POLLING: 'deve ser 1 (consultar a pasta periodicamente) ou 0 (usar as notificações do sistema)',
+  RNDS_TRUST_PROXY: 'deve ser loopback, um número de proxies ou uma lista de endereços (ou remova a linha)',
+  RNDS_CONNECTION_CHECK_MINUTES: 'deve ser um número de minutos de 0 a 1440 (0 = só quando alguém clica em "Testar conexão"), por exemplo RNDS_CONNECTION_CHECK_MINUTES=60',
+};
+
+const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES']);
+
+/** Reads the standalone environment variables of CONTRACT.md; throws one pt-BR line per bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
-  const result = envSchema.safeParse(env);
+  const result = envSchema.safeParse(env, { error: z.locales.pt().localeError });
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `- ${issue.path.join('.')}: ${issue.message}`);
-    throw new TypeError(`Variáveis de ambiente inválidas:\n${lines.join('\n')}`);
+    const lines = new Map<string, string>();
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? '');
+      if (lines.has(name)) continue;
+      // The value helps ("PORT=abc"), but only for variables that can never hold a secret or a credential URL.
+      const value = env[name];
+      const shown = ENV_VALUE_SHOWN.has(name) && value !== undefined ? ` (está ${JSON.stringify(displayName(value.slice(0, 60)))})` : '';
+      lines.set(name, `- ${name}${shown}: ${ENV_EXPECTED[name as keyof typeof ENV_EXPECTED] ?? issue.message}.`);
+    }
+    throw new TypeError(`Variáveis de ambiente inválidas (corrija e inicie de novo):\n${[...lines.values()].join('\n')}`);
   }
   const parsed = result.data;
   if (parsed.RNDS_CHAVES_DIR) return { ...parsed, RNDS_CHAVES_DIR: path.resolve(parsed.RNDS_CHAVES_DIR), chavesDirSource: 'env' };

@@ -10,6 +10,8 @@ import { readCaFile } from '../module/rnds/index.js';
 import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
+import { STATE_LABEL } from './lib/cli.js';
+import { describeStartError, type StartContext } from './lib/start-errors.js';
 
 const logger: Logger = {
   info: (m) => console.log(`[pec-rnds] ${m}`),
@@ -17,8 +19,12 @@ const logger: Logger = {
   error: (m) => console.error(`[pec-rnds] erro: ${m}`),
 };
 
+/** Where it tries to listen, once the environment is read (for the messages of a failed start). */
+let startContext: StartContext | undefined;
+
 async function main(): Promise<void> {
   const env = parseEnv();
+  startContext = { host: env.HOST, port: env.PORT };
   const dataDir = path.resolve(env.RNDS_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (env.chavesDirSource === 'local') fs.mkdirSync(env.RNDS_CHAVES_DIR, { recursive: true });
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
   console.log(`Token:         ${tokenSource}`);
   console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
   console.log(`Pasta de dados: ${dataDir}`);
-  console.log(`Estado:        ${rnds.status().state}`);
+  console.log(`Estado:        ${STATE_LABEL[rnds.status().state]}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`[pec-rnds] não foi possível iniciar: ${error instanceof Error ? error.message : String(error)}`);
+  const message = startContext ? describeStartError(error, startContext) : error instanceof Error ? error.message : String(error);
+  console.error(`[pec-rnds] não foi possível iniciar: ${message}`);
   process.exit(1);
 });

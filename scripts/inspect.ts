@@ -12,7 +12,7 @@ import { isCertificateFileName } from '../module/chaves/index.js';
 import { isRndsError } from '../module/errors.js';
 import { formatDate } from '../module/status.js';
 import { readPassword } from './lib/password.js';
-import { EXIT, EXIT_LABEL, argsErrorText, describeDaysLeft, errorText, formatBytes, formatCnpj, formatCpf, safe, safeJson, table, type ExitCode } from './lib/cli.js';
+import { EXIT, EXIT_LABEL, OPEN_ERROR_LABEL, argsErrorText, describeDaysLeft, errorText, formatBytes, formatCnpj, formatCpf, safe, safeJson, table, type ExitCode } from './lib/cli.js';
 
 const USAGE = `Uso: npm run inspect -- <arquivo.pfx> [--json]
 
@@ -132,25 +132,12 @@ async function inspect(file: string): Promise<Outcome> {
   return { ...outcome, summary: `${safe(name)} abre com esta senha e pode ser habilitado` };
 }
 
-/** Why the file does not open, in a few words; the code follows in parentheses for support. */
-const ERROR_LABEL: Record<string, string> = {
-  WRONG_PASSWORD: 'senha incorreta',
-  INVALID_CERTIFICATE: 'não é um certificado PKCS#12 válido',
-  UNSUPPORTED_CERTIFICATE: 'usa um algoritmo não suportado',
-  NO_PRIVATE_KEY: 'não contém a chave privada',
-  KEY_MISMATCH: 'a chave privada não é a do certificado',
-  CERTIFICATE_TOO_LARGE: 'grande demais para ser um certificado',
-  TOO_EXPENSIVE: 'custo de senha acima do limite',
-  ABORTED: 'a senha não foi lida',
-  INTERNAL: 'erro inesperado',
-};
-
 function renderHuman(outcome: Outcome): string {
   const lines = [`${EXIT_LABEL[outcome.code]} - ${outcome.summary}`, ''];
   const c = outcome.opened;
   const rows: Array<[string, string]> = [['Arquivo', `${safe(outcome.file)}${outcome.size === null ? '' : ` (${formatBytes(outcome.size)})`}`]];
   if (!c) {
-    if (outcome.error) rows.push(['Abre com a senha', outcome.size === null ? 'não verificado' : `não — ${ERROR_LABEL[outcome.error.code] ?? 'não pode ser usado'} (${outcome.error.code})`]);
+    if (outcome.error) rows.push(['Abre com a senha', outcome.size === null ? 'não verificado' : `não — ${OPEN_ERROR_LABEL[outcome.error.code] ?? 'não pode ser usado'} (${outcome.error.code})`]);
     lines.push(...table(rows));
     // The first line already holds the engine's message; repeat only what it left out (what to do).
     if (outcome.error && !outcome.summary.includes(safe(outcome.error.message))) lines.push('', safe(outcome.error.message));

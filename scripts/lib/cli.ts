@@ -84,6 +84,21 @@ export const ENTRY_STATUS_LABEL: Record<string, string> = {
   'not-a-file': 'não é um arquivo comum (atalho, pasta ou dispositivo)',
 };
 
+/** Why the file does not open, in a few words; the code follows in parentheses for support. */
+export const OPEN_ERROR_LABEL: Record<string, string> = {
+  WRONG_PASSWORD: 'senha incorreta',
+  INVALID_CERTIFICATE: 'não é um certificado PKCS#12 válido',
+  UNSUPPORTED_CERTIFICATE: 'usa um algoritmo não suportado',
+  NO_PRIVATE_KEY: 'não contém a chave privada',
+  KEY_MISMATCH: 'a chave privada não é a do certificado',
+  CERTIFICATE_EXPIRED: 'certificado expirado',
+  CERTIFICATE_NOT_YET_VALID: 'certificado ainda não válido',
+  CERTIFICATE_TOO_LARGE: 'grande demais para ser um certificado',
+  TOO_EXPENSIVE: 'custo de senha acima do limite',
+  ABORTED: 'a senha não foi lida',
+  INTERNAL: 'erro inesperado',
+};
+
 /** Lines with aligned labels: [["Estado", "habilitado"], …] → "Estado:  habilitado". */
 export function table(rows: Array<[string, string]>, indent = ''): string[] {
   const width = Math.max(0, ...rows.map(([label]) => label.length)) + 1;

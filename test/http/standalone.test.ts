@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +61,7 @@ describe('npm start (standalone)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rnds\/$/);
     expect(out()).toContain(chaves);
     expect(out()).toContain(data);
+    expect(out()).toMatch(/^Estado:\s+desabilitado$/m);
 
     const token = fs.readFileSync(path.join(data, 'access-token'), 'utf8').trim();
     expect(fs.statSync(path.join(data, 'access-token')).mode & 0o077).toBe(0);
@@ -133,5 +136,40 @@ describe('npm start (standalone)', () => {
     expect((failure as { code: number }).code).toBe(1);
     expect((failure as { out: string }).out).toContain('RNDS_AMBIENTE');
     expect((failure as { out: string }).out).toContain('RNDS_UF');
+  });
+
+  it('when several variables are wrong, then each gets one pt-BR line saying what it expects, and a secret is never echoed', async () => {
+    const { chaves, data } = setup();
+    const secret = 'curto-segredo';
+    const failure = (await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: 'oitenta', RNDS_POLLING: 'sim', RNDS_ACCESS_TOKEN: secret }).catch(
+      (e: { out: string; code: number }) => e,
+    )) as { out: string; code: number };
+    const lines = failure.out.split('\n').filter((line) => line.startsWith('- '));
+
+    expect(failure.code).toBe(1);
+    expect(lines).toEqual([
+      expect.stringMatching(/^- PORT \(está "oitenta"\): deve ser um número de porta de 0 a 65535 \(por exemplo PORT=8080/),
+      expect.stringMatching(/^- RNDS_ACCESS_TOKEN: deve ter ao menos 16 caracteres/),
+      expect.stringMatching(/^- RNDS_POLLING \(está "sim"\): deve ser 1 .* ou 0/),
+    ]);
+    expect(failure.out).not.toMatch(/Invalid|expected|Too (small|big)/);
+    expect(failure.out).not.toContain(secret);
+  });
+
+  it('when the port is already taken, then it says so in pt-BR and how to choose another with PORT=', async () => {
+    const { chaves, data } = setup();
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const failure = (await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: String(port) }).catch((e: { out: string; code: number }) => e)) as { out: string; code: number };
+
+      expect(failure.code).toBe(1);
+      expect(failure.out).toContain(`a porta ${port} já está em uso em 127.0.0.1`);
+      expect(failure.out).toContain(`PORT=${port + 1} npm start`);
+      expect(failure.out).not.toContain('address already in use');
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });

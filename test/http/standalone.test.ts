@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** For tests that wait on a child's exit event: no wall-clock budget a loaded machine can hit. */
+const NO_TIMEOUT = 0;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -42,6 +44,23 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out:
       clearTimeout(timer);
       reject(Object.assign(new Error(`exited ${code}:\n${out}`), { out, code }));
     });
+  });
+}
+
+/** Starts `npm start`'s script expecting it to refuse: waits for its exit (no timer) and returns what it printed. */
+function serveRefused(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
   });
 }
 
@@ -132,18 +151,16 @@ describe('npm start (standalone)', () => {
 
   it('when an environment variable is invalid, then it refuses to start naming every bad variable', async () => {
     const { chaves, data } = setup();
-    const failure = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_AMBIENTE: 'teste', RNDS_UF: 'Minas' }).catch((e: { out: string; code: number }) => e);
-    expect((failure as { code: number }).code).toBe(1);
-    expect((failure as { out: string }).out).toContain('RNDS_AMBIENTE');
-    expect((failure as { out: string }).out).toContain('RNDS_UF');
-  });
+    const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_AMBIENTE: 'teste', RNDS_UF: 'Minas' });
+    expect(failure.code).toBe(1);
+    expect(failure.out).toContain('RNDS_AMBIENTE');
+    expect(failure.out).toContain('RNDS_UF');
+  }, NO_TIMEOUT);
 
   it('when several variables are wrong, then each gets one pt-BR line saying what it expects, and a secret is never echoed', async () => {
     const { chaves, data } = setup();
     const secret = 'curto-segredo';
-    const failure = (await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: 'oitenta', RNDS_POLLING: 'sim', RNDS_ACCESS_TOKEN: secret }).catch(
-      (e: { out: string; code: number }) => e,
-    )) as { out: string; code: number };
+    const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: 'oitenta', RNDS_POLLING: 'sim', RNDS_ACCESS_TOKEN: secret });
     const lines = failure.out.split('\n').filter((line) => line.startsWith('- '));
 
     expect(failure.code).toBe(1);
@@ -154,7 +171,7 @@ describe('npm start (standalone)', () => {
     ]);
     expect(failure.out).not.toMatch(/Invalid|expected|Too (small|big)/);
     expect(failure.out).not.toContain(secret);
-  });
+  }, NO_TIMEOUT);
 
   it('when the port is already taken, then it says so in pt-BR and how to choose another with PORT=', async () => {
     const { chaves, data } = setup();
@@ -162,7 +179,7 @@ describe('npm start (standalone)', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
     try {
-      const failure = (await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: String(port) }).catch((e: { out: string; code: number }) => e)) as { out: string; code: number };
+      const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: String(port) });
 
       expect(failure.code).toBe(1);
       expect(failure.out).toContain(`a porta ${port} já está em uso em 127.0.0.1`);
@@ -171,5 +188,5 @@ describe('npm start (standalone)', () => {
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
-  });
+  }, NO_TIMEOUT);
 });

@@ -54,6 +54,12 @@ export const optionsSchema = z
     maxIterations: z.number().int().min(1).max(10_000_000).default(200_000),
     /** Express `trust proxy`: off unless the host sits behind a known reverse proxy. */
     trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
+    /**
+     * Host names (the `Host` header, without port) the module answers; any other gets 421 (DNS rebinding). Loopback
+     * names are always accepted. Unset (embedded default): no check, the host application owns its Host policy.
+     * `['*']` turns the check off.
+     */
+    allowedHosts: z.array(z.string().min(1, 'nome de host vazio')).optional(),
     /** Periodic connection test, in minutes; 0 = off. */
     connectionCheckMinutes: z.number().min(0).max(24 * 60).default(0),
     /** Failed enable attempts allowed per client address in 15 minutes. */
@@ -122,6 +128,13 @@ const envSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
   RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
+  RNDS_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => h === '*' || /^[\w.\-:[\]]+$/.test(h)), 'use nomes de host separados por vírgula, sem porta nem http://, como pec.municipio.gov.br'),
+  RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
 });
 
 export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
@@ -153,10 +166,13 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_TOKEN_METHOD: 'deve ser GET ou POST, em maiúsculas (ou remova a linha para o padrão GET)',
   RNDS_POLLING: 'deve ser 1 (consultar a pasta periodicamente) ou 0 (usar as notificações do sistema)',
   RNDS_TRUST_PROXY: 'deve ser loopback, um número de proxies ou uma lista de endereços (ou remova a linha)',
+  RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
+  RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
+  RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',
   RNDS_CONNECTION_CHECK_MINUTES: 'deve ser um número de minutos de 0 a 1440 (0 = só quando alguém clica em "Testar conexão"), por exemplo RNDS_CONNECTION_CHECK_MINUTES=60',
 };
 
-const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES']);
+const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES', 'RNDS_REQUEST_TIMEOUT_SECONDS', 'RNDS_MAX_CONNECTIONS']);
 
 /** Reads the standalone environment variables of CONTRACT.md; throws one pt-BR line per bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
@@ -185,4 +201,15 @@ export function parseTrustProxy(value: string | undefined): boolean | number | s
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** Host names that never leave the machine: always accepted by the Host check. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'] as const;
+
+/** A Host header (or allow-list entry) as compared: lower case, no port, no IPv6 brackets, no final dot. */
+export function normalizeHostName(host: string): string {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
+  else if (h.split(':').length === 2) h = h.slice(0, h.indexOf(':')); // name:port (an IPv6 literal has more colons)
+  return h.replace(/\.$/, '');
 }

@@ -15,6 +15,48 @@ export interface Logger {
 }
 
 const environmentSchema = z.enum(['homologacao', 'producao']);
+const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'deve ser uma URL smtp://usuario:senha@servidor:587 ou smtps://…:465' });
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL http:// ou https://' });
+const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
+
+/** Alerts by e-mail and webhook (INSTALL.md, "Alertas"). */
+export const alertsSchema = z
+  .strictObject({
+    /** The SMTP server, as PEC's own e-mail settings have it: `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465`. */
+    smtpUrl: smtpUrl.optional(),
+    /** Who receives the e-mails. */
+    emails: emailList.optional(),
+    /** The sender (PEC's e-mail settings' sender address); default: the SMTP user when it is an e-mail. */
+    from: z.string().min(3).max(320).optional(),
+    /** Extra trusted CA (PEM) for the SMTP server's TLS certificate. */
+    smtpCa: z.string().optional(),
+    /** A URL that receives each alert as a JSON POST. */
+    webhookUrl: webhookUrl.optional(),
+    /** Attempts per delivery, first included. */
+    attempts: z.number().int().min(1).max(20).default(5),
+    /** First retry delay (doubles each retry). */
+    retryDelayMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Per-attempt network limit. */
+    timeoutMs: z.number().int().min(1).max(300_000).default(30_000),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.smtpUrl && !v.emails) ctx.issues.push({ code: 'custom', input: v, path: ['emails'], message: 'informe os destinatários (RNDS_ALERT_EMAILS) para usar o SMTP' });
+    if (v.emails && !v.smtpUrl) ctx.issues.push({ code: 'custom', input: v, path: ['smtpUrl'], message: 'informe o servidor SMTP (RNDS_SMTP_URL) para enviar aos destinatários' });
+    if (v.smtpUrl && !v.from && !senderFromSmtpUrl(v.smtpUrl)) {
+      ctx.issues.push({ code: 'custom', input: v, path: ['from'], message: 'informe o remetente (RNDS_SMTP_FROM), o mesmo das configurações de e-mail do PEC' });
+    }
+  });
+
+/** The SMTP user, when it is an e-mail address: the usual sender. */
+export function senderFromSmtpUrl(url: string): string | null {
+  try {
+    const user = decodeURIComponent(new URL(url).username);
+    return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(user) ? user : null;
+  } catch {
+    return null;
+  }
+}
 const httpsUrl = z.url({ protocol: /^https$/, error: 'deve ser uma URL https://' });
 
 export const optionsSchema = z
@@ -70,6 +112,8 @@ export const optionsSchema = z
         'deve ter info, warn e error',
       )
       .optional(),
+    /** E-mail and webhook alerts; off when absent. */
+    alerts: alertsSchema.optional(),
     /** The clock (tests). */
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
@@ -128,6 +172,14 @@ const envSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
   RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
+  RNDS_SMTP_URL: smtpUrl.optional(),
+  RNDS_ALERT_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(/[,;\s]+/).filter(Boolean)))
+    .pipe(emailList.optional()),
+  RNDS_SMTP_FROM: z.string().min(3).max(320).optional(),
+  RNDS_WEBHOOK_URL: webhookUrl.optional(),
   RNDS_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -136,6 +188,17 @@ const envSchema = z.object({
   RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
 });
+
+/** The alerts part of the options, from the environment; undefined when no channel is configured. */
+export function alertsFromEnv(env: StandaloneEnv): z.input<typeof alertsSchema> | undefined {
+  if (!env.RNDS_SMTP_URL && !env.RNDS_ALERT_EMAILS && !env.RNDS_WEBHOOK_URL) return undefined;
+  return {
+    ...(env.RNDS_SMTP_URL ? { smtpUrl: env.RNDS_SMTP_URL } : {}),
+    ...(env.RNDS_ALERT_EMAILS ? { emails: env.RNDS_ALERT_EMAILS } : {}),
+    ...(env.RNDS_SMTP_FROM ? { from: env.RNDS_SMTP_FROM } : {}),
+    ...(env.RNDS_WEBHOOK_URL ? { webhookUrl: env.RNDS_WEBHOOK_URL } : {}),
+  };
+}
 
 export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
 
@@ -166,6 +229,10 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_TOKEN_METHOD: 'deve ser GET ou POST, em maiúsculas (ou remova a linha para o padrão GET)',
   RNDS_POLLING: 'deve ser 1 (consultar a pasta periodicamente) ou 0 (usar as notificações do sistema)',
   RNDS_TRUST_PROXY: 'deve ser loopback, um número de proxies ou uma lista de endereços (ou remova a linha)',
+  RNDS_SMTP_URL: 'deve ser o servidor SMTP como smtp://servidor:587 ou smtps://servidor:465 (usuário e senha dentro do endereço, se houver)',
+  RNDS_ALERT_EMAILS: 'deve ser uma lista de e-mails separados por vírgula, por exemplo RNDS_ALERT_EMAILS=ti@municipio.gov.br,saude@municipio.gov.br',
+  RNDS_SMTP_FROM: 'deve ser o remetente dos alertas, por exemplo RNDS_SMTP_FROM=pec@municipio.gov.br',
+  RNDS_WEBHOOK_URL: 'deve ser um endereço http:// ou https:// que receba os alertas em JSON (ou remova a linha)',
   RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
   RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
   RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',

@@ -77,6 +77,34 @@ export interface ChavesDirInfo {
   readable: boolean;
 }
 
+/**
+ * A renewed certificate found in the chaves folder: same CNPJ as the enabled one, a later expiry, and it opens with
+ * the stored password, so it can replace the enabled one with one click (no password typed again).
+ */
+export interface RenewalInfo {
+  file: string;
+  /** SHA-256 of the renewed file: the switch refuses if the file changed since. */
+  sha256: string;
+  /** True when the renewed certificate overwrote the enabled file (same name, new content). */
+  sameFile: boolean;
+  certificate: CertificateSummary;
+}
+
+export type AlertChannel = 'email' | 'webhook';
+
+/** Alerts by e-mail and webhook (beyond the contract): what is configured, what was delivered and what failed. */
+export interface AlertsInfo {
+  channels: AlertChannel[];
+  /** Deliveries still being tried (with backoff). */
+  pending: number;
+  /** Deliveries that succeeded, per channel, since start. */
+  sent: Record<AlertChannel, number>;
+  /** Deliveries that failed for good (after every retry), per channel, since start. */
+  failed: Record<AlertChannel, number>;
+  /** The last delivery that failed for good, kept across restarts; null when none or a later one succeeded. */
+  lastFailure: null | { channel: AlertChannel; event: string; at: string; message: string };
+}
+
 export interface Status {
   state: State;
   contraChave: string;
@@ -85,4 +113,8 @@ export interface Status {
   enabled: EnabledInfo | null;
   connection: Connection | null;
   problems: Problem[];
+  /** A renewed certificate ready to replace the enabled one (beyond the contract). */
+  renewal?: RenewalInfo | null;
+  /** Alert delivery (beyond the contract); absent when no alert channel is configured. */
+  alerts?: AlertsInfo;
 }

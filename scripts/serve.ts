@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
 import { readCaFile } from '../module/rnds/index.js';
-import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
+import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
 import { STATE_LABEL } from './lib/cli.js';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    alerts: alertsFromEnv(env),
     allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
     logger,
   });

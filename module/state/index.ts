@@ -12,6 +12,11 @@ export { FILE_NAMES } from './files.js';
 export {
   PersistedStateSchema,
   SecretEnvelopeSchema,
+  AlertMemorySchema,
+  ALERT_KINDS,
+  type AlertEvent,
+  type AlertKind,
+  type AlertMemory,
   CONTRA_CHAVE_PATTERN,
   type PersistedState,
   type SecretEnvelope,

@@ -13,6 +13,7 @@ import { scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
 import { commonNameOf } from '../../module/display.js';
+import { GUIDE_PATH, renewalReminder } from '../../module/renewal.js';
 import type { Status } from '../../module/types.js';
 import {
   ENTRY_STATUS_LABEL,
@@ -62,6 +63,8 @@ export interface StatusReport {
   server: ServerCheck;
   version: string;
   dataDir: string | null;
+  /** The credenciamento guide on the server (renewal steps), when its address is known. */
+  guideUrl?: string | null;
   /** Set when the state could not be read (exit 3). */
   error?: { code: string; message: string };
 }
@@ -122,7 +125,8 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   });
   const findings = evaluate(status, server);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
-  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir };
+  const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;
+  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir, guideUrl };
 }
 
 /** The health URL of the standalone server, or null when it cannot be known (PORT=0 picks a random port). */
@@ -366,6 +370,14 @@ export function renderHuman(report: StatusReport): string {
     for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
   }
 
+  const reminder = renewalReminder(status);
+  if (reminder) {
+    lines.push('');
+    lines.push(`Renovação do certificado: ${reminder.title}`);
+    reminder.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${safe(step)}`));
+    lines.push(`  Passo a passo: ${report.guideUrl ?? `o guia de credenciamento da tela (${GUIDE_PATH})`}`);
+  }
+
   lines.push('');
   const dir = status.chavesDir;
   const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
@@ -391,7 +403,12 @@ export function renderJson(report: StatusReport): string {
   const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
   const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };
   const body = report.status
-    ? { ...report.status, server, version: report.version, dataDir: report.dataDir, check }
+    ? { ...report.status, renewalReminder: reminderJson(report), server, version: report.version, dataDir: report.dataDir, check }
     : { state: 'unknown', error: report.error, server, version: report.version, dataDir: report.dataDir, check };
   return safeJson(body) + '\n';
+}
+
+function reminderJson(report: StatusReport): (ReturnType<typeof renewalReminder> & { guideUrl: string | null }) | null {
+  const reminder = report.status ? renewalReminder(report.status) : null;
+  return reminder ? { ...reminder, guideUrl: report.guideUrl ?? null } : null;
 }

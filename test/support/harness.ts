@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import request from 'supertest';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/pkcs12');
@@ -86,6 +87,16 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
 }
 
 export const bearer = { Authorization: `Bearer ${TOKEN}` };
+
+/** A browser-like session: logged in through /entrar, with the screen's CSRF token. */
+export async function loggedIn(harness: Harness) {
+  const agent = request.agent(harness.app);
+  await agent.get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
+  const page = await agent.get(`${BASE}/`).expect(200);
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
+  if (!csrf) throw new Error('no CSRF token on the page');
+  return { agent, csrf, page };
+}
 
 /** Every file under `dir`, read as bytes. */
 export function readTree(dir: string): Buffer[] {

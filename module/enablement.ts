@@ -6,8 +6,18 @@ import { displayName } from './display.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
 import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
-import { TokenClient, buildTrustedCa, isTokenRequestError, testConnection, type EnvironmentUrls, type RndsToken } from './rnds/index.js';
-import type { AlertsInfo, Connection, Environment, RenewalInfo, Service, Status } from './types.js';
+import {
+  TokenClient,
+  buildTrustedCa,
+  describeVia,
+  isTokenRequestError,
+  proxyFor,
+  testConnection,
+  type EnvironmentUrls,
+  type ProxySettings,
+  type RndsToken,
+} from './rnds/index.js';
+import type { AlertsInfo, Connection, ConnectionStatus, Environment, RenewalInfo, Service, Status } from './types.js';
 import { isRenewalOf } from './renewal.js';
 
 /** The body of an enable request, as CONTRACT.md defines it. */
@@ -79,6 +89,8 @@ export interface EnablementDeps {
   defaultEnvironment: Environment;
   rndsCa?: string;
   tokenMethod: 'GET' | 'POST';
+  /** The outbound proxy and NO_PROXY, for every request to RNDS/CADSUS. */
+  proxy?: ProxySettings;
   now: () => Date;
 }
 
@@ -95,6 +107,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   /** System CAs plus the configured extra ones; undefined = Node's defaults. */
   readonly #ca: string[] | undefined;
   #busy: Promise<unknown> = Promise.resolve();
+  /** The connection test under way: a click during the periodic check shares it instead of opening a second one. */
+  #testing: Promise<Connection> | null = null;
   /** Time alone changes the Status (a certificate expires at midnight): announce it when it does. */
   readonly #clock: NodeJS.Timeout;
   #lastSignature = '';
@@ -422,10 +436,15 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   async testConnection(): Promise<Connection> {
     const enabled = this.#deps.store.get().enabled;
     if (!enabled) throw notEnabled();
-    const connection = await this.#connectionFor(enabled.environment);
-    await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
-    this.emit('change');
-    return connection;
+    this.#testing ??= (async () => {
+      const connection = await this.#connectionFor(enabled.environment, enabled.services);
+      await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
+      this.emit('change');
+      return connection;
+    })().finally(() => {
+      this.#testing = null;
+    });
+    return this.#testing;
   }
 
   /** A current RNDS access token for the host's own calls (cached, renewed before expiry). */
@@ -441,27 +460,47 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     }
   }
 
-  async #connectionFor(environment: Environment): Promise<Connection> {
+  async #connectionFor(environment: Environment, services: Service[]): Promise<Connection> {
     const problem = this.status().problems.find((p) => p.code !== 'CERTIFICATE_EXPIRING' && p.code !== 'CERTIFICATE_EXPIRED');
     const checkedAt = this.#deps.now().toISOString();
-    if (problem) {
-      return { status: 'certificate-failure', message: 'Falha no certificado', detail: problem.message, checkedAt, environment };
-    }
+    const authUrl = this.#deps.environments[environment].authUrl;
+    // Nothing was sent: every enabled service gets the same local answer.
+    const local = (status: ConnectionStatus, detail: string): Connection => {
+      const message = 'Falha no certificado';
+      return {
+        status,
+        message,
+        detail,
+        checkedAt,
+        environment,
+        via: this.#via(authUrl),
+        services: services.map((service) => ({ service, status, message, detail, steps: [] })),
+        steps: [],
+      };
+    };
+    if (problem) return local('certificate-failure', problem.message);
     let certificate: OpenedCertificate;
     try {
       certificate = await this.#openEnabled();
     } catch (error) {
-      const detail = isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.';
-      return { status: 'certificate-failure', message: 'Falha no certificado', detail, checkedAt, environment };
+      return local('certificate-failure', isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.');
     }
     return testConnection({
       certificate,
       environment,
-      authUrl: this.#deps.environments[environment].authUrl,
+      authUrl,
       ca: this.#ca,
       method: this.#deps.tokenMethod,
       now: this.#deps.now(),
+      services,
+      proxy: this.#deps.proxy,
     });
+  }
+
+  /** `direto` or `proxy host:port` for the auth server of an environment. */
+  #via(authUrl: string): string {
+    const url = new URL(authUrl);
+    return describeVia(proxyFor(this.#deps.proxy, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443)));
   }
 
   async #clientFor(environment: Environment): Promise<TokenClient> {
@@ -479,6 +518,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
           notAfter: certificate.notAfter,
           ca: this.#ca,
           method: this.#deps.tokenMethod,
+          proxy: this.#deps.proxy,
         }),
       };
     }

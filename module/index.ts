@@ -4,7 +4,8 @@ import { Enablement } from './enablement.js';
 import { createCertificateOpener } from './certificates/index.js';
 import { ChavesCatalogue } from './chaves/index.js';
 import { AuditTrail, SecretBox, StateStore } from './state/index.js';
-import { resolveEnvironments, type RndsToken } from './rnds/index.js';
+import { parseProxyUrl, resolveEnvironments, type ProxySettings, type RndsToken } from './rnds/index.js';
+import { PeriodicCheck } from './periodic-check.js';
 import { Access } from './http/access.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
@@ -57,6 +58,11 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
 
+  const proxy: ProxySettings = {
+    proxy: options.proxy ? parseProxyUrl(options.proxy, options.proxySource) : null,
+    ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
+  };
+
   const store = await StateStore.open({ dataDir: options.dataDir, contraChave: options.contraChave });
   const cleanup: Array<() => Promise<void> | void> = [() => store.close()];
   try {
@@ -87,6 +93,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       defaultEnvironment: options.defaultEnvironment,
       rndsCa: options.rndsCa,
       tokenMethod: options.tokenMethod,
+      proxy,
       now,
     });
     cleanup.push(() => enablement.close());
@@ -94,19 +101,18 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     enablement.on('change', () => events.notify());
     cleanup.push(() => events.close());
 
-    if (options.connectionCheckMinutes > 0) {
-      let checking = false; // a slow RNDS must not pile up overlapping checks
-      const timer = setInterval(() => {
-        if (checking || !store.get().enabled) return;
-        checking = true;
-        enablement
-          .testConnection()
-          .catch((error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${String(error)}`))
-          .finally(() => (checking = false));
-      }, options.connectionCheckMinutes * 60_000);
-      timer.unref();
-      cleanup.push(() => clearInterval(timer));
-    }
+    const periodic = new PeriodicCheck({
+      intervalMinutes: options.connectionCheckMinutes,
+      shouldRun: () => store.get().enabled !== null,
+      run: async () => {
+        const connection = await enablement.testConnection();
+        if (connection.status !== 'ok') logger.warn(`Teste periódico de conexão: ${connection.message} — ${connection.detail}`);
+      },
+      onError: (error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${error instanceof Error ? error.message : String(error)}`),
+      scheduler: options.scheduler,
+    });
+    periodic.start();
+    cleanup.push(() => periodic.stop());
 
     const senders: AlertSender[] = [];
     const alertOptions = options.alerts;

@@ -3,10 +3,32 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
 import { displayName } from './display.js';
+import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
 export type AuthorizeResult = boolean | string | { actor: string } | null | undefined;
 export type AuthorizeHook = (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/** Timers of the periodic connection check, injectable so tests need no real waiting. */
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** [0, 1), for the jitter. Default Math.random. */
+  random?: () => number;
+}
+
+/** Every 6 hours when a certificate is enabled. */
+export const DEFAULT_CONNECTION_CHECK_MINUTES = 360;
+
+/** The pt-BR reason a proxy URL is refused (never repeating it: it may hold the password), or null. */
+function proxyError(value: string, source: string): string | null {
+  try {
+    parseProxyUrl(value, source);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : 'proxy inválido';
+  }
+}
 
 export interface Logger {
   info(message: string): void;
@@ -102,8 +124,21 @@ export const optionsSchema = z
      * `['*']` turns the check off.
      */
     allowedHosts: z.array(z.string().min(1, 'nome de host vazio')).optional(),
-    /** Periodic connection test, in minutes; 0 = off. */
-    connectionCheckMinutes: z.number().min(0).max(24 * 60).default(0),
+    /** Periodic connection test, in minutes; 0 = off. Default every 6 h, the first a few minutes after start. */
+    connectionCheckMinutes: z.number().min(0).max(24 * 60).default(DEFAULT_CONNECTION_CHECK_MINUTES),
+    /** Timers and randomness of the periodic check (tests drive it by hand). */
+    scheduler: z
+      .custom<Scheduler>((v) => typeof v === 'object' && v !== null && typeof (v as Scheduler).setTimeout === 'function' && typeof (v as Scheduler).clearTimeout === 'function', 'deve ter setTimeout e clearTimeout')
+      .optional(),
+    /** Outbound HTTP proxy for RNDS/CADSUS: `http://[usuario:senha@]host:porta`. Absent = direct. */
+    proxy: z
+      .string()
+      .refine((v) => proxyError(v, 'proxy') === null, { error: (issue) => proxyError(String(issue.input), 'proxy') ?? 'proxy inválido' })
+      .optional(),
+    /** The setting the proxy came from, named in messages (standalone: `RNDS_PROXY` or `HTTPS_PROXY`). */
+    proxySource: z.string().min(1).default('proxy'),
+    /** Hosts reached without the proxy (NO_PROXY syntax: `*`, host suffixes, `:port`). */
+    noProxy: z.string().optional(),
     /** Failed enable attempts allowed per client address in 15 minutes. */
     maxFailedAttempts: z.number().int().min(1).max(1000).default(5),
     logger: z
@@ -171,7 +206,6 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
-  RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
   RNDS_SMTP_URL: smtpUrl.optional(),
   RNDS_ALERT_EMAILS: z
     .string()
@@ -187,7 +221,23 @@ const envSchema = z.object({
     .refine((hosts) => hosts.every((h) => h === '*' || /^[\w.\-:[\]]+$/.test(h)), 'use nomes de host separados por vírgula, sem porta nem http://, como pec.municipio.gov.br'),
   RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
+  RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(DEFAULT_CONNECTION_CHECK_MINUTES),
+  NO_PROXY: z.string().optional(),
+  no_proxy: z.string().optional(),
 });
+
+/** The proxy of the standalone server: RNDS_PROXY, else HTTPS_PROXY / https_proxy; NO_PROXY / no_proxy. */
+export interface EnvProxy {
+  url: string;
+  source: string;
+}
+
+export type StandaloneEnv = z.output<typeof envSchema> & {
+  RNDS_CHAVES_DIR: string;
+  chavesDirSource: 'env' | 'pec' | 'local';
+  proxy: EnvProxy | null;
+  noProxy: string | undefined;
+};
 
 /** The alerts part of the options, from the environment; undefined when no channel is configured. */
 export function alertsFromEnv(env: StandaloneEnv): z.input<typeof alertsSchema> | undefined {
@@ -200,7 +250,6 @@ export function alertsFromEnv(env: StandaloneEnv): z.input<typeof alertsSchema> 
   };
 }
 
-export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
 
 /** The default chaves folder: PEC's own when PEC is installed here, otherwise ./chaves. */
 export function defaultChavesDir(platform: NodeJS.Platform = process.platform, exists = fs.existsSync): { dir: string; source: 'pec' | 'local' } {
@@ -233,6 +282,8 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_ALERT_EMAILS: 'deve ser uma lista de e-mails separados por vírgula, por exemplo RNDS_ALERT_EMAILS=ti@municipio.gov.br,saude@municipio.gov.br',
   RNDS_SMTP_FROM: 'deve ser o remetente dos alertas, por exemplo RNDS_SMTP_FROM=pec@municipio.gov.br',
   RNDS_WEBHOOK_URL: 'deve ser um endereço http:// ou https:// que receba os alertas em JSON (ou remova a linha)',
+  NO_PROXY: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo NO_PROXY=localhost,.municipio.gov.br',
+  no_proxy: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo no_proxy=localhost,.municipio.gov.br',
   RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
   RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
   RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',
@@ -244,19 +295,22 @@ const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENT
 /** Reads the standalone environment variables of CONTRACT.md; throws one pt-BR line per bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
   const result = envSchema.safeParse(env, { error: z.locales.pt().localeError });
-  if (!result.success) {
-    const lines = new Map<string, string>();
-    for (const issue of result.error.issues) {
-      const name = String(issue.path[0] ?? '');
-      if (lines.has(name)) continue;
-      // The value helps ("PORT=abc"), but only for variables that can never hold a secret or a credential URL.
-      const value = env[name];
-      const shown = ENV_VALUE_SHOWN.has(name) && value !== undefined ? ` (está ${JSON.stringify(displayName(value.slice(0, 60)))})` : '';
-      lines.set(name, `- ${name}${shown}: ${ENV_EXPECTED[name as keyof typeof ENV_EXPECTED] ?? issue.message}.`);
-    }
+  const lines = new Map<string, string>();
+  for (const issue of result.success ? [] : result.error.issues) {
+    const name = String(issue.path[0] ?? '');
+    if (lines.has(name)) continue;
+    // The value helps ("PORT=abc"), but only for variables that can never hold a secret or a credential URL.
+    const value = env[name];
+    const shown = ENV_VALUE_SHOWN.has(name) && value !== undefined ? ` (está ${JSON.stringify(displayName(value.slice(0, 60)))})` : '';
+    lines.set(name, `- ${name}${shown}: ${ENV_EXPECTED[name as keyof typeof ENV_EXPECTED] ?? issue.message}.`);
+  }
+  const found = proxyFromEnv(env);
+  const badProxy = found ? proxyError(found.value, found.source) : null;
+  if (found && badProxy) lines.set(found.source, `- ${found.source}: ${badProxy}`);
+  if (!result.success || lines.size > 0) {
     throw new TypeError(`Variáveis de ambiente inválidas (corrija e inicie de novo):\n${[...lines.values()].join('\n')}`);
   }
-  const parsed = result.data;
+  const parsed = { ...result.data, proxy: found ? { url: found.value.trim(), source: found.source } : null, noProxy: noProxyFromEnv(env) };
   if (parsed.RNDS_CHAVES_DIR) return { ...parsed, RNDS_CHAVES_DIR: path.resolve(parsed.RNDS_CHAVES_DIR), chavesDirSource: 'env' };
   const { dir, source } = defaultChavesDir();
   return { ...parsed, RNDS_CHAVES_DIR: dir, chavesDirSource: source };

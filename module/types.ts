@@ -63,12 +63,41 @@ export const CONNECTION_MESSAGES: Record<ConnectionStatus, string> = {
   'certificate-failure': 'Falha no certificado',
 };
 
+/** The steps of a token request, in order (see module/rnds/steps.ts). */
+export type StepName = 'dns' | 'tcp' | 'proxy-connect' | 'tls' | 'client-certificate' | 'token';
+
+/** One step of a connection test: what was tried (pt-BR), whether it worked, how long it took. */
+export interface ConnectionStep {
+  step: StepName;
+  label: string;
+  ok: boolean;
+  /** Milliseconds the step took. */
+  ms: number;
+  /** pt-BR detail: the address found, the server certificate, the HTTP status… */
+  detail?: string;
+}
+
+/** The result for one enabled service (RNDS or CADSUS). */
+export interface ServiceConnection {
+  service: Service;
+  status: ConnectionStatus;
+  message: string;
+  detail: string;
+  steps?: ConnectionStep[];
+}
+
 export interface Connection {
   status: ConnectionStatus;
   message: string;
   detail: string;
   checkedAt: string;
   environment: Environment;
+  /** How the servers were reached: `direto` or `proxy host:port` (never the proxy's password). */
+  via?: string;
+  /** One result per enabled service; the top-level fields are RNDS's when RNDS is enabled, else CADSUS's. */
+  services?: ServiceConnection[];
+  /** The steps of the top-level service's request, with timings. */
+  steps?: ConnectionStep[];
 }
 
 export interface ChavesDirInfo {

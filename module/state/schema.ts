@@ -38,12 +38,35 @@ export const EnabledInfoSchema = z.strictObject({
   certificate: CertificateSummarySchema,
 });
 
+const ConnectionStatusSchema = z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']);
+
+const ConnectionStepSchema = z.strictObject({
+  step: z.enum(['dns', 'tcp', 'proxy-connect', 'tls', 'client-certificate', 'token']),
+  label: z.string(),
+  ok: z.boolean(),
+  ms: z.number().min(0),
+  detail: z.string().optional(),
+});
+
 export const ConnectionSchema = z.strictObject({
-  status: z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']),
+  status: ConnectionStatusSchema,
   message: z.string(),
   detail: z.string(),
   checkedAt: isoDate,
   environment: EnvironmentSchema,
+  via: z.string().optional(),
+  services: z
+    .array(
+      z.strictObject({
+        service: z.enum(['RNDS', 'CADSUS']),
+        status: ConnectionStatusSchema,
+        message: z.string(),
+        detail: z.string(),
+        steps: z.array(ConnectionStepSchema).optional(),
+      }),
+    )
+    .optional(),
+  steps: z.array(ConnectionStepSchema).optional(),
 });
 
 export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered'] as const;

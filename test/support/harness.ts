@@ -56,6 +56,8 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     dataDir,
     accessToken: moduleOptions.authorize ? undefined : TOKEN,
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    // The periodic check (on by default) would call the real RNDS hosts: off unless a test asks for it.
+    connectionCheckMinutes: 0,
     ...moduleOptions,
   });
   const app = express();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
 import { displayName } from './display.js';
+import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from './state/contra-chave.js';
 import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
@@ -37,6 +38,16 @@ export interface Logger {
 }
 
 const environmentSchema = z.enum(['homologacao', 'producao']);
+
+/** A contra-chave as people type it, normalised to `xxxx-…-xxxx` (case kept); anything else fails with the shape. */
+const contraChaveSchema = z.string().transform((value, ctx) => {
+  const normalized = normalizeContraChave(value);
+  if (normalized === null) {
+    ctx.issues.push({ code: 'custom', input: value, message: `a contra-chave deve ter o formato ${CONTRA_CHAVE_SHAPE}` });
+    return z.NEVER;
+  }
+  return normalized;
+});
 const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'deve ser uma URL smtp://usuario:senha@servidor:587 ou smtps://…:465' });
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL http:// ou https://' });
 const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
@@ -91,11 +102,13 @@ export const optionsSchema = z
     authorize: z.custom<AuthorizeHook>((v) => typeof v === 'function', 'deve ser uma função').optional(),
     /** Standalone mode: the access token for Bearer and for the login page. */
     accessToken: z.string().min(16, 'o token de acesso deve ter ao menos 16 caracteres').optional(),
-    /** A host that already has its installation's contra-chave passes it here (used when the state is created). */
-    contraChave: z
-      .string()
-      .regex(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/, 'deve ter 8 grupos de 4 dígitos hexadecimais minúsculos')
-      .optional(),
+    /**
+     * The installation's contra-chave, as PEC shows it on Gestão municipal › Certificados (typed with spaces, without
+     * dashes or in any case is fine). Without it the module generates a test value and reports it as not configured.
+     */
+    contraChave: contraChaveSchema.optional(),
+    /** Where `contraChave` came from, for the audit trail when it changes at start (`npm start` passes `RNDS_CONTRA_CHAVE`). */
+    contraChaveSource: z.enum(['opcao', 'RNDS_CONTRA_CHAVE']).default('opcao'),
     defaultEnvironment: environmentSchema.default('producao'),
     /** The installation's state (UF), for the production services host. */
     uf: z
@@ -206,6 +219,8 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
+  // Empty counts as unset: a service file often carries `RNDS_CONTRA_CHAVE=` until the installer fills it in.
+  RNDS_CONTRA_CHAVE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), contraChaveSchema.optional()),
   RNDS_SMTP_URL: smtpUrl.optional(),
   RNDS_ALERT_EMAILS: z
     .string()
@@ -284,6 +299,7 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_WEBHOOK_URL: 'deve ser um endereço http:// ou https:// que receba os alertas em JSON (ou remova a linha)',
   NO_PROXY: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo NO_PROXY=localhost,.municipio.gov.br',
   no_proxy: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo no_proxy=localhost,.municipio.gov.br',
+  RNDS_CONTRA_CHAVE: 'deve ser a contra-chave que o PEC mostra: 8 grupos de 4 dígitos hexadecimais separados por hífen (ou remova a linha)',
   RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
   RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
   RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',

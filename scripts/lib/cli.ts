@@ -82,6 +82,7 @@ export const ENTRY_STATUS_LABEL: Record<string, string> = {
   unreadable: 'sem permissão de leitura',
   'too-large': 'grande demais para ser um certificado',
   'not-a-file': 'não é um arquivo comum (atalho, pasta ou dispositivo)',
+  unusable: 'não pode ser habilitado',
 };
 
 /** Why the file does not open, in a few words; the code follows in parentheses for support. */

@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   NOT_ENABLED: 409,
   /** Enabling cannot seal the password: the data folder's secret.key is refused (loose mode, not a file…). */
   SECRET_KEY_UNUSABLE: 409,
+  /** POST /api/contra-chave while a certificate is enabled (disable first). */
+  CONTRA_CHAVE_LOCKED: 409,
   WRONG_PASSWORD: 422,
   INVALID_CERTIFICATE: 422,
   UNSUPPORTED_CERTIFICATE: 422,

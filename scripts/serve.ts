@@ -12,6 +12,8 @@ import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
 import { displayName } from '../module/display.js';
+import { STATE_LABEL } from './lib/cli.js';
+import { describeStartError, type StartContext } from './lib/start-errors.js';
 
 const logger: Logger = {
   info: (m) => console.log(`[pec-rnds] ${m}`),
@@ -19,8 +21,12 @@ const logger: Logger = {
   error: (m) => console.error(`[pec-rnds] erro: ${m}`),
 };
 
+/** Where it tries to listen, once the environment is read (for the messages of a failed start). */
+let startContext: StartContext | undefined;
+
 async function main(): Promise<void> {
   const env = parseEnv();
+  startContext = { host: env.HOST, port: env.PORT };
   const dataDir = path.resolve(env.RNDS_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (env.chavesDirSource === 'local') fs.mkdirSync(env.RNDS_CHAVES_DIR, { recursive: true });
@@ -30,6 +36,7 @@ async function main(): Promise<void> {
     chavesDir: env.RNDS_CHAVES_DIR,
     dataDir,
     accessToken,
+    monitoringToken: env.RNDS_MONITORING_TOKEN,
     defaultEnvironment: env.RNDS_AMBIENTE,
     uf: env.RNDS_UF,
     authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,
@@ -39,6 +46,8 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    contraChave: env.RNDS_CONTRA_CHAVE,
+    contraChaveSource: 'RNDS_CONTRA_CHAVE',
     alerts: alertsFromEnv(env),
     allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
     ...(env.proxy ? { proxy: env.proxy.url, proxySource: env.proxy.source } : {}),
@@ -79,9 +88,19 @@ async function main(): Promise<void> {
   console.log(`Token:         ${tokenSource}`);
   console.log(`Pasta chaves:  ${displayName(env.RNDS_CHAVES_DIR)}`);
   console.log(`Pasta de dados: ${displayName(dataDir)}`);
-  console.log(`Estado:        ${rnds.status().state}`);
+  console.log(`Estado:        ${STATE_LABEL[rnds.status().state]}`);
   // Host and port only: the proxy's login never reaches a log.
   if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
+  const status = rnds.status();
+  if (status.contraChaveOrigin === 'gerada') {
+    console.log(
+      `Contra-chave:  ${status.contraChave} — GERADA PARA TESTE, não é a desta instalação. Informe a contra-chave do PEC ` +
+        `(Gestão municipal › Certificados, ou a da ativação da instalação) em RNDS_CONTRA_CHAVE ou na tela.`,
+    );
+  } else {
+    console.log(`Contra-chave:  ${status.contraChave}`);
+  }
+  for (const problem of status.problems.filter((p) => p.code === 'CONTRA_CHAVE_CHANGED')) console.log(`Aviso:         ${problem.message}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -115,6 +134,7 @@ function standaloneAllowedHosts(bindHost: string, configured: string[]): string[
 }
 
 main().catch((error: unknown) => {
-  console.error(`[pec-rnds] não foi possível iniciar: ${error instanceof Error ? error.message : String(error)}`);
+  const message = startContext ? describeStartError(error, startContext) : error instanceof Error ? error.message : String(error);
+  console.error(`[pec-rnds] não foi possível iniciar: ${message}`);
   process.exit(1);
 });

@@ -1,12 +1,22 @@
 /** File-name rules of the chaves folder: which names are listed, which may be chosen, how to show one safely. */
 import { hasUnsafeChars } from '../display.js';
 
+import { unusableExtensionOf } from './reasons.js';
+
 /** `.pfx` / `.p12` in any letter case; nothing else is a candidate certificate. */
 const CERTIFICATE_NAME = /\.(pfx|p12)$/i;
 
-/** Whether `name` (a bare directory entry) is listed by the catalogue. */
-export function isCertificateFileName(name: string): boolean {
+/** Whether `name` may be enabled by its name: `.pfx` / `.p12` in any letter case. */
+export function isPkcs12FileName(name: string): boolean {
   return CERTIFICATE_NAME.test(name);
+}
+
+/**
+ * Whether `name` (a bare directory entry) is listed by the catalogue: `.pfx`/`.p12`, and the certificate-related
+ * files that cannot be enabled (`.cer`, `.pem`, `.zip`…), listed as `unusable` so the installer learns why.
+ */
+export function isCertificateFileName(name: string): boolean {
+  return CERTIFICATE_NAME.test(name) || unusableExtensionOf(name) !== null;
 }
 
 // Windows maps these to devices in any folder, with any extension.

@@ -19,6 +19,7 @@ import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.
 import {
   ENTRY_STATUS_LABEL,
   ENVIRONMENT_LABEL,
+  STATE_LABEL,
   EXIT,
   EXIT_LABEL,
   describeDaysLeft,
@@ -118,6 +119,8 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
   const status = computeStatus({
     contraChave: state.contraChave,
+    contraChaveOrigin: state.contraChaveOrigin,
+    contraChaveChanged: state.contraChaveChanged,
     chavesDir: scan.dir,
     certificates: scan.entries,
     enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
@@ -274,9 +277,11 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
       CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${describeDaysLeft(enabled?.certificate.daysLeft ?? 0)})`,
       SECRET_UNREADABLE: 'a senha guardada não pode ser lida (reinforme a senha)',
       CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
+      CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
+      CONTRA_CHAVE_CHANGED: 'a contra-chave mudou depois da habilitação (a credencial é da anterior)',
     };
     // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.
-    const severity = problem.code === 'CERTIFICATE_EXPIRING' ? EXIT.WARNING : EXIT.CRITICAL;
+    const severity = problem.severity === 'warning' ? EXIT.WARNING : EXIT.CRITICAL;
     findings.push({ code: problem.code, severity, short: short[problem.code] ?? problem.code, message: safe(problem.message) });
   }
   if (server.checked && !server.reachable) {
@@ -290,9 +295,9 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
     findings.push({
       code: 'SERVER_STATE_MISMATCH',
       severity: EXIT.WARNING,
-      short: `o servidor informa "${server.rnds}", a pasta de dados "${status.state}"`,
+      short: `o servidor informa "${stateLabel(server.rnds)}", a pasta de dados "${stateLabel(status.state)}"`,
       message:
-        `O servidor em ${server.url} informa o estado "${safe(server.rnds)}", mas a pasta de dados lida aqui indica "${status.state}": ` +
+        `O servidor em ${server.url} informa o estado "${stateLabel(server.rnds)}", mas a pasta de dados lida aqui indica "${stateLabel(status.state)}": ` +
         'confira se RNDS_DATA_DIR e RNDS_CHAVES_DIR são os mesmos do serviço e rode o comando de novo.',
     });
   }
@@ -313,6 +318,10 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
     }
   }
   return findings;
+}
+
+function stateLabel(state: string): string {
+  return STATE_LABEL[state] ?? safe(state);
 }
 
 function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): string {
@@ -337,12 +346,6 @@ function describeHolder(certificate: NonNullable<Status['enabled']>['certificate
   return certificate.cnpj ? `${name}, CNPJ ${formatCnpj(certificate.cnpj)}` : name;
 }
 
-const STATE_LABEL: Record<string, string> = {
-  enabled: 'habilitado',
-  disabled: 'desabilitado',
-  degraded: 'degradado (habilitado, mas sem condições de uso)',
-};
-
 /** The pt-BR report for a person: first line Nagios style, then the details. */
 export function renderHuman(report: StatusReport, options: { verbose?: boolean } = {}): string {
   const lines = [report.summary, ''];
@@ -355,7 +358,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
   }
   const status = report.status!;
   const enabled = status.enabled;
-  const rows: Array<[string, string]> = [['Estado', STATE_LABEL[status.state] ?? status.state]];
+  const rows: Array<[string, string]> = [['Estado', status.state === 'degraded' ? `${STATE_LABEL.degraded} (habilitado, mas sem condições de uso)` : stateLabel(status.state)]];
   if (enabled) {
     const c = enabled.certificate;
     rows.push(
@@ -380,7 +383,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
     }
   }
   rows.push(['Proxy (ambiente)', report.proxy ?? 'nenhum: conexão direta']);
-  rows.push(['Contra-chave', status.contraChave]);
+  rows.push(['Contra-chave', status.contraChaveOrigin === 'gerada' ? `${status.contraChave} (gerada para teste: não é a desta instalação)` : status.contraChave]);
   lines.push(...table(rows));
   if (options.verbose && status.connection) {
     const results = status.connection.services && status.connection.services.length > 0 ? status.connection.services : [{ service: 'RNDS', steps: status.connection.steps }];
@@ -412,12 +415,13 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
 
   lines.push('');
   const dir = status.chavesDir;
-  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
+  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} de certificado`;
   lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
   const twins = lookAlikeNames(status.certificates.map((entry) => entry.file));
   for (const entry of status.certificates) {
     const mark = (enabled?.file === entry.file ? '  ← habilitado' : '') + (twins.has(entry.file) ? '  (outro arquivo tem o mesmo nome aparente: renomeie um deles)' : '');
     lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
+    if (entry.reason) lines.push(`      ${safe(entry.reason)}`);
   }
   lines.push('');
   lines.push(...serverLines(report.server));

@@ -9,6 +9,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { RndsError } from '../errors.js';
 import { FILE_NAMES, createFileOnceSync, ensureDir, errnoCode, isLooserThanOwnerOnly } from './files.js';
 import { SecretEnvelopeSchema, type SecretEnvelope } from './schema.js';
+import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -79,21 +80,23 @@ function loadKey(keyPath: string): KeyState {
 export class SecretBox {
   readonly keyPath: string;
   #key: KeyState;
+  readonly #seam: FsSeam;
 
-  private constructor(keyPath: string, key: KeyState) {
+  private constructor(keyPath: string, key: KeyState, seam: FsSeam) {
     this.keyPath = keyPath;
     this.#key = key;
+    this.#seam = seam;
   }
 
   /**
    * Loads `<dataDir>/secret.key` if present. A missing key is not an error here (nothing sealed
    * yet); a key with loose permissions or a wrong size is refused when it is used.
    */
-  static async open(dataDir: string): Promise<SecretBox> {
+  static async open(dataDir: string, options: { fsSeam?: FsSeam } = {}): Promise<SecretBox> {
     const dir = path.resolve(dataDir);
     await ensureDir(dir);
     const keyPath = path.join(dir, FILE_NAMES.key);
-    return new SecretBox(keyPath, loadKey(keyPath));
+    return new SecretBox(keyPath, loadKey(keyPath), options.fsSeam ?? REAL_FS);
   }
 
   /** Why the stored password cannot be recovered right now, or null when the key is usable. */
@@ -158,7 +161,7 @@ export class SecretBox {
     if (this.#key.kind === 'refused') throw this.#key.error;
     const fresh = randomBytes(KEY_BYTES);
     try {
-      createFileOnceSync(this.keyPath, fresh);
+      createFileOnceSync(this.keyPath, fresh, this.#seam);
     } catch (error) {
       throw new RndsError(
         'WRITE_FAILED',

@@ -59,3 +59,44 @@ export async function listFiles(dir: string): Promise<string[]> {
   }
   return out;
 }
+
+/**
+ * Resolves with the first line of the child's stdout matching `pattern`. Rejects if the child exits
+ * first, or if the watchdog sees no such line within `watchdogMs` (a hung child, not a speed check):
+ * then the child is killed.
+ */
+export function waitForLine(child: ChildProcess, pattern: RegExp, watchdogMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    let stderr = '';
+    const onStderr = (chunk: Buffer): void => void (stderr += chunk.toString());
+    const done = (): void => {
+      clearTimeout(watchdog);
+      child.stdout!.off('data', onData);
+      child.stderr?.off('data', onStderr);
+      child.off('exit', onExit);
+    };
+    const onData = (chunk: Buffer): void => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      const hit = lines.find((line) => pattern.test(line));
+      if (hit !== undefined) {
+        done();
+        resolve(hit);
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      done();
+      reject(new Error(`child exited (${code ?? signal}) before a line matching ${pattern}: ${stderr}`));
+    };
+    const watchdog = setTimeout(() => {
+      done();
+      child.kill('SIGKILL');
+      reject(new Error(`watchdog: no line matching ${pattern} from the child in ${watchdogMs / 1000} s; killed it. stderr: ${stderr}`));
+    }, watchdogMs);
+    child.stdout!.on('data', onData);
+    child.stderr?.on('data', onStderr);
+    child.on('exit', onExit);
+  });
+}

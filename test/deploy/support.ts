@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { HANG_MS } from '../support/wait.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const DEPLOY = path.join(ROOT, 'deploy');
@@ -49,7 +50,7 @@ export function start(command: string, args: string[], options: { env?: NodeJS.P
   return {
     child,
     output: () => output,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = HANG_MS) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} in:\n${output}`)), timeoutMs);
         const check = () => {
@@ -75,7 +76,7 @@ export function start(command: string, args: string[], options: { env?: NodeJS.P
 }
 
 /** Polls `url` until it answers (any HTTP status) or the deadline passes. */
-export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = HANG_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
+import { compiled } from '../support/spawn.js';
+import { HANG_MS } from '../support/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
@@ -14,9 +16,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Starts `npm start`'s script from the sources and waits for its banner. */
+/** Starts `npm start`'s script (compiled) and waits for its banner. */
 function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+  const child = spawn(process.execPath, [compiled('scripts/serve.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +28,7 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out:
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), HANG_MS);
     const check = () => {
       const url = /Tela:\s+(\S+)/.exec(out)?.[1];
       const login = /Entrar:\s+(\S+)/.exec(out)?.[1];

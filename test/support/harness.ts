@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { HANG_MS } from './wait.js';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/pkcs12');
@@ -59,7 +60,7 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
   });
   const app = express();
   app.use(BASE, rnds.router);
-  const waitFor = async (predicate: () => boolean, what: string, timeoutMs = 5000) => {
+  const waitFor = async (predicate: () => boolean, what: string, timeoutMs = HANG_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

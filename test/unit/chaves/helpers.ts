@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChavesCatalogue } from '../../../module/chaves/index.js';
+import { compiled } from '../../support/spawn.js';
+import { HANG_MS } from '../../support/wait.js';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -36,7 +38,7 @@ export function waitForCatalogue(
   catalogue: ChavesCatalogue,
   predicate: () => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = HANG_MS,
 ): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const check = (): void => {
@@ -70,7 +72,7 @@ export interface ChildResult {
 /** Runs test/unit/chaves/child/list-chaves.ts in its own Node process (optionally as another user). */
 export function runListChild(args: string[], options: { uid?: number; gid?: number; guardMs?: number } = {}): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/unit/chaves/child/list-chaves.ts'), ...args], {
+    const child = spawn(process.execPath, [compiled('test/unit/chaves/child/list-chaves.ts'), ...args], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
@@ -85,7 +87,7 @@ export function runListChild(args: string[], options: { uid?: number; gid?: numb
     const guard = setTimeout(() => {
       killedByGuard = true;
       child.kill('SIGKILL');
-    }, options.guardMs ?? 20_000);
+    }, options.guardMs ?? HANG_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(guard);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../../support/spawn.js';
 
 export const helpersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers');
 
@@ -25,16 +26,16 @@ export async function deadPid(): Promise<number> {
   return pid;
 }
 
-/** Starts a TypeScript helper in a child `node --import tsx`. */
+/** Starts a helper of helpers/ (compiled: dist/test/unit/state/helpers/<name>.js) in a child node. */
 export function spawnHelper(script: string, args: string[], options: { shell?: string } = {}): ChildProcess {
-  const file = path.join(helpersDir, script);
+  const file = compiled(`test/unit/state/helpers/${script}`);
   if (options.shell) {
-    // `$0`, `$1`… inside the shell snippet are node, --import, tsx, the script, its args.
-    return spawn('bash', ['-c', options.shell, process.execPath, '--import', 'tsx', file, ...args], {
+    // `$0`, `$1`… inside the shell snippet are node, the script, its args.
+    return spawn('bash', ['-c', options.shell, process.execPath, file, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
   }
-  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Collects a child's output and waits for it to exit. */
@@ -62,13 +63,22 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /**
  * Resolves with the first line of the child's stdout matching `pattern`. Rejects if the child exits
- * first, or if the watchdog sees no such line within `watchdogMs` (a hung child, not a speed check):
- * then the child is killed.
+ * first, or if the watchdog sees no output at all for `watchdogMs` (a hung child, not a speed check;
+ * every line resets it): then the child is killed.
  */
 export function waitForLine(child: ChildProcess, pattern: RegExp, watchdogMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let pending = '';
     let stderr = '';
+    let watchdog: NodeJS.Timeout;
+    const arm = (): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        done();
+        child.kill('SIGKILL');
+        reject(new Error(`watchdog: the child printed nothing for ${watchdogMs / 1000} s while we waited for ${pattern}; killed it. stderr: ${stderr}`));
+      }, watchdogMs);
+    };
     const onStderr = (chunk: Buffer): void => void (stderr += chunk.toString());
     const done = (): void => {
       clearTimeout(watchdog);
@@ -77,6 +87,7 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, watchdogMs: nu
       child.off('exit', onExit);
     };
     const onData = (chunk: Buffer): void => {
+      arm();
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop()!;
@@ -90,11 +101,7 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, watchdogMs: nu
       done();
       reject(new Error(`child exited (${code ?? signal}) before a line matching ${pattern}: ${stderr}`));
     };
-    const watchdog = setTimeout(() => {
-      done();
-      child.kill('SIGKILL');
-      reject(new Error(`watchdog: no line matching ${pattern} from the child in ${watchdogMs / 1000} s; killed it. stderr: ${stderr}`));
-    }, watchdogMs);
+    arm();
     child.stdout!.on('data', onData);
     child.stderr?.on('data', onStderr);
     child.on('exit', onExit);

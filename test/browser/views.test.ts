@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/harness.js';
-import { compiled } from '../support/spawn.js';
+import { ROOT, compiled } from '../support/spawn.js';
 import { HANG_MS } from '../support/wait.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A preview that prints nothing for this long is hung (each check prints a line); not a speed check. */
 const SILENCE_WATCHDOG_MS = HANG_MS;

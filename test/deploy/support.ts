@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HANG_MS } from '../support/wait.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+import { ROOT } from '../support/files.js';
+export { ROOT };
 export const DEPLOY = path.join(ROOT, 'deploy');
 
 /** The absolute path of a command on PATH (or in the sbin folders tests may not have on PATH), or null. */

@@ -4,10 +4,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
-import { compiled } from '../support/spawn.js';
+import { ROOT, compiled } from '../support/spawn.js';
 import { HANG_MS } from '../support/wait.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { HANG_MS } from './wait.js';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/pkcs12');
+export { FIXTURES_DIR as FIXTURES } from './fixtures.js';
+export { tempDir } from './files.js';
+import { FIXTURES_DIR as FIXTURES } from './fixtures.js';
+import { tempDir } from './files.js';
 
 /** The fixtures the HTTP and browser tests use, with their passwords (see scripts/make-fixtures.sh). */
 export const CERTS = {
@@ -31,10 +33,6 @@ export interface Harness {
   /** Waits until the catalogue lists `file` with status `ready` (or the predicate holds). */
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-export function tempDir(prefix = 'pec-rnds-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** A host app with the module mounted at a non-root base path, as PEC would mount it. */

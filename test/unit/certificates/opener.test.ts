@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CertificateOpener, createCertificateOpener } from '../../../module/certificates/index.js';
-import { fixture, standardAes, standardLegacy } from './fixtures.js';
+import { fixture, standardAes, standardLegacy } from '../../support/fixtures.js';
 
 let opener: CertificateOpener | undefined;
 
@@ -61,18 +61,31 @@ describe('createCertificateOpener (worker thread)', () => {
   });
 
   it('when a job runs over the time limit, then it fails with a clear error and the next job still works', async () => {
-    opener = createCertificateOpener({ maxIterations: 1_000_000, timeoutMs: 200 });
+    // The limit is ours to expire: the first job runs over (its worker is stopped mid-work), the next never does.
+    let expireFirst!: (expire: () => void) => void;
+    const firstArmed = new Promise<() => void>((resolve) => (expireFirst = resolve));
+    let armed = 0;
+    opener = createCertificateOpener({
+      maxIterations: 1_000_000,
+      timeoutMs: 200,
+      startTimeLimit: (_ms, expire) => {
+        if (armed++ === 0) expireFirst(expire);
+        return () => undefined;
+      },
+    });
     const slow = fixture('iter-600k.p12');
     const { bytes, password } = standardAes();
 
     const timedOut = opener.open(slow.bytes, slow.password, { fileName: 'lento.p12' });
     const next = opener.open(bytes, password);
+    (await firstArmed)();
 
     await expect(timedOut).rejects.toMatchObject({
       code: 'TOO_EXPENSIVE',
       message: expect.stringMatching(/^A abertura do certificado lento\.p12 demorou mais de 200 ms e foi interrompida\./),
     });
     await expect(next).resolves.toMatchObject({ cnpj: '12345678000190' });
+    expect(armed).toBe(2);
   });
 
   it('when the opener is closed, then later opens are refused', async () => {

@@ -24,10 +24,10 @@ import {
 } from '../../../module/state/index.js';
 import { counterOf, passwordFor, versionFor } from './helpers/versions.js';
 import { HANG_MS } from '../../support/wait.js';
-import { deadPid, makeTempRoot, waitForLine } from './support.js';
+import { compiled, waitForLine } from '../../support/spawn.js';
+import { deadPid, makeTempRoot } from './support.js';
 
 const TEMP_FILE = /\.tmp$/;
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 interface Snapshot {
   /** The operation about to run when the copy was taken; 'end' once everything ran. */
@@ -256,7 +256,7 @@ function random(seed: number): () => number {
 }
 
 const KILLS = 16;
-const CHILD = path.join(ROOT, 'dist/test/unit/state/helpers/flip-loop.js');
+const CHILD = 'test/unit/state/helpers/flip-loop.ts';
 /** How long a child may print nothing before it is declared stuck (a hang, not a speed check). */
 const WATCHDOG_MS = HANG_MS;
 
@@ -270,7 +270,6 @@ describe('SIGKILL smoke test', () => {
   let previous = 0;
   beforeAll(async () => {
     console.log(`[crash] SIGKILL plan from seed ${seed} (CRASH_SEED=${seed} repeats it): ${plan.join(' ')}`);
-    if (!fs.existsSync(CHILD)) throw new Error(`${CHILD} is missing: run \`npm run build\` first (npm test does).`);
     tmp = await makeTempRoot();
     const store = await StateStore.open({ dataDir: tmp.dataDir });
     contraChave = store.get().contraChave;
@@ -283,7 +282,7 @@ describe('SIGKILL smoke test', () => {
   it.each(plan.map((k, i) => ({ k, when: k === 0 ? `child ${i + 1} is SIGKILLed while opening` : `child ${i + 1} is SIGKILLed after its write ${k}` })))(
     'when $when, then the state loads, is the version it wrote or a later one, keeps its contra-chave and its password',
     async ({ k }) => {
-      const child = spawn(process.execPath, [CHILD, tmp.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [compiled(CHILD), tmp.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const line = await waitForLine(child, k === 0 ? /^start$/ : new RegExp(`^wrote ${k} (\\d+)$`), WATCHDOG_MS);
       child.kill('SIGKILL');

@@ -26,7 +26,8 @@ const FIELD_NAMES = new Set(['file', 'password', 'identificadorSolicitante', 'se
 
 /** Turns a zod failure into INVALID_INPUT with one pt-BR message per bad field. */
 export function invalidInput(error: z.ZodError): RndsError {
-  const fields: Record<string, string> = {};
+  // No prototype: a key named `__proto__` becomes a field like any other instead of vanishing.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) fields[key] = 'Campo desconhecido: remova-o do pedido.';
@@ -35,7 +36,8 @@ export function invalidInput(error: z.ZodError): RndsError {
     const key = String(issue.path[0] ?? 'body');
     fields[key] ??= FIELD_NAMES.has(key) ? issue.message : 'Valor inválido.';
   }
-  return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields });
+  // fromEntries defines own properties, so `__proto__` stays a field of the plain object sent back.
+  return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields: Object.fromEntries(Object.entries(fields)) });
 }
 
 /** How often the Status is recomputed to notice changes that come from the clock alone (expiry). */

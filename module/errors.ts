@@ -4,6 +4,10 @@
  */
 export const ERROR_STATUS = {
   INVALID_INPUT: 400,
+  /** The body is over the limit (16 KiB). */
+  PAYLOAD_TOO_LARGE: 413,
+  /** The Host header names none of the allowed host names (DNS rebinding). */
+  HOST_NOT_ALLOWED: 421,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   CERTIFICATE_NOT_FOUND: 404,
@@ -19,6 +23,10 @@ export const ERROR_STATUS = {
   CERTIFICATE_TOO_LARGE: 422,
   TOO_EXPENSIVE: 422,
   TOO_MANY_ATTEMPTS: 429,
+  /** Too many login attempts with a wrong access token from one address. */
+  TOO_MANY_LOGINS: 429,
+  /** Too many open event streams (globally or for one session). */
+  TOO_MANY_STREAMS: 429,
   /** RNDS did not give a token: no connection, server error (the message names the cause). */
   RNDS_UNAVAILABLE: 502,
   /** RNDS refused the certificate, or its dates are past. */

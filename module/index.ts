@@ -97,12 +97,13 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     const metrics = createMetrics(() => enablement.status(), { version });
     const router = createApp({
       enablement,
-      access: new Access({ accessToken: options.accessToken, authorize: options.authorize }),
+      access: new Access({ accessToken: options.accessToken, authorize: options.authorize, now: () => now().getTime() }),
       events,
       logger,
       defaultEnvironment: options.defaultEnvironment,
       trustProxy: options.trustProxy,
       maxFailedAttempts: options.maxFailedAttempts,
+      allowedHosts: options.allowedHosts,
       extraRoutes: (r) => metrics.mount(r),
       onEnableFailure: (code) => metrics.recordFailedAttempt(code),
     });

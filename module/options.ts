@@ -53,6 +53,12 @@ export const optionsSchema = z
     maxIterations: z.number().int().min(1).max(10_000_000).default(200_000),
     /** Express `trust proxy`: off unless the host sits behind a known reverse proxy. */
     trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
+    /**
+     * Host names (the `Host` header, without port) the module answers; any other gets 421 (DNS rebinding). Loopback
+     * names are always accepted. Unset (embedded default): no check, the host application owns its Host policy.
+     * `['*']` turns the check off.
+     */
+    allowedHosts: z.array(z.string().min(1, 'nome de host vazio')).optional(),
     /** Periodic connection test, in minutes; 0 = off. */
     connectionCheckMinutes: z.number().min(0).max(24 * 60).default(0),
     /** Failed enable attempts allowed per client address in 15 minutes. */
@@ -120,6 +126,13 @@ const envSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
   RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
+  RNDS_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => h === '*' || /^[\w.\-:[\]]+$/.test(h)), 'use nomes de host separados por vírgula, sem porta nem http://, como pec.municipio.gov.br'),
+  RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
 });
 
 export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
@@ -151,4 +164,15 @@ export function parseTrustProxy(value: string | undefined): boolean | number | s
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** Host names that never leave the machine: always accepted by the Host check. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'] as const;
+
+/** A Host header (or allow-list entry) as compared: lower case, no port, no IPv6 brackets, no final dot. */
+export function normalizeHostName(host: string): string {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
+  else if (h.split(':').length === 2) h = h.slice(0, h.indexOf(':')); // name:port (an IPv6 literal has more colons)
+  return h.replace(/\.$/, '');
 }

@@ -3,6 +3,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
     logger,
   });
 
@@ -46,7 +48,17 @@ async function main(): Promise<void> {
   app.use(base || '/', rnds.router);
   if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
 
-  const server = http.createServer(app);
+  // A client that sends its headers or body slowly, or opens connections by the hundred, cannot hold the server.
+  const requestTimeout = env.RNDS_REQUEST_TIMEOUT_SECONDS * 1000;
+  const server = http.createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 20_000),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
+    },
+    app,
+  );
+  server.maxConnections = env.RNDS_MAX_CONNECTIONS;
   server.listen(env.PORT, env.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -79,6 +91,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * The Host names the standalone server answers: RNDS_ALLOWED_HOSTS, loopback (added by the module), and the address
+ * it listens on; when it listens on every interface, the machine's own name and addresses (a LAN reaches it by them).
+ */
+function standaloneAllowedHosts(bindHost: string, configured: string[]): string[] {
+  const hosts = [...configured];
+  if (bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '[::]') {
+    hosts.push(os.hostname());
+    for (const addresses of Object.values(os.networkInterfaces())) for (const a of addresses ?? []) hosts.push(a.address);
+  } else {
+    hosts.push(bindHost);
+  }
+  return hosts;
 }
 
 main().catch((error: unknown) => {

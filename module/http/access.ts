@@ -4,8 +4,11 @@ import { RndsError } from '../errors.js';
 import type { AuthorizeHook } from '../options.js';
 
 export const SESSION_COOKIE = 'pec_rnds_sessao';
-const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
-const MAX_SESSIONS = 1000;
+/** The login form's nonce: anonymous visitors get this cookie and no server-side storage at all. */
+export const LOGIN_NONCE_COOKIE = 'pec_rnds_entrada';
+export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+/** Authenticated (or host-authorized) sessions only: anonymous traffic never creates one, so it can never evict one. */
+export const MAX_SESSIONS = 1000;
 
 export interface Session {
   id: string;
@@ -54,10 +57,58 @@ export class Access {
   readonly #sessions = new Map<string, Session>();
   readonly #accessToken?: string;
   readonly #authorize?: AuthorizeHook;
+  readonly #now: () => number;
+  /** Signs the login form's nonce (per instance, never stored). */
+  readonly #loginKey = crypto.randomBytes(32);
+  readonly #endListeners = new Set<(sessionId: string) => void>();
 
-  constructor(options: { accessToken?: string; authorize?: AuthorizeHook }) {
+  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; now?: () => number }) {
     this.#accessToken = options.accessToken;
     this.#authorize = options.authorize;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Calls `listener` with the id of every session that ends (logout, expiry, eviction). */
+  onSessionEnd(listener: (sessionId: string) => void): void {
+    this.#endListeners.add(listener);
+  }
+
+  /** True while the session exists and has not expired; never extends it. */
+  isLive(sessionId: string): boolean {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return false;
+    if (this.#now() - session.lastSeen > SESSION_IDLE_MS) {
+      this.#delete(session.id);
+      return false;
+    }
+    return true;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * The login form's CSRF token for an anonymous visitor: an HMAC of a random nonce kept in the visitor's own cookie.
+   * Nothing is stored on the server, so any number of anonymous visits costs no memory.
+   */
+  loginCsrf(req: Request, res: Response): string {
+    let nonce = readCookie(req, LOGIN_NONCE_COOKIE);
+    if (!nonce || !/^[\w-]{43}$/.test(nonce)) {
+      nonce = randomToken();
+      res.cookie(LOGIN_NONCE_COOKIE, nonce, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: req.baseUrl || '/' });
+    }
+    return this.#sign(nonce);
+  }
+
+  /** True when `sent` is the login form's token for this visitor's nonce cookie. */
+  checkLoginCsrf(req: Request, sent: string | undefined): boolean {
+    const nonce = readCookie(req, LOGIN_NONCE_COOKIE);
+    return nonce !== undefined && sent !== undefined && safeEqual(sent, this.#sign(nonce));
+  }
+
+  #sign(nonce: string): string {
+    return crypto.createHmac('sha256', this.#loginKey).update(nonce).digest('base64url');
   }
 
   get usesLogin(): boolean {
@@ -68,21 +119,21 @@ export class Access {
   session(req: Request): Session | undefined {
     const id = readCookie(req, SESSION_COOKIE);
     const session = id ? this.#sessions.get(id) : undefined;
-    if (!session) return undefined;
-    if (Date.now() - session.lastSeen > SESSION_IDLE_MS) {
-      this.#sessions.delete(session.id);
-      return undefined;
-    }
-    session.lastSeen = Date.now();
+    if (!session || !this.isLive(session.id)) return undefined;
+    session.lastSeen = this.#now();
     return session;
   }
 
-  /** The request's session, created (and its cookie set) when there is none. */
+  /**
+   * The request's session, created (and its cookie set) when there is none. Only for callers already authorized (a
+   * login, or the host's hook): anonymous visitors never get one.
+   */
   ensureSession(req: Request, res: Response, authenticated = false): Session {
     let session = this.session(req);
     if (!session || authenticated) {
-      if (session) this.#sessions.delete(session.id); // a login gets a fresh id: no session fixation
-      session = { id: randomToken(), csrfToken: randomToken(), authenticated, lastSeen: Date.now() };
+      if (session) this.#delete(session.id); // a login gets a fresh id: no session fixation
+      res.clearCookie(LOGIN_NONCE_COOKIE, { path: req.baseUrl || '/' });
+      session = { id: randomToken(), csrfToken: randomToken(), authenticated, lastSeen: this.#now() };
       this.#store(session);
       res.cookie(SESSION_COOKIE, session.id, {
         httpOnly: true,
@@ -97,7 +148,7 @@ export class Access {
 
   endSession(req: Request, res: Response): void {
     const session = this.session(req);
-    if (session) this.#sessions.delete(session.id);
+    if (session) this.#delete(session.id);
     res.clearCookie(SESSION_COOKIE, { path: req.baseUrl || '/' });
   }
 
@@ -151,43 +202,66 @@ export class Access {
   #store(session: Session): void {
     if (this.#sessions.size >= MAX_SESSIONS) {
       const oldest = [...this.#sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
-      if (oldest) this.#sessions.delete(oldest.id);
+      if (oldest) this.#delete(oldest.id);
     }
     this.#sessions.set(session.id, session);
+  }
+
+  #delete(id: string): void {
+    if (!this.#sessions.delete(id)) return;
+    for (const listener of this.#endListeners) listener(id);
   }
 }
 
 /**
- * CSRF for browser (cookie) requests: the Fetch Metadata and Origin headers must not say cross-site, and the
- * synchronizer token of the session must come with the request. `Origin: null` or no Origin is not a pass: plain-HTTP
- * LANs send no `Sec-Fetch-*` headers, so the token is what protects them.
+ * Why a browser request looks cross-site, or undefined when it does not: the Fetch Metadata and Origin headers must
+ * not say cross-site. The Host itself is checked against the allow-list (app.ts), so comparing Origin with it is sound.
+ */
+export function crossSiteReason(req: Request): string | undefined {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'origem externa';
+  const origin = req.get('origin');
+  if (origin !== undefined && origin !== 'null') {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== req.get('host')) return 'origem externa';
+  }
+  return undefined;
+}
+
+/** The CSRF token a request carries: the `X-CSRF-Token` header or the form's `_csrf` field. */
+export function sentCsrfToken(req: Request): string | undefined {
+  const body: unknown = req.body;
+  return (
+    req.get('x-csrf-token') ??
+    (typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)._csrf === 'string'
+      ? ((body as Record<string, unknown>)._csrf as string)
+      : undefined)
+  );
+}
+
+export function forbidden(why: string): RndsError {
+  return new RndsError('FORBIDDEN', `Pedido recusado por segurança (${why}): recarregue a página e tente novamente.`);
+}
+
+/**
+ * CSRF for browser (cookie) requests: not cross-site (see crossSiteReason), and the synchronizer token of the session
+ * must come with the request. `Origin: null` or no Origin is not a pass: plain-HTTP LANs send no `Sec-Fetch-*`
+ * headers, so the token is what protects them.
  */
 export function csrfProtection() {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     if (req.rndsCaller?.viaHeader) return next();
-    const forbidden = (why: string) =>
-      next(new RndsError('FORBIDDEN', `Pedido recusado por segurança (${why}): recarregue a página e tente novamente.`));
-    const site = req.get('sec-fetch-site');
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') return forbidden('origem externa');
-    const origin = req.get('origin');
-    if (origin !== undefined && origin !== 'null') {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
-      }
-      if (host !== req.get('host')) return forbidden('origem externa');
-    }
+    const crossSite = crossSiteReason(req);
+    if (crossSite) return next(forbidden(crossSite));
     const session = req.rndsSession;
-    const body: unknown = req.body;
-    const sent =
-      req.get('x-csrf-token') ??
-      (typeof body === 'object' && body !== null && typeof (body as Record<string, unknown>)._csrf === 'string'
-        ? ((body as Record<string, unknown>)._csrf as string)
-        : undefined);
-    if (!session || !sent || !safeEqual(sent, session.csrfToken)) return forbidden('token de segurança ausente ou expirado');
+    const sent = sentCsrfToken(req);
+    if (!session || !sent || !safeEqual(sent, session.csrfToken)) return next(forbidden('token de segurança ausente ou expirado'));
     next();
   };
 }

@@ -6,12 +6,12 @@ import cookieParser from 'cookie-parser';
 import { RndsError, isRndsError } from '../errors.js';
 import type { Enablement } from '../enablement.js';
 import type { Logger } from '../options.js';
-import { PEC_CHAVES_PATHS } from '../options.js';
+import { LOOPBACK_HOSTS, PEC_CHAVES_PATHS, normalizeHostName } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import { commonNameOf, displayName } from '../display.js';
 import { formatDate, formatDateTime } from '../status.js';
 import type { Environment, Status } from '../types.js';
-import { Access, csrfProtection } from './access.js';
+import { Access, crossSiteReason, csrfProtection, forbidden, safeEqual, sentCsrfToken } from './access.js';
 import { EventHub } from './events.js';
 
 export interface AppDeps {
@@ -22,6 +22,8 @@ export interface AppDeps {
   defaultEnvironment: Environment;
   trustProxy: boolean | number | string;
   maxFailedAttempts: number;
+  /** Host names accepted in the Host header (loopback names are added); undefined = no check (embedded default). */
+  allowedHosts?: string[];
   /** Extra authenticated routes (metrics), mounted after access control. */
   extraRoutes?: (router: express.Router) => void;
   /** Told about every failed enable attempt (any 4xx of /api/enable or the form), for the metrics. */
@@ -82,6 +84,17 @@ export function createApp(deps: AppDeps): express.Express {
   const helmetHttp = helmetFor(false);
   app.use((req, res, next) => (req.secure ? helmetHttps : helmetHttp)(req, res, next));
 
+  // DNS rebinding: a page on any name the attacker controls can point that name at this server; only the names the
+  // installation is really reached by are answered (the CSRF Origin check compares against this checked Host).
+  if (deps.allowedHosts && !deps.allowedHosts.includes('*')) {
+    const allowed = new Set([...deps.allowedHosts, ...LOOPBACK_HOSTS].map(normalizeHostName));
+    app.use((req, _res, next) => {
+      const host = req.hostname ? normalizeHostName(req.hostname) : '';
+      if (allowed.has(host)) return next();
+      next(new RndsError('HOST_NOT_ALLOWED', 'Nome de servidor não reconhecido: acesse o pec-rnds pelo endereço configurado, ou peça ao suporte que acrescente este nome a RNDS_ALLOWED_HOSTS.'));
+    });
+  }
+
   app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: '1h' }));
 
   app.use(cookieParser());
@@ -92,64 +105,93 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
-  app.use((req, res, next) => {
-    if (req.path === '/' || req.path.startsWith('/api/') || req.path.startsWith('/fragmentos/') || req.path === '/entrar') {
-      res.set('Cache-Control', 'no-store');
-    }
+  // Every answer past the static assets is per-user and may carry a CSRF token or an error about a secret: no cache.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
     next();
   });
 
+  // Anonymous visitors get no session: the login form's CSRF token is an HMAC of a nonce in their own cookie.
   const loginPage = (req: Request, res: Response, status = 200, error?: string) => {
     if (!access.usesLogin) {
       res.status(401).type('text/plain; charset=utf-8').send('Acesso não autorizado: entre no PEC como administrador municipal.');
       return;
     }
-    const session = access.ensureSession(req, res);
-    res.status(status).render('login', { base: req.baseUrl, error, csrfToken: session.csrfToken });
+    res.status(status).render('login', { base: req.baseUrl, error, csrfToken: access.loginCsrf(req, res) });
   };
 
+  // Wrong access tokens, per client address: only failures count (a 401 or 403 of /entrar).
+  const loginLimiter = rateLimit({
+    windowMs: 15 * 60 * 1000,
+    limit: 10,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      const retryAfterSeconds = retryAfterOf(req);
+      res.set('Retry-After', String(retryAfterSeconds));
+      const minutes = Math.ceil(retryAfterSeconds / 60);
+      const message = `Muitas tentativas de entrar com token inválido: aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo com o token do arquivo access-token da pasta de dados.`;
+      if (!access.usesLogin || !req.accepts('html')) {
+        res.status(429).json(new RndsError('TOO_MANY_LOGINS', message, { retryAfterSeconds }).toJSON());
+        return;
+      }
+      loginPage(req, res, 429, message);
+    },
+  });
+
   // Login (standalone mode). `?token=` is the link printed by `npm start`; the form posts the same token.
-  app.get('/entrar', (req, res) => {
+  app.get('/entrar', loginLimiter, (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (token === undefined) return loginPage(req, res);
     if (!access.checkToken(token)) return loginPage(req, res, 401, 'Token de acesso inválido: copie o endereço mostrado pelo npm start ou o conteúdo do arquivo access-token da pasta de dados.');
     access.ensureSession(req, res, true);
     res.redirect(303, `${req.baseUrl}/`);
   });
-  app.post('/entrar', (req, res, next) => {
-    const session = access.session(req);
-    req.rndsSession = session;
-    csrfProtection()(req, res, (error?: unknown) => {
-      if (error) return next(error);
-      const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
-      if (!access.checkToken(token)) return loginPage(req, res, 401, 'Token de acesso inválido: confira o token e tente novamente.');
-      access.ensureSession(req, res, true);
-      res.redirect(303, `${req.baseUrl}/`);
-    });
+  app.post('/entrar', loginLimiter, (req, res, next) => {
+    const crossSite = crossSiteReason(req);
+    if (crossSite) return next(forbidden(crossSite));
+    if (!access.checkLoginCsrf(req, sentCsrfToken(req))) return next(forbidden('token de segurança ausente ou expirado'));
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    if (!access.checkToken(token)) return loginPage(req, res, 401, 'Token de acesso inválido: confira o token e tente novamente.');
+    access.ensureSession(req, res, true);
+    res.redirect(303, `${req.baseUrl}/`);
   });
-  app.post('/sair', (req, res) => {
-    access.endSession(req, res);
+  // Logging out is a change too: a cross-site form must not be able to do it. Without a session there is nothing to end.
+  app.post('/sair', (req, res, next) => {
+    const session = access.session(req);
+    if (session) {
+      const crossSite = crossSiteReason(req);
+      if (crossSite) return next(forbidden(crossSite));
+      const sent = sentCsrfToken(req);
+      if (!sent || !safeEqual(sent, session.csrfToken)) return next(forbidden('token de segurança ausente ou expirado'));
+    }
+    access.endSession(req, res); // its event streams end with it (onSessionEnd)
     res.redirect(303, `${req.baseUrl}/entrar`);
   });
 
   app.use(access.require((req, res) => loginPage(req, res)));
   app.use(csrfProtection());
 
+  // Only wrong passwords count (CONTRACT.md): any other mistake (no service ticked, wrong file…) is given back, so the
+  // admin with the right password is never locked out by typos elsewhere. One store for every enable path.
   const enableLimiter = rateLimit({
     windowMs: 15 * 60 * 1000,
     limit: deps.maxFailedAttempts,
     skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.locals.rndsErrorCode !== 'WRONG_PASSWORD',
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (req, res, next) => {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      const retryAfterSeconds = retryAfterOf(req);
       res.set('Retry-After', String(retryAfterSeconds));
       const minutes = Math.ceil(retryAfterSeconds / 60);
       next(
-        new RndsError('TOO_MANY_ATTEMPTS', `Muitas tentativas sem sucesso: aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo, conferindo a senha do certificado.`, {
-          retryAfterSeconds,
-        }),
+        new RndsError(
+          'TOO_MANY_ATTEMPTS',
+          `Muitas senhas incorretas (${deps.maxFailedAttempts} em 15 minutos): aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo, conferindo a senha do certificado. Só senhas incorretas contam para este limite.`,
+          { retryAfterSeconds },
+        ),
       );
     },
   });
@@ -175,11 +217,19 @@ export function createApp(deps: AppDeps): express.Express {
   router.post('/api/connection-test', async (_req, res) => {
     res.json({ connection: await enablement.testConnection() });
   });
-  router.get('/api/token', async (_req, res) => {
+  // The RNDS token is for the host's integrations (Bearer, or rnds.getToken() in process), never for a browser session.
+  router.get('/api/token', async (req, res) => {
+    if (!req.rndsCaller?.viaHeader) {
+      throw new RndsError('FORBIDDEN', 'O token da RNDS só é entregue a integrações com o cabeçalho Authorization: Bearer <token> (ou por rnds.getToken() no próprio servidor), não à sessão do navegador.');
+    }
     const token = await enablement.getToken();
     res.json({ accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt.toISOString() });
   });
-  router.get('/api/events', (req, res) => events.subscribe(req, res));
+  access.onSessionEnd((sessionId) => events.endSession(sessionId));
+  router.get('/api/events', (req, res) => {
+    const sessionId = req.rndsCaller?.viaHeader ? undefined : req.rndsSession?.id;
+    events.subscribe(req, res, sessionId === undefined ? {} : { sessionId, isLive: () => access.isLive(sessionId) });
+  });
   deps.extraRoutes?.(router);
 
   // ---- The screen ----
@@ -232,6 +282,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (['file', 'password', 'identificadorSolicitante', 'services', 'environment'].includes(field)) errors[field as FormField] = message;
       }
       deps.onEnableFailure?.(error.code);
+      res.locals.rndsErrorCode = error.code;
       if (error.code === 'INVALID_INPUT' && services.length === 0) errors.services = 'Escolha ao menos um serviço.';
       render(req, res, 'page', {
         status: error.httpStatus,
@@ -265,6 +316,7 @@ export function createApp(deps: AppDeps): express.Express {
   // One error shape for the API; a readable page for the screen.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const rndsError = toRndsError(error);
+    res.locals.rndsErrorCode = rndsError.code;
     if (!rndsError.isOperational) logger.error(`Erro inesperado em ${req.method} ${req.baseUrl}${req.path}: ${describe(error)}`);
     const enableRoute = req.method === 'POST' && (req.path === '/api/enable' || req.path === '/habilitar');
     if (enableRoute && rndsError.httpStatus >= 400 && rndsError.httpStatus < 500) deps.onEnableFailure?.(rndsError.code);
@@ -285,11 +337,19 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
+/** Seconds until the rate limiter's window for this client ends. */
+function retryAfterOf(req: Request): number {
+  const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+  return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+}
+
 function toRndsError(error: unknown): RndsError {
   if (isRndsError(error)) return error;
   const e = error as { type?: string; status?: number };
   if (e?.type === 'entity.parse.failed') return new RndsError('INVALID_INPUT', 'O corpo do pedido não é um JSON válido.', { fields: { body: 'JSON inválido.' } });
-  if (e?.type === 'entity.too.large') return new RndsError('INVALID_INPUT', 'O pedido é grande demais.', { fields: { body: 'Pedido grande demais.' } });
+  if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') {
+    return new RndsError('PAYLOAD_TOO_LARGE', 'O pedido é grande demais (limite de 16 KB): envie só os campos do formulário.');
+  }
   if (e?.status === 404) return new RndsError('NOT_FOUND', 'Arquivo não encontrado.');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new RndsError('INVALID_INPUT', 'Pedido inválido.');
   return new RndsError('INTERNAL', 'Erro inesperado: tente novamente e, se persistir, contate o suporte.', { cause: error });

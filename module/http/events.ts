@@ -1,23 +1,74 @@
 import type { Request, Response } from 'express';
+import { RndsError } from '../errors.js';
 import type { Status } from '../types.js';
 
 const HEARTBEAT_MS = 25_000;
+/** Streams open at once, all callers together (the standalone server's connection cap is higher). */
+export const MAX_STREAMS = 100;
+/** Streams open at once per login session (tabs of one browser). */
+export const MAX_STREAMS_PER_SESSION = 5;
+/** Heartbeats a client may spend without reading what it was sent before it is closed. */
+const MAX_STALLED_BEATS = 3;
+
+export interface EventHubOptions {
+  maxStreams?: number;
+  maxStreamsPerSession?: number;
+  heartbeatMs?: number;
+}
+
+/** Who a stream belongs to: its login session (for the per-session cap and to end it at logout or expiry). */
+export interface StreamOwner {
+  sessionId?: string;
+  /** Asked before every write: false ends the stream (the session logged out or expired). */
+  isLive?: () => boolean;
+}
+
+interface Client {
+  res: Response;
+  owner: StreamOwner;
+  /** A status event was skipped because the client had not read the previous one: send the latest when it drains. */
+  stale: boolean;
+  stalledBeats: number;
+}
 
 /**
  * Server-sent events for the screen: one `status` event with the whole Status at connection and after every change
  * (the certificate list or the enabled state). Changes that come in bursts (a copy in progress) are coalesced.
+ *
+ * Bounded: the Status is serialised once per change and that one string is written to every client; a client that
+ * has not read the previous event gets no new one until it drains (then it gets the latest), so each client holds at
+ * most one event in its buffers; one that stays stalled for several heartbeats is closed; the number of streams is
+ * capped globally and per session; a session's streams end when it logs out or expires.
  */
 export class EventHub {
-  readonly #clients = new Set<Response>();
+  readonly #clients = new Set<Client>();
   readonly #getStatus: () => Status;
+  readonly #maxStreams: number;
+  readonly #maxPerSession: number;
+  readonly #heartbeatMs: number;
   #pending: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** The current Status as an event, shared by every client until the next change. */
+  #frame: string | undefined;
 
-  constructor(getStatus: () => Status) {
+  constructor(getStatus: () => Status, options: EventHubOptions = {}) {
     this.#getStatus = getStatus;
+    this.#maxStreams = options.maxStreams ?? MAX_STREAMS;
+    this.#maxPerSession = options.maxStreamsPerSession ?? MAX_STREAMS_PER_SESSION;
+    this.#heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   }
 
-  subscribe(req: Request, res: Response): void {
+  subscribe(req: Request, res: Response, owner: StreamOwner = {}): void {
+    if (this.#clients.size >= this.#maxStreams) {
+      throw new RndsError('TOO_MANY_STREAMS', `Muitas telas abertas ao mesmo tempo (${this.#maxStreams}): feche as que não usa; esta tela atualiza ao recarregar.`, {
+        retryAfterSeconds: 30,
+      });
+    }
+    if (owner.sessionId !== undefined && this.#countFor(owner.sessionId) >= this.#maxPerSession) {
+      throw new RndsError('TOO_MANY_STREAMS', `Muitas abas desta sessão abertas ao mesmo tempo (${this.#maxPerSession}): feche as que não usa; esta aba atualiza ao recarregar.`, {
+        retryAfterSeconds: 30,
+      });
+    }
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -26,42 +77,105 @@ export class EventHub {
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    this.#send(res, this.#getStatus());
-    this.#clients.add(res);
-    this.#heartbeat ??= setInterval(() => {
-      for (const client of this.#clients) client.write(': ping\n\n');
-    }, HEARTBEAT_MS).unref();
-    req.on('close', () => {
-      this.#clients.delete(res);
-      if (this.#clients.size === 0 && this.#heartbeat) {
-        clearInterval(this.#heartbeat);
-        this.#heartbeat = undefined;
+    const client: Client = { res, owner, stale: false, stalledBeats: 0 };
+    this.#clients.add(client);
+    res.write(this.#currentFrame());
+    res.on('drain', () => {
+      client.stalledBeats = 0;
+      if (client.stale && this.#clients.has(client)) {
+        client.stale = false;
+        this.#write(client, this.#currentFrame());
       }
     });
+    this.#heartbeat ??= setInterval(() => this.#beat(), this.#heartbeatMs).unref();
+    req.on('close', () => this.#remove(client));
   }
 
   /** Announces that the Status may have changed. */
   notify(): void {
+    this.#frame = undefined;
     if (this.#pending || this.#clients.size === 0) return;
     this.#pending = setTimeout(() => {
       this.#pending = undefined;
-      const status = this.#getStatus();
-      for (const client of this.#clients) this.#send(client, status);
+      this.broadcast();
     }, 20);
+  }
+
+  /** Sends the current Status to every client now (notify() coalesces into this). */
+  broadcast(): void {
+    this.#frame = undefined;
+    if (this.#clients.size === 0) return;
+    const frame = this.#currentFrame();
+    for (const client of this.#clients) this.#write(client, frame);
+  }
+
+  /** Ends every stream of a session (logout, expiry). */
+  endSession(sessionId: string): void {
+    for (const client of this.#clients) if (client.owner.sessionId === sessionId) this.#end(client);
   }
 
   get size(): number {
     return this.#clients.size;
   }
 
+  /** Bytes written to the streams and not yet taken by the clients (the bound the tests check). */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const { res } of this.#clients) total += res.writableLength + (res.socket?.writableLength ?? 0);
+    return total;
+  }
+
   close(): void {
     clearTimeout(this.#pending);
     clearInterval(this.#heartbeat);
-    for (const client of this.#clients) client.end();
+    this.#heartbeat = undefined;
+    for (const client of this.#clients) client.res.end();
     this.#clients.clear();
   }
 
-  #send(res: Response, status: Status): void {
-    res.write(`event: status\ndata: ${JSON.stringify(status)}\n\n`);
+  #currentFrame(): string {
+    this.#frame ??= `event: status\ndata: ${JSON.stringify(this.#getStatus())}\n\n`;
+    return this.#frame;
+  }
+
+  #countFor(sessionId: string): number {
+    let n = 0;
+    for (const client of this.#clients) if (client.owner.sessionId === sessionId) n++;
+    return n;
+  }
+
+  #write(client: Client, chunk: string): void {
+    if (client.owner.isLive && !client.owner.isLive()) return this.#end(client);
+    if (client.res.writableNeedDrain) {
+      client.stale = true; // it still has the previous event to read: it gets the latest one when it drains
+      return;
+    }
+    client.res.write(chunk);
+  }
+
+  #beat(): void {
+    for (const client of this.#clients) {
+      if (client.owner.isLive && !client.owner.isLive()) {
+        this.#end(client);
+      } else if (client.res.writableNeedDrain) {
+        if (++client.stalledBeats >= MAX_STALLED_BEATS) this.#end(client, true);
+      } else {
+        client.res.write(': ping\n\n');
+      }
+    }
+  }
+
+  #end(client: Client, destroy = false): void {
+    this.#remove(client);
+    if (destroy) client.res.destroy();
+    else client.res.end();
+  }
+
+  #remove(client: Client): void {
+    this.#clients.delete(client);
+    if (this.#clients.size === 0 && this.#heartbeat) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    }
   }
 }

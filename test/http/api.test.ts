@@ -187,12 +187,14 @@ describe('POST /api/enable', () => {
     expect(res.body.error.message).toMatch(/\d{2}\/\d{2}\/\d{4}/);
   });
 
-  it('when the body is not JSON, then it answers 400 INVALID_INPUT, never 500', async () => {
+  it('when the body is not JSON or too large, then it answers 400 INVALID_INPUT or 413 PAYLOAD_TOO_LARGE, never 500', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const broken = await request(h.app).post(`${BASE}/api/enable`).set(bearer).set('Content-Type', 'application/json').send('{"file":').expect(400);
     expect(broken.body.error.code).toBe('INVALID_INPUT');
     const huge = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ password: 'x'.repeat(100_000) }));
-    expect(huge.status).toBe(400);
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(huge.body.error.message).toContain('16 KB');
   });
 
   it('when a certificate is enabled while another is, then the new one replaces it', async () => {

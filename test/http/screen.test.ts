@@ -77,7 +77,8 @@ describe('the screen', () => {
     for (let i = 0; i < 5; i++) await post().expect(422);
     const res = await post().expect(429);
     expect(res.headers['content-type']).toContain('text/html');
-    expect(res.text).toContain('Muitas tentativas sem sucesso: aguarde 15 minutos');
+    expect(res.text).toContain('Muitas senhas incorretas (5 em 15 minutos): aguarde 15 minutos');
+    expect(res.text).toContain('Só senhas incorretas contam para este limite.');
     expect(res.text).toContain('id="contra-chave"');
   });
 

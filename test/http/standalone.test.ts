@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -135,4 +136,58 @@ describe('npm start (standalone)', () => {
     expect((failure as { out: string }).out).toContain('RNDS_AMBIENTE');
     expect((failure as { out: string }).out).toContain('RNDS_UF');
   });
+
+  it('when a client sends its body slowly, then the server answers 408 and closes the connection (RNDS_REQUEST_TIMEOUT_SECONDS)', async () => {
+    const { chaves, data } = setup();
+    const { url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_REQUEST_TIMEOUT_SECONDS: '1' });
+    const { port } = new URL(url);
+    const slowBody = await rawExchange(Number(port), 'POST /api/enable HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"file":');
+    expect(slowBody).toMatch(/^HTTP\/1\.1 408 /);
+    const slowHeaders = await rawExchange(Number(port), 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lento: ');
+    expect(slowHeaders).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('when more connections than RNDS_MAX_CONNECTIONS are opened, then the extra one is dropped unanswered and the others work', async () => {
+    const { chaves, data } = setup();
+    const token = 'token-do-teste-de-conexoes-0123';
+    const { url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_ACCESS_TOKEN: token, RNDS_MAX_CONNECTIONS: '3' });
+    const origin = new URL(url).origin;
+    // Three long-lived connections (event streams) take every slot.
+    const streams = await Promise.all([1, 2, 3].map(() => fetch(`${origin}/api/events`, { headers: { Authorization: `Bearer ${token}` } })));
+    const readers = streams.map((s) => s.body!.getReader());
+    await Promise.all(readers.map((r) => r.read()));
+    const extra = await rawExchange(Number(new URL(url).port), `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(extra).toBe(''); // closed without an answer
+    await readers[0]!.cancel();
+    let answer = '';
+    for (let tries = 0; !answer && tries < 200; tries++) {
+      answer = await rawExchange(Number(new URL(url).port), `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    }
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    for (const r of readers.slice(1)) await r.cancel();
+  });
+
+  it('when the Host header names another site (DNS rebinding), then it answers 421; RNDS_ALLOWED_HOSTS and loopback names are answered', async () => {
+    const { chaves, data } = setup();
+    const { url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_ALLOWED_HOSTS: 'pec.municipio.gov.br, outro.nome' });
+    const port = Number(new URL(url).port);
+    const ask = (host: string) => rawExchange(port, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(await ask('rebind.evil.example')).toMatch(/^HTTP\/1\.1 421 /);
+    expect(await ask(`rebind.evil.example:${port}`)).toMatch(/^HTTP\/1\.1 421 /);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'pec.municipio.gov.br', 'outro.nome:443']) {
+      expect(await ask(host)).toMatch(/^HTTP\/1\.1 200 /);
+    }
+  });
 });
+
+/** Writes `text` on a new connection and resolves with everything received once the server closes it. */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('connect', () => socket.write(text));
+    socket.on('data', (d) => (received += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(received));
+  });
+}

@@ -61,7 +61,11 @@ function openStream(port: number, path: string, headers: Record<string, string>)
           const event = buffer.slice(0, i);
           buffer = buffer.slice(i + 2);
           events.push(event);
-          for (const w of waiters) if (w.predicate(event)) (waiters.delete(w), w.resolve(event));
+          for (const w of waiters) {
+            if (!w.predicate(event)) continue;
+            waiters.delete(w);
+            w.resolve(event);
+          }
         }
       });
       const ended = new Promise<void>((r) => res.once('close', () => r()));

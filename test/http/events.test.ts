@@ -196,7 +196,7 @@ async function login(port: number): Promise<{ cookie: string; csrf: string }> {
   const base = `http://127.0.0.1:${port}${BASE}`;
   const entrar = await fetch(`${base}/entrar?token=${TOKEN}`, { redirect: 'manual' });
   expect(entrar.status).toBe(303);
-  const cookie = entrar.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('pec_rnds_sessao='))!;
+  const cookie = entrar.headers.getSetCookie().map((c) => c.split(';')[0] ?? '').find((c) => c.startsWith('pec_rnds_sessao='))!;
   const page = await fetch(`${base}/`, { headers: { Cookie: cookie } });
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
   return { cookie, csrf };

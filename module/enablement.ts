@@ -1,13 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
-import { computeStatus } from './status.js';
+import { computeStatus, daysLeft } from './status.js';
 import { displayName } from './display.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
 import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
-import { TokenClient, buildTrustedCa, isTokenRequestError, testConnection, type EnvironmentUrls, type RndsToken } from './rnds/index.js';
-import type { Connection, Environment, Service, Status } from './types.js';
+import {
+  TokenClient,
+  buildTrustedCa,
+  describeVia,
+  isTokenRequestError,
+  proxyFor,
+  testConnection,
+  type EnvironmentUrls,
+  type ProxySettings,
+  type RndsToken,
+} from './rnds/index.js';
+import type { AlertsInfo, Connection, ConnectionStatus, Environment, RenewalInfo, Service, Status } from './types.js';
+import { isRenewalOf } from './renewal.js';
 
 /** The body of an enable request, as CONTRACT.md defines it. */
 export const enableInputSchema = z.strictObject({
@@ -21,6 +32,17 @@ export const enableInputSchema = z.strictObject({
   environment: z.enum(['homologacao', 'producao'], { error: 'Escolha o ambiente: produção ou homologação.' }).optional(),
 });
 export type EnableInput = z.input<typeof enableInputSchema>;
+
+/** The body of a renew request: nothing is required; `sha256` pins the file the screen showed. */
+export const renewInputSchema = z.strictObject({
+  file: z.string().max(255).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'Use o SHA-256 mostrado na tela (64 caracteres hexadecimais).').optional(),
+  checkRnds: z.boolean({ error: 'checkRnds deve ser true ou false.' }).optional(),
+});
+export type RenewInput = z.input<typeof renewInputSchema>;
+
+/** Files looked at per renewal scan: a folder full of strangers' certificates must not keep the worker busy. */
+const RENEWAL_SCAN_LIMIT = 10;
 
 const FIELD_NAMES = new Set(['file', 'password', 'identificadorSolicitante', 'services', 'environment']);
 
@@ -67,6 +89,8 @@ export interface EnablementDeps {
   defaultEnvironment: Environment;
   rndsCa?: string;
   tokenMethod: 'GET' | 'POST';
+  /** The outbound proxy and NO_PROXY, for every request to RNDS/CADSUS. */
+  proxy?: ProxySettings;
   now: () => Date;
 }
 
@@ -83,16 +107,30 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   /** System CAs plus the configured extra ones; undefined = Node's defaults. */
   readonly #ca: string[] | undefined;
   #busy: Promise<unknown> = Promise.resolve();
+  /** The connection test under way: a click during the periodic check shares it instead of opening a second one. */
+  #testing: Promise<Connection> | null = null;
   /** Time alone changes the Status (a certificate expires at midnight): announce it when it does. */
   readonly #clock: NodeJS.Timeout;
   #lastSignature = '';
+  /** The renewed certificate found for the enabled one (opened with the stored password), kept in memory only. */
+  #renewal: { forSha256: string; info: RenewalInfo; certificate: OpenedCertificate } | null = null;
+  /** `<enabled sha256>:<file sha256>` already tried with the stored password: each file is opened once. */
+  readonly #renewalTried = new Set<string>();
+  #renewalScan: Promise<void> | null = null;
+  #renewalRescan = false;
+  #closed = false;
+  #alertsInfo: (() => AlertsInfo) | null = null;
 
   constructor(deps: EnablementDeps) {
     super();
     this.#deps = deps;
     this.#ca = buildTrustedCa(deps.rndsCa);
     this.#secretReadable = this.#checkSecret(deps.store.get());
-    deps.catalogue.on('change', () => this.emit('change'));
+    deps.catalogue.on('change', () => {
+      this.emit('change');
+      this.#scanForRenewal();
+    });
+    this.#scanForRenewal();
     this.#lastSignature = this.#signature();
     this.#clock = setInterval(() => {
       const signature = this.#signature();
@@ -105,7 +143,100 @@ export class Enablement extends EventEmitter<{ change: [] }> {
 
   /** Stops the clock check. */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#clock);
+  }
+
+  /** Adds the alert delivery summary to every Status. */
+  attachAlerts(info: () => AlertsInfo): void {
+    this.#alertsInfo = info;
+  }
+
+  /** Resolves when the current search for a renewed certificate is over (tests, CLI). */
+  async renewalSettled(): Promise<void> {
+    while (this.#renewalScan) await this.#renewalScan;
+  }
+
+  /** Looks for a renewed certificate in the background; a change during a scan makes another scan follow. */
+  #scanForRenewal(): void {
+    if (this.#closed) return;
+    if (this.#renewalScan) {
+      this.#renewalRescan = true;
+      return;
+    }
+    this.#renewalScan = (async () => {
+      do {
+        this.#renewalRescan = false;
+        try {
+          await this.#findRenewal();
+        } catch {
+          // A file that vanished mid-read or a worker restart: the next folder change tries again.
+        }
+      } while (this.#renewalRescan && !this.#closed);
+    })().finally(() => {
+      this.#renewalScan = null;
+    });
+  }
+
+  /**
+   * Opens, with the stored password and in the worker, each ready file that is not the enabled one and was not tried
+   * yet; keeps the one that renews the enabled certificate (same CNPJ, later expiry) with the latest expiry.
+   */
+  async #findRenewal(): Promise<void> {
+    const enabled = this.#deps.store.get().enabled;
+    if (!enabled || !this.#secretReadable) return;
+    const enabledSha = enabled.certificate.sha256;
+    const entries = this.#deps.catalogue
+      .list()
+      .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabledSha && isPlainFileName(e.file) && !this.#renewalTried.has(`${enabledSha}:${e.sha256}`))
+      .slice(0, RENEWAL_SCAN_LIMIT);
+    if (entries.length === 0) return;
+    let password: string;
+    try {
+      password = this.#deps.secretBox.unseal(enabled.secret);
+    } catch {
+      return;
+    }
+    let changed = false;
+    for (const entry of entries) {
+      if (this.#closed) return;
+      let bytes: Buffer;
+      let sha256: string;
+      try {
+        ({ bytes, sha256 } = await this.#deps.catalogue.readEntry(entry.file));
+      } catch {
+        continue;
+      }
+      this.#renewalTried.add(`${enabledSha}:${sha256}`);
+      let certificate: OpenedCertificate;
+      try {
+        certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: this.#deps.now() });
+      } catch {
+        continue; // another password, expired, not a certificate: the admin enables it as today
+      }
+      const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+      const current = this.#deps.store.get().enabled;
+      if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
+      if (this.#renewal?.forSha256 === enabledSha && new Date(this.#renewal.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#renewalStillThere()) continue;
+      this.#renewal = { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate };
+      changed = true;
+    }
+    if (changed) this.emit('change');
+  }
+
+  /** The renewal found earlier, if its file is still in the folder with the same content and the enabled one did not change. */
+  #renewalStillThere(): boolean {
+    const renewal = this.#renewal;
+    const enabled = this.#deps.store.get().enabled;
+    if (!renewal || !enabled || renewal.forSha256 !== enabled.certificate.sha256) return false;
+    const entry = this.#deps.catalogue.get(renewal.info.file);
+    return entry?.status === 'ready' && entry.sha256 === renewal.info.sha256;
+  }
+
+  #currentRenewal(): RenewalInfo | null {
+    if (!this.#renewalStillThere()) return null;
+    const info = this.#renewal!.info;
+    return { ...info, sameFile: info.file === this.#deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, this.#deps.now()) } };
   }
 
   #signature(): string {
@@ -117,14 +248,93 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   status(): Status {
     const state = this.#deps.store.get();
     const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
-    return computeStatus({
+    const status = computeStatus({
       contraChave: state.contraChave,
       chavesDir: this.#deps.catalogue.dirInfo(),
       certificates: this.#deps.catalogue.list(),
       enabled: state.enabled ? (enabled as Status['enabled']) : null,
       connection: state.connection,
       secretReadable: this.#secretReadable,
+      renewal: this.#currentRenewal(),
       now: this.#deps.now(),
+    });
+    return this.#alertsInfo ? { ...status, alerts: this.#alertsInfo() } : status;
+  }
+
+  /**
+   * Replaces the enabled certificate by the renewed one found in the folder, with the stored password (never typed
+   * again). With `checkRnds`, RNDS must first give a token to the renewed certificate; if it refuses, the current
+   * certificate stays enabled and the error says why. Audited either way.
+   */
+  async renew(input: unknown, actor: string): Promise<Status> {
+    return this.#serialize(async () => {
+      let file: string | undefined;
+      try {
+        const parsed = renewInputSchema.safeParse(input ?? {});
+        if (!parsed.success) throw invalidInput(parsed.error);
+        const body = parsed.data;
+        const enabled = this.#deps.store.get().enabled;
+        if (!enabled) throw new RndsError('NOT_ENABLED', 'Nenhum certificado está habilitado: habilite o certificado renovado com a senha dele.');
+        await this.renewalSettled();
+        const renewal = this.#currentRenewal();
+        const offered = this.#renewal;
+        if (!renewal || !offered) {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', 'Não há certificado renovado na pasta chaves que abra com a senha guardada: copie o novo certificado para a pasta ou habilite-o digitando a senha dele.');
+        }
+        file = renewal.file;
+        if ((body.sha256 !== undefined && body.sha256 !== renewal.sha256) || (body.file !== undefined && body.file !== renewal.file)) {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado renovado na pasta mudou desde que a tela foi aberta: recarregue a tela e confira o novo arquivo ${displayName(renewal.file)}.`);
+        }
+        // Read and open again: the bytes used are the bytes checked, whatever happened in the folder meanwhile.
+        const { bytes, sha256 } = await this.#deps.catalogue.readEntry(renewal.file);
+        if (sha256 !== renewal.sha256) {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(renewal.file)} mudou enquanto era lido: aguarde a cópia terminar e tente de novo.`);
+        }
+        const password = this.#deps.secretBox.unseal(enabled.secret);
+        const certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(renewal.file), now: this.#deps.now() });
+        const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+        if (!isRenewalOf(summary, enabled.certificate)) {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(renewal.file)} não é uma renovação do certificado habilitado (outro CNPJ ou validade menor): habilite-o digitando a senha, se for o caso.`);
+        }
+        let connection: Connection | null = null;
+        if (body.checkRnds) {
+          connection = await testConnection({
+            certificate,
+            environment: enabled.environment,
+            authUrl: this.#deps.environments[enabled.environment].authUrl,
+            ca: this.#ca,
+            method: this.#deps.tokenMethod,
+            now: this.#deps.now(),
+          });
+          if (connection.status !== 'ok') {
+            const code = connection.status === 'no-connection' ? 'RNDS_UNAVAILABLE' : 'RNDS_CERTIFICATE_REJECTED';
+            const why =
+              connection.status === 'no-connection'
+                ? 'Não foi possível confirmar o certificado renovado com a RNDS'
+                : 'A RNDS recusou o certificado renovado';
+            throw new RndsError(code, `${why} (${connection.detail}). O certificado atual continua habilitado. Confira no e-Gestor AB se a credencial do novo certificado está ATIVA e tente de novo.`);
+          }
+        }
+        await this.#deps.store.update((state: PersistedState) =>
+          state.enabled && state.enabled.certificate.sha256 === enabled.certificate.sha256
+            ? { ...state, enabled: { ...state.enabled, file: renewal.file, enabledAt: this.#deps.now().toISOString(), certificate: summary }, connection }
+            : state,
+        );
+        if (this.#deps.store.get().enabled?.certificate.sha256 !== sha256) {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', 'O certificado habilitado mudou enquanto a troca era feita: recarregue a tela e tente de novo.');
+        }
+        this.#opened = { sha256, certificate };
+        this.#tokenClient = null;
+        this.#renewal = null;
+        await this.#audit({ action: 'renew', actor, file: renewal.file, sha256, identificadorSolicitante: enabled.identificadorSolicitante });
+        this.emit('change');
+        this.#scanForRenewal();
+        return this.status();
+      } catch (error) {
+        const failure = isRndsError(error) ? error : new RndsError('INTERNAL', 'Erro inesperado ao trocar pelo certificado renovado: tente novamente e, se persistir, contate o suporte.', { cause: error });
+        await this.#audit({ action: 'renew-failed', actor, file, code: failure.code });
+        throw failure;
+      }
     });
   }
 
@@ -183,7 +393,9 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         this.#tokenClient = null;
         this.#secretReadable = true;
         await this.#audit({ action: 'enable', actor, file: body.file, sha256, identificadorSolicitante });
+        this.#renewal = null;
         this.emit('change');
+        this.#scanForRenewal();
         return this.status();
       } catch (error) {
         const failure = withField(error);
@@ -224,10 +436,15 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   async testConnection(): Promise<Connection> {
     const enabled = this.#deps.store.get().enabled;
     if (!enabled) throw notEnabled();
-    const connection = await this.#connectionFor(enabled.environment);
-    await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
-    this.emit('change');
-    return connection;
+    this.#testing ??= (async () => {
+      const connection = await this.#connectionFor(enabled.environment, enabled.services);
+      await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
+      this.emit('change');
+      return connection;
+    })().finally(() => {
+      this.#testing = null;
+    });
+    return this.#testing;
   }
 
   /** A current RNDS access token for the host's own calls (cached, renewed before expiry). */
@@ -243,27 +460,47 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     }
   }
 
-  async #connectionFor(environment: Environment): Promise<Connection> {
+  async #connectionFor(environment: Environment, services: Service[]): Promise<Connection> {
     const problem = this.status().problems.find((p) => p.code !== 'CERTIFICATE_EXPIRING' && p.code !== 'CERTIFICATE_EXPIRED');
     const checkedAt = this.#deps.now().toISOString();
-    if (problem) {
-      return { status: 'certificate-failure', message: 'Falha no certificado', detail: problem.message, checkedAt, environment };
-    }
+    const authUrl = this.#deps.environments[environment].authUrl;
+    // Nothing was sent: every enabled service gets the same local answer.
+    const local = (status: ConnectionStatus, detail: string): Connection => {
+      const message = 'Falha no certificado';
+      return {
+        status,
+        message,
+        detail,
+        checkedAt,
+        environment,
+        via: this.#via(authUrl),
+        services: services.map((service) => ({ service, status, message, detail, steps: [] })),
+        steps: [],
+      };
+    };
+    if (problem) return local('certificate-failure', problem.message);
     let certificate: OpenedCertificate;
     try {
       certificate = await this.#openEnabled();
     } catch (error) {
-      const detail = isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.';
-      return { status: 'certificate-failure', message: 'Falha no certificado', detail, checkedAt, environment };
+      return local('certificate-failure', isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.');
     }
     return testConnection({
       certificate,
       environment,
-      authUrl: this.#deps.environments[environment].authUrl,
+      authUrl,
       ca: this.#ca,
       method: this.#deps.tokenMethod,
       now: this.#deps.now(),
+      services,
+      proxy: this.#deps.proxy,
     });
+  }
+
+  /** `direto` or `proxy host:port` for the auth server of an environment. */
+  #via(authUrl: string): string {
+    const url = new URL(authUrl);
+    return describeVia(proxyFor(this.#deps.proxy, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443)));
   }
 
   async #clientFor(environment: Environment): Promise<TokenClient> {
@@ -281,6 +518,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
           notAfter: certificate.notAfter,
           ca: this.#ca,
           method: this.#deps.tokenMethod,
+          proxy: this.#deps.proxy,
         }),
       };
     }

@@ -4,11 +4,14 @@ import { Enablement } from './enablement.js';
 import { createCertificateOpener } from './certificates/index.js';
 import { ChavesCatalogue } from './chaves/index.js';
 import { AuditTrail, SecretBox, StateStore } from './state/index.js';
-import { resolveEnvironments, type RndsToken } from './rnds/index.js';
+import { parseProxyUrl, resolveEnvironments, type ProxySettings, type RndsToken } from './rnds/index.js';
+import { PeriodicCheck } from './periodic-check.js';
 import { Access } from './http/access.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
+import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, type AlertSender } from './alerts/index.js';
+import { senderFromSmtpUrl } from './options.js';
 import { version } from './paths.js';
 import type { Connection, Status } from './types.js';
 
@@ -25,6 +28,18 @@ export interface RndsModule {
   getToken(): Promise<RndsToken>;
   /** Runs "Testar conexão" and keeps its result. */
   testConnection(): Promise<Connection>;
+  /**
+   * Switches to the renewed certificate found in the chaves folder (same CNPJ, later expiry, opens with the stored
+   * password), optionally after RNDS gives it a token (`checkRnds`). Audited under `actor`.
+   */
+  renew(input: { file?: string; sha256?: string; checkRnds?: boolean }, actor: string): Promise<Status>;
+  /** Resolves when the background work started so far is over: the search for a renewed certificate, alert deliveries. */
+  settled(): Promise<void>;
+  /**
+   * Evaluates the alerts now (the module also does on every change and every minute) and resolves when the
+   * resulting deliveries have ended, retries included. Without alert channels it does nothing.
+   */
+  checkAlerts(): Promise<void>;
   /** Calls `listener` whenever the Status may have changed; returns a function that stops it. */
   onChange(listener: () => void): () => void;
   /** Stops the watcher, the worker, the timers and the event streams, and releases the data folder. */
@@ -42,6 +57,11 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
   const options = parseOptions(input);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
+
+  const proxy: ProxySettings = {
+    proxy: options.proxy ? parseProxyUrl(options.proxy, options.proxySource) : null,
+    ...(options.noProxy === undefined ? {} : { noProxy: options.noProxy }),
+  };
 
   const store = await StateStore.open({ dataDir: options.dataDir, contraChave: options.contraChave });
   const cleanup: Array<() => Promise<void> | void> = [() => store.close()];
@@ -73,6 +93,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       defaultEnvironment: options.defaultEnvironment,
       rndsCa: options.rndsCa,
       tokenMethod: options.tokenMethod,
+      proxy,
       now,
     });
     cleanup.push(() => enablement.close());
@@ -80,21 +101,64 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     enablement.on('change', () => events.notify());
     cleanup.push(() => events.close());
 
-    if (options.connectionCheckMinutes > 0) {
-      let checking = false; // a slow RNDS must not pile up overlapping checks
-      const timer = setInterval(() => {
-        if (checking || !store.get().enabled) return;
-        checking = true;
-        enablement
-          .testConnection()
-          .catch((error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${String(error)}`))
-          .finally(() => (checking = false));
-      }, options.connectionCheckMinutes * 60_000);
-      timer.unref();
-      cleanup.push(() => clearInterval(timer));
+    const periodic = new PeriodicCheck({
+      intervalMinutes: options.connectionCheckMinutes,
+      shouldRun: () => store.get().enabled !== null,
+      run: async () => {
+        const connection = await enablement.testConnection();
+        if (connection.status !== 'ok') logger.warn(`Teste periódico de conexão: ${connection.message} — ${connection.detail}`);
+      },
+      onError: (error: unknown) => logger.warn(`Teste periódico de conexão falhou: ${error instanceof Error ? error.message : String(error)}`),
+      scheduler: options.scheduler,
+    });
+    periodic.start();
+    cleanup.push(() => periodic.stop());
+
+    const senders: AlertSender[] = [];
+    const alertOptions = options.alerts;
+    if (alertOptions?.smtpUrl && alertOptions.emails) {
+      senders.push(
+        createEmailSender({
+          smtpUrl: alertOptions.smtpUrl,
+          to: alertOptions.emails,
+          from: alertOptions.from ?? senderFromSmtpUrl(alertOptions.smtpUrl)!,
+          tls: alertOptions.smtpCa ? { ca: alertOptions.smtpCa } : undefined,
+          timeoutMs: alertOptions.timeoutMs,
+        }),
+      );
+    }
+    if (alertOptions?.webhookUrl) senders.push(createWebhookSender({ url: alertOptions.webhookUrl, timeoutMs: alertOptions.timeoutMs }));
+    let notifier: AlertNotifier | null = null;
+    if (senders.length > 0) {
+      const alerts = new AlertNotifier({
+        store,
+        senders,
+        status: () => enablement.status(),
+        now,
+        attempts: alertOptions?.attempts,
+        retryDelayMs: alertOptions?.retryDelayMs,
+        onDelivery: (channel, ok, event, message) => {
+          if (ok) logger.info(`Alerta "${event.subject}" enviado por ${channel === 'email' ? 'e-mail' : 'webhook'}`);
+          else logger.warn(`Alerta "${event.subject}" não foi enviado por ${channel === 'email' ? 'e-mail' : 'webhook'}: ${message}`);
+        },
+      });
+      notifier = alerts;
+      enablement.attachAlerts(() => alerts.info());
+      // Never awaited by a request: a slow SMTP server cannot hold the screen.
+      const onChange = () => void alerts.check().catch((error: unknown) => logger.warn(`Verificação de alertas falhou: ${String(error)}`));
+      enablement.on('change', onChange);
+      const clock = setInterval(onChange, 60_000);
+      clock.unref();
+      cleanup.push(() => {
+        clearInterval(clock);
+        enablement.off('change', onChange);
+        alerts.close();
+      });
+      onChange();
     }
 
     const metrics = createMetrics(() => enablement.status(), { version });
+    registerAlertMetrics(metrics.registry, () => enablement.status().alerts);
     const router = createApp({
       enablement,
       access: new Access({ accessToken: options.accessToken, authorize: options.authorize, now: () => now().getTime() }),
@@ -114,6 +178,14 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       status: () => enablement.status(),
       getToken: () => enablement.getToken(),
       testConnection: () => enablement.testConnection(),
+      renew: (renewInput, actor) => enablement.renew(renewInput, actor),
+      settled: async () => {
+        await enablement.renewalSettled();
+        await notifier?.settled();
+      },
+      checkAlerts: async () => {
+        await notifier?.check();
+      },
       onChange(listener) {
         enablement.on('change', listener);
         return () => enablement.off('change', listener);

@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { ERROR_STATUS } from './errors.js';
-import type { ConnectionStatus, EntryStatus, ProblemCode, State, Status } from './types.js';
+import type { ConnectionStatus, EntryStatus, ProblemCode, Service, State, Status } from './types.js';
 
 export const METRICS_PREFIX = 'pec_rnds_';
 
@@ -143,12 +143,30 @@ export function createMetrics(getStatus: () => Status, options: MetricsOptions):
   });
   new Gauge({
     name: `${p}connection_status`,
-    help: 'Result of the last RNDS connection test: 1 for the current status, all 0 when never tested.',
-    labelNames: ['status'],
+    help: 'Result of the last connection test per enabled service (RNDS, CADSUS): 1 for the current status, all 0 when never tested.',
+    labelNames: ['service', 'status'],
     registers: [registry],
     collect() {
-      const current = status().connection?.status;
-      for (const s of CONNECTION_STATUSES) this.set({ status: s }, flag(s === current));
+      this.reset();
+      const { connection, enabled } = status();
+      const services: Service[] = enabled?.services.length ? enabled.services : ['RNDS'];
+      // State files from before per-service results hold only the top-level one.
+      const results = connection?.services ?? (connection ? [{ service: services[0] ?? 'RNDS', status: connection.status }] : []);
+      for (const service of services) {
+        const current = results.find((r) => r.service === service)?.status;
+        for (const s of CONNECTION_STATUSES) this.set({ service, status: s }, flag(s === current));
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}connection_via_proxy`,
+    help: '1 when the last connection test went through the outbound HTTP proxy, 0 when direct (absent when never tested).',
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const connection = status().connection;
+      if (connection?.via !== undefined) this.set({ environment: connection.environment }, flag(connection.via.startsWith('proxy ')));
     },
   });
   new Gauge({

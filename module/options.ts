@@ -2,10 +2,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
+import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
 export type AuthorizeResult = boolean | string | { actor: string } | null | undefined;
 export type AuthorizeHook = (req: Request) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/** Timers of the periodic connection check, injectable so tests need no real waiting. */
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** [0, 1), for the jitter. Default Math.random. */
+  random?: () => number;
+}
+
+/** Every 6 hours when a certificate is enabled. */
+export const DEFAULT_CONNECTION_CHECK_MINUTES = 360;
+
+/** The pt-BR reason a proxy URL is refused (never repeating it: it may hold the password), or null. */
+function proxyError(value: string, source: string): string | null {
+  try {
+    parseProxyUrl(value, source);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : 'proxy inválido';
+  }
+}
 
 export interface Logger {
   info(message: string): void;
@@ -14,6 +36,48 @@ export interface Logger {
 }
 
 const environmentSchema = z.enum(['homologacao', 'producao']);
+const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'deve ser uma URL smtp://usuario:senha@servidor:587 ou smtps://…:465' });
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL http:// ou https://' });
+const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
+
+/** Alerts by e-mail and webhook (INSTALL.md, "Alertas"). */
+export const alertsSchema = z
+  .strictObject({
+    /** The SMTP server, as PEC's own e-mail settings have it: `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465`. */
+    smtpUrl: smtpUrl.optional(),
+    /** Who receives the e-mails. */
+    emails: emailList.optional(),
+    /** The sender (PEC's e-mail settings' sender address); default: the SMTP user when it is an e-mail. */
+    from: z.string().min(3).max(320).optional(),
+    /** Extra trusted CA (PEM) for the SMTP server's TLS certificate. */
+    smtpCa: z.string().optional(),
+    /** A URL that receives each alert as a JSON POST. */
+    webhookUrl: webhookUrl.optional(),
+    /** Attempts per delivery, first included. */
+    attempts: z.number().int().min(1).max(20).default(5),
+    /** First retry delay (doubles each retry). */
+    retryDelayMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Per-attempt network limit. */
+    timeoutMs: z.number().int().min(1).max(300_000).default(30_000),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    if (v.smtpUrl && !v.emails) ctx.issues.push({ code: 'custom', input: v, path: ['emails'], message: 'informe os destinatários (RNDS_ALERT_EMAILS) para usar o SMTP' });
+    if (v.emails && !v.smtpUrl) ctx.issues.push({ code: 'custom', input: v, path: ['smtpUrl'], message: 'informe o servidor SMTP (RNDS_SMTP_URL) para enviar aos destinatários' });
+    if (v.smtpUrl && !v.from && !senderFromSmtpUrl(v.smtpUrl)) {
+      ctx.issues.push({ code: 'custom', input: v, path: ['from'], message: 'informe o remetente (RNDS_SMTP_FROM), o mesmo das configurações de e-mail do PEC' });
+    }
+  });
+
+/** The SMTP user, when it is an e-mail address: the usual sender. */
+export function senderFromSmtpUrl(url: string): string | null {
+  try {
+    const user = decodeURIComponent(new URL(url).username);
+    return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(user) ? user : null;
+  } catch {
+    return null;
+  }
+}
 const httpsUrl = z.url({ protocol: /^https$/, error: 'deve ser uma URL https://' });
 
 export const optionsSchema = z
@@ -59,8 +123,21 @@ export const optionsSchema = z
      * `['*']` turns the check off.
      */
     allowedHosts: z.array(z.string().min(1, 'nome de host vazio')).optional(),
-    /** Periodic connection test, in minutes; 0 = off. */
-    connectionCheckMinutes: z.number().min(0).max(24 * 60).default(0),
+    /** Periodic connection test, in minutes; 0 = off. Default every 6 h, the first a few minutes after start. */
+    connectionCheckMinutes: z.number().min(0).max(24 * 60).default(DEFAULT_CONNECTION_CHECK_MINUTES),
+    /** Timers and randomness of the periodic check (tests drive it by hand). */
+    scheduler: z
+      .custom<Scheduler>((v) => typeof v === 'object' && v !== null && typeof (v as Scheduler).setTimeout === 'function' && typeof (v as Scheduler).clearTimeout === 'function', 'deve ter setTimeout e clearTimeout')
+      .optional(),
+    /** Outbound HTTP proxy for RNDS/CADSUS: `http://[usuario:senha@]host:porta`. Absent = direct. */
+    proxy: z
+      .string()
+      .refine((v) => proxyError(v, 'proxy') === null, { error: (issue) => proxyError(String(issue.input), 'proxy') ?? 'proxy inválido' })
+      .optional(),
+    /** The setting the proxy came from, named in messages (standalone: `RNDS_PROXY` or `HTTPS_PROXY`). */
+    proxySource: z.string().min(1).default('proxy'),
+    /** Hosts reached without the proxy (NO_PROXY syntax: `*`, host suffixes, `:port`). */
+    noProxy: z.string().optional(),
     /** Failed enable attempts allowed per client address in 15 minutes. */
     maxFailedAttempts: z.number().int().min(1).max(1000).default(5),
     logger: z
@@ -69,6 +146,8 @@ export const optionsSchema = z
         'deve ter info, warn e error',
       )
       .optional(),
+    /** E-mail and webhook alerts; off when absent. */
+    alerts: alertsSchema.optional(),
     /** The clock (tests). */
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
@@ -125,7 +204,14 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
-  RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(0),
+  RNDS_SMTP_URL: smtpUrl.optional(),
+  RNDS_ALERT_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(/[,;\s]+/).filter(Boolean)))
+    .pipe(emailList.optional()),
+  RNDS_SMTP_FROM: z.string().min(3).max(320).optional(),
+  RNDS_WEBHOOK_URL: webhookUrl.optional(),
   RNDS_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -133,9 +219,35 @@ const envSchema = z.object({
     .refine((hosts) => hosts.every((h) => h === '*' || /^[\w.\-:[\]]+$/.test(h)), 'use nomes de host separados por vírgula, sem porta nem http://, como pec.municipio.gov.br'),
   RNDS_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   RNDS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(200),
+  RNDS_CONNECTION_CHECK_MINUTES: z.coerce.number().min(0).max(1440).default(DEFAULT_CONNECTION_CHECK_MINUTES),
+  NO_PROXY: z.string().optional(),
+  no_proxy: z.string().optional(),
 });
 
-export type StandaloneEnv = z.output<typeof envSchema> & { RNDS_CHAVES_DIR: string; chavesDirSource: 'env' | 'pec' | 'local' };
+/** The proxy of the standalone server: RNDS_PROXY, else HTTPS_PROXY / https_proxy; NO_PROXY / no_proxy. */
+export interface EnvProxy {
+  url: string;
+  source: string;
+}
+
+export type StandaloneEnv = z.output<typeof envSchema> & {
+  RNDS_CHAVES_DIR: string;
+  chavesDirSource: 'env' | 'pec' | 'local';
+  proxy: EnvProxy | null;
+  noProxy: string | undefined;
+};
+
+/** The alerts part of the options, from the environment; undefined when no channel is configured. */
+export function alertsFromEnv(env: StandaloneEnv): z.input<typeof alertsSchema> | undefined {
+  if (!env.RNDS_SMTP_URL && !env.RNDS_ALERT_EMAILS && !env.RNDS_WEBHOOK_URL) return undefined;
+  return {
+    ...(env.RNDS_SMTP_URL ? { smtpUrl: env.RNDS_SMTP_URL } : {}),
+    ...(env.RNDS_ALERT_EMAILS ? { emails: env.RNDS_ALERT_EMAILS } : {}),
+    ...(env.RNDS_SMTP_FROM ? { from: env.RNDS_SMTP_FROM } : {}),
+    ...(env.RNDS_WEBHOOK_URL ? { webhookUrl: env.RNDS_WEBHOOK_URL } : {}),
+  };
+}
+
 
 /** The default chaves folder: PEC's own when PEC is installed here, otherwise ./chaves. */
 export function defaultChavesDir(platform: NodeJS.Platform = process.platform, exists = fs.existsSync): { dir: string; source: 'pec' | 'local' } {
@@ -148,11 +260,14 @@ export function defaultChavesDir(platform: NodeJS.Platform = process.platform, e
 /** Reads the standalone environment variables of CONTRACT.md; throws listing every bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `- ${issue.path.join('.')}: ${issue.message}`);
+  const lines = result.success ? [] : result.error.issues.map((issue) => `- ${issue.path.join('.')}: ${issue.message}`);
+  const found = proxyFromEnv(env);
+  const badProxy = found ? proxyError(found.value, found.source) : null;
+  if (found && badProxy) lines.push(`- ${found.source}: ${badProxy}`);
+  if (!result.success || lines.length > 0) {
     throw new TypeError(`Variáveis de ambiente inválidas:\n${lines.join('\n')}`);
   }
-  const parsed = result.data;
+  const parsed = { ...result.data, proxy: found ? { url: found.value.trim(), source: found.source } : null, noProxy: noProxyFromEnv(env) };
   if (parsed.RNDS_CHAVES_DIR) return { ...parsed, RNDS_CHAVES_DIR: path.resolve(parsed.RNDS_CHAVES_DIR), chavesDirSource: 'env' };
   const { dir, source } = defaultChavesDir();
   return { ...parsed, RNDS_CHAVES_DIR: dir, chavesDirSource: source };

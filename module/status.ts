@@ -1,5 +1,5 @@
 import { displayName } from './display.js';
-import type { ChavesDirInfo, Connection, EnabledInfo, Entry, Problem, Status } from './types.js';
+import type { ChavesDirInfo, Connection, EnabledInfo, Entry, Problem, RenewalInfo, Status } from './types.js';
 
 /** Days of validity left under which the certificate is reported as expiring. */
 export const EXPIRING_DAYS = 30;
@@ -38,6 +38,8 @@ export interface StatusInput {
   connection: Connection | null;
   /** False when the stored password cannot be decrypted (key missing, ciphertext tampered). */
   secretReadable: boolean;
+  /** A renewed certificate that opens with the stored password (found by the Enablement), if any. */
+  renewal?: RenewalInfo | null;
   now: Date;
 }
 
@@ -78,6 +80,11 @@ export function computeStatus(input: StatusInput): Status {
         code: 'CERTIFICATE_CHANGED',
         message: `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`,
       });
+    } else if (entry && entry.sha256 !== certificate.sha256 && input.renewal?.sameFile && input.renewal.sha256 === entry.sha256) {
+      problems.push({
+        code: 'CERTIFICATE_CHANGED',
+        message: `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`,
+      });
     } else if (entry && entry.sha256 !== certificate.sha256) {
       problems.push({
         code: 'CERTIFICATE_CHANGED',
@@ -113,6 +120,7 @@ export function computeStatus(input: StatusInput): Status {
     enabled,
     connection: input.connection,
     problems,
+    ...(input.renewal !== undefined ? { renewal: enabled ? input.renewal : null } : {}),
   };
 }
 

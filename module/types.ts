@@ -63,18 +63,75 @@ export const CONNECTION_MESSAGES: Record<ConnectionStatus, string> = {
   'certificate-failure': 'Falha no certificado',
 };
 
+/** The steps of a token request, in order (see module/rnds/steps.ts). */
+export type StepName = 'dns' | 'tcp' | 'proxy-connect' | 'tls' | 'client-certificate' | 'token';
+
+/** One step of a connection test: what was tried (pt-BR), whether it worked, how long it took. */
+export interface ConnectionStep {
+  step: StepName;
+  label: string;
+  ok: boolean;
+  /** Milliseconds the step took. */
+  ms: number;
+  /** pt-BR detail: the address found, the server certificate, the HTTP status… */
+  detail?: string;
+}
+
+/** The result for one enabled service (RNDS or CADSUS). */
+export interface ServiceConnection {
+  service: Service;
+  status: ConnectionStatus;
+  message: string;
+  detail: string;
+  steps?: ConnectionStep[];
+}
+
 export interface Connection {
   status: ConnectionStatus;
   message: string;
   detail: string;
   checkedAt: string;
   environment: Environment;
+  /** How the servers were reached: `direto` or `proxy host:port` (never the proxy's password). */
+  via?: string;
+  /** One result per enabled service; the top-level fields are RNDS's when RNDS is enabled, else CADSUS's. */
+  services?: ServiceConnection[];
+  /** The steps of the top-level service's request, with timings. */
+  steps?: ConnectionStep[];
 }
 
 export interface ChavesDirInfo {
   path: string;
   exists: boolean;
   readable: boolean;
+}
+
+/**
+ * A renewed certificate found in the chaves folder: same CNPJ as the enabled one, a later expiry, and it opens with
+ * the stored password, so it can replace the enabled one with one click (no password typed again).
+ */
+export interface RenewalInfo {
+  file: string;
+  /** SHA-256 of the renewed file: the switch refuses if the file changed since. */
+  sha256: string;
+  /** True when the renewed certificate overwrote the enabled file (same name, new content). */
+  sameFile: boolean;
+  certificate: CertificateSummary;
+}
+
+export type AlertChannel = 'email' | 'webhook';
+
+/** Alerts by e-mail and webhook (beyond the contract): what is configured, what was delivered and what failed. */
+export interface AlertsInfo {
+  channels: AlertChannel[];
+  /** Deliveries still being tried (with backoff). */
+  pending: number;
+  /** Deliveries that succeeded, per channel, since start. */
+  sent: Record<AlertChannel, number>;
+  /** Deliveries that failed for good (after every retry), per channel, since start. */
+  failed: Record<AlertChannel, number>;
+  /** The last delivery that failed for good, kept across restarts; null when none or a later one succeeded. */
+  lastFailure: null | { channel: AlertChannel; event: string; at: string; message: string };
 }
 
 export interface Status {
@@ -85,4 +142,8 @@ export interface Status {
   enabled: EnabledInfo | null;
   connection: Connection | null;
   problems: Problem[];
+  /** A renewed certificate ready to replace the enabled one (beyond the contract). */
+  renewal?: RenewalInfo | null;
+  /** Alert delivery (beyond the contract); absent when no alert channel is configured. */
+  alerts?: AlertsInfo;
 }

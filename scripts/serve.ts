@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
-import { readCaFile } from '../module/rnds/index.js';
-import { parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
+import { describeVia, parseProxyUrl, readCaFile } from '../module/rnds/index.js';
+import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
 
@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    alerts: alertsFromEnv(env),
     allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
+    ...(env.proxy ? { proxy: env.proxy.url, proxySource: env.proxy.source } : {}),
+    ...(env.noProxy === undefined ? {} : { noProxy: env.noProxy }),
     logger,
   });
 
@@ -76,6 +79,8 @@ async function main(): Promise<void> {
   console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
   console.log(`Pasta de dados: ${dataDir}`);
   console.log(`Estado:        ${rnds.status().state}`);
+  // Host and port only: the proxy's login never reaches a log.
+  if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -18,6 +18,8 @@ Opções:
   --timeout <seg>      espera pela resposta do servidor (padrão 3)
   --url <endereço>     endereço do /health a consultar (módulo embutido ou atrás de um proxy)
   --no-server-check    não consulta o servidor
+  -v, --verbose        mostra as etapas do último teste de conexão (nome, TCP, proxy, TLS,
+                       certificado, token), com o tempo de cada uma
   -h, --help           esta ajuda
 
 Códigos de saída (convenção Nagios/Zabbix/Icinga): 0 OK, 1 WARNING (certificado vencendo,
@@ -26,7 +28,7 @@ servidor sem resposta, última conexão falhou), 2 CRITICAL (desabilitado, degra
 `;
 
 async function main(): Promise<number> {
-  let values: { json?: boolean; timeout?: string; url?: string; 'no-server-check'?: boolean; help?: boolean };
+  let values: { json?: boolean; timeout?: string; url?: string; 'no-server-check'?: boolean; verbose?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
         timeout: { type: 'string' },
         url: { type: 'string' },
         'no-server-check': { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,7 +65,7 @@ async function main(): Promise<number> {
     healthUrl: values.url,
   });
   if (report.error) process.stderr.write(`pec-rnds status: ${report.error.code}\n`);
-  process.stdout.write(values.json ? renderJson(report) : renderHuman(report));
+  process.stdout.write(values.json ? renderJson(report) : renderHuman(report, { verbose: values.verbose }));
   return report.exitCode;
 }
 

@@ -10,6 +10,7 @@ import { LOOPBACK_HOSTS, PEC_CHAVES_PATHS, normalizeHostName } from '../options.
 import { assetsDir, viewsDir } from '../paths.js';
 import { commonNameOf, displayName } from '../display.js';
 import { formatDate, formatDateTime } from '../status.js';
+import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import type { Environment, Status } from '../types.js';
 import { Access, crossSiteReason, csrfProtection, forbidden, safeEqual, sentCsrfToken } from './access.js';
 import { EventHub } from './events.js';
@@ -42,9 +43,10 @@ const NOTICES = {
   habilitado: { type: 'success', text: 'Certificado habilitado. O PEC já pode acessar a RNDS.' },
   desabilitado: { type: 'info', text: 'Certificado desabilitado. O PEC não acessa mais a RNDS.' },
   testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
+  renovado: { type: 'success', text: 'Certificado renovado em uso. O PEC continua acessando a RNDS, agora com o novo certificado.' },
 } as const;
 
-const helpers = { displayName, commonNameOf, formatDate, formatDateTime };
+const helpers = { displayName, commonNameOf, formatDate, formatDateTime, renewalReminder, guidePath: GUIDE_PATH };
 
 /**
  * The module's private Express app: its own view engine, assets, security headers, access control and routes. Only
@@ -214,6 +216,11 @@ export function createApp(deps: AppDeps): express.Express {
     logger.info(`RNDS desabilitado por ${req.rndsCaller!.actor}`);
     res.json(status);
   });
+  router.post('/api/renew', async (req, res) => {
+    const status = await enablement.renew(req.is('application/json') ? req.body : {}, req.rndsCaller!.actor);
+    logger.info(`RNDS passou a usar o certificado renovado ${displayName(status.enabled?.file ?? '')} por ${req.rndsCaller!.actor}`);
+    res.json(status);
+  });
   router.post('/api/connection-test', async (_req, res) => {
     res.json({ connection: await enablement.testConnection() });
   });
@@ -293,6 +300,23 @@ export function createApp(deps: AppDeps): express.Express {
           formError: Object.keys(errors).length === 0 ? error.message : undefined,
         },
       });
+    }
+  });
+  router.post('/renovar', async (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const input = {
+      ...(typeof body.file === 'string' ? { file: body.file } : {}),
+      ...(typeof body.sha256 === 'string' ? { sha256: body.sha256 } : {}),
+      checkRnds: body.checkRnds === '1',
+    };
+    try {
+      const status = await enablement.renew(input, req.rndsCaller!.actor);
+      logger.info(`RNDS passou a usar o certificado renovado ${displayName(status.enabled?.file ?? '')} por ${req.rndsCaller!.actor}`);
+      res.redirect(303, `${req.baseUrl}/?aviso=renovado`);
+    } catch (error) {
+      if (!isRndsError(error) || error.code === 'INTERNAL') return next(error);
+      // The current certificate stays enabled: say why on the screen itself.
+      render(req, res, 'page', { status: error.httpStatus, notice: { type: 'danger', text: error.message } });
     }
   });
   router.post('/desabilitar', async (req, res) => {

@@ -1,8 +1,9 @@
 /**
- * The connection test: ask RNDS for a token with the enabled certificate and say, in PEC's four
- * messages, how it went.
+ * The connection test: ask RNDS (and CADSUS, when enabled) for a token with the enabled certificate and say, in
+ * PEC's four messages, how it went, by which way (direct or proxy) and through which steps.
  */
-import { CONNECTION_MESSAGES, type Connection, type ConnectionStatus, type Environment } from '../types.js';
+import { CONNECTION_MESSAGES, type Connection, type ConnectionStatus, type Environment, type Service, type ServiceConnection } from '../types.js';
+import type { ProxySettings } from './proxy.js';
 import { hostOf } from './environments.js';
 import { classifyRequestError, isTokenRequestError } from './failure.js';
 import { TokenClient, type ClientCertificate, type RndsLogger } from './token-client.js';
@@ -25,42 +26,78 @@ export interface ConnectionTestInput {
   /** Whole test; capped at 30 s. Default 25 s. */
   timeoutMs?: number;
   logger?: RndsLogger;
+  /** The enabled services: each gets its own token request. Default RNDS only. */
+  services?: readonly Service[];
+  /** The outbound proxy and NO_PROXY; absent = direct. */
+  proxy?: ProxySettings;
 }
 
-function connection(status: ConnectionStatus, detail: string, environment: Environment, checkedAt: Date): Connection {
-  return { status, message: CONNECTION_MESSAGES[status], detail, checkedAt: checkedAt.toISOString(), environment };
-}
+/** Where each service's token lives under the auth URL. */
+export const TOKEN_PATHS: Record<Service, string> = {
+  RNDS: '/api/token',
+  CADSUS: '/api/osb/token',
+};
 
-/**
- * Requests a fresh token (never a cached one) and maps the outcome to a Connection. Never throws
- * for network or certificate outcomes; answers within `timeoutMs` (≤ 30 s).
- */
-export async function testConnection(input: ConnectionTestInput): Promise<Connection> {
-  const { now } = input;
-  const clock = now === undefined ? () => new Date() : typeof now === 'function' ? now : () => now;
-  const checkedAt = clock();
+const SERVICE_NAME: Record<Service, string> = { RNDS: 'A RNDS', CADSUS: 'O CADSUS' };
+
+async function testService(input: ConnectionTestInput, service: Service, clock: () => Date, checkedAt: Date): Promise<ServiceConnection & { via: string }> {
   const client = new TokenClient({
     ...input.certificate,
     authUrl: input.authUrl,
+    tokenPath: TOKEN_PATHS[service],
     ca: input.ca,
     method: input.method,
     connectTimeoutMs: input.connectTimeoutMs,
     timeoutMs: Math.min(input.timeoutMs ?? CONNECTION_TEST_TIMEOUT_MS, 30_000),
     now: clock,
     logger: input.logger,
+    proxy: input.proxy,
+  });
+  const host = hostOf(input.authUrl);
+  const result = (status: ConnectionStatus, detail: string): ServiceConnection & { via: string } => ({
+    service,
+    status,
+    message: CONNECTION_MESSAGES[status],
+    detail,
+    steps: client.lastSteps,
+    via: client.via,
   });
   try {
     const token = await client.getToken();
     const minutes = Math.max(1, Math.round((token.expiresAt.getTime() - checkedAt.getTime()) / 60_000));
-    return connection(
-      'ok',
-      `A RNDS (${hostOf(input.authUrl)}) emitiu um token de acesso com este certificado, válido por ${minutes} min.`,
-      input.environment,
-      checkedAt,
-    );
+    return result('ok', `${SERVICE_NAME[service]} (${host}) emitiu um token de acesso com este certificado, válido por ${minutes} min.`);
   } catch (error) {
     // Anything unforeseen still becomes an answer: the screen must show a message, not an error page.
-    const failure = isTokenRequestError(error) ? error : classifyRequestError(error, hostOf(input.authUrl), 'connecting');
-    return connection(failure.status, failure.message, input.environment, checkedAt);
+    const failure = isTokenRequestError(error) ? error : classifyRequestError(error, host, 'connecting');
+    if (service === 'CADSUS' && (failure.reason === 'http-unauthorized' || failure.reason === 'http-forbidden')) {
+      return result(
+        failure.status,
+        `O servidor recusou o certificado para o CADSUS (HTTP ${failure.httpStatus}): a credencial pode não incluir o serviço CADSUS — solicite-o no e-Gestor AB, ou habilite só a RNDS.`,
+      );
+    }
+    return result(failure.status, failure.message);
   }
+}
+
+/**
+ * Requests a fresh token (never a cached one) for each enabled service and maps the outcome to a Connection. Never
+ * throws for network or certificate outcomes; answers within `timeoutMs` (≤ 30 s): the services are asked at once.
+ */
+export async function testConnection(input: ConnectionTestInput): Promise<Connection> {
+  const { now } = input;
+  const clock = now === undefined ? () => new Date() : typeof now === 'function' ? now : () => now;
+  const checkedAt = clock();
+  const services = input.services && input.services.length > 0 ? [...new Set(input.services)] : (['RNDS'] as Service[]);
+  const results = await Promise.all(services.map((service) => testService(input, service, clock, checkedAt)));
+  const main = results.find((r) => r.service === 'RNDS') ?? results[0]!;
+  return {
+    status: main.status,
+    message: main.message,
+    detail: main.detail,
+    checkedAt: checkedAt.toISOString(),
+    environment: input.environment,
+    via: main.via,
+    services: results.map(({ via: _via, ...rest }) => rest),
+    steps: main.steps ?? [],
+  };
 }

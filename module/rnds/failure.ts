@@ -2,7 +2,8 @@
  * Why a token request failed, in the terms PEC shows (one of its four connection messages) plus a
  * pt-BR detail that names the cause and what to do. Network outcomes never escape as raw Node errors.
  */
-import type { ConnectionStatus } from '../types.js';
+import type { ConnectionStatus, ConnectionStep } from '../types.js';
+import type { ProxyConfig } from './proxy.js';
 
 export type FailureStatus = Exclude<ConnectionStatus, 'ok'>;
 
@@ -23,7 +24,35 @@ export type FailureReason =
   | 'http-forbidden'
   | 'http-server-error'
   | 'http-unexpected'
-  | 'invalid-response';
+  | 'invalid-response'
+  | 'proxy-dns'
+  | 'proxy-refused'
+  | 'proxy-unreachable'
+  | 'proxy-timeout'
+  | 'proxy-closed'
+  | 'proxy-not-http'
+  | 'proxy-auth-required'
+  | 'proxy-auth-rejected'
+  | 'proxy-auth-unsupported'
+  | 'proxy-denied'
+  | 'proxy-upstream'
+  | 'proxy-inspecting';
+
+/** Every reason, for documentation checks (INSTALL.md has a row per proxy reason). */
+export const PROXY_FAILURE_REASONS: readonly FailureReason[] = [
+  'proxy-dns',
+  'proxy-refused',
+  'proxy-unreachable',
+  'proxy-timeout',
+  'proxy-closed',
+  'proxy-not-http',
+  'proxy-auth-required',
+  'proxy-auth-rejected',
+  'proxy-auth-unsupported',
+  'proxy-denied',
+  'proxy-upstream',
+  'proxy-inspecting',
+];
 
 /** A failed RNDS token request. `message` is the pt-BR detail; it never carries a secret. */
 export class TokenRequestError extends Error {
@@ -33,6 +62,8 @@ export class TokenRequestError extends Error {
   readonly httpStatus?: number;
   /** Node/OpenSSL error code behind it, for logs and support. */
   readonly errorCode?: string;
+  /** The steps the request went through, the failed one last (set by the token client). */
+  steps?: ConnectionStep[];
 
   constructor(
     status: FailureStatus,
@@ -74,7 +105,7 @@ export function formatDatePtBr(date: Date): string {
 const ACTIVE_CREDENTIAL = 'verifique se a credencial está ATIVA no e-Gestor AB e se este é o certificado gerado para a contra-chave desta instalação';
 
 /** Node's codes for a server certificate that does not verify (chain, dates, name). */
-const UNTRUSTED_SERVER_CODES: Record<string, string> = {
+export const UNTRUSTED_SERVER_CODES: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'cadeia com certificado autoassinado',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'certificado autoassinado',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'emissor desconhecido',
@@ -123,22 +154,15 @@ function certificateAlertOf(error: NodeJS.ErrnoException & { reason?: string }):
  * Turns a Node/OpenSSL error from the token request into PEC's terms. `host` is what the detail
  * names (host[:port] of the auth URL).
  */
-export function classifyRequestError(error: unknown, host: string, phase: RequestPhase): TokenRequestError {
+export function classifyRequestError(error: unknown, host: string, phase: RequestPhase, proxy: ProxyConfig | null = null): TokenRequestError {
   const err = (error ?? {}) as NodeJS.ErrnoException & { reason?: string };
   const code = typeof err.code === 'string' ? err.code : undefined;
   const extra = { errorCode: code, cause: error };
   const cannotConnect = `Não foi possível conectar a ${host}`;
-  const checkNetwork = 'Verifique a rede do servidor e o proxy.';
+  const checkNetwork = proxy ? `Verifique a rede do servidor e o proxy ${proxy.display}.` : 'Verifique a rede do servidor e o proxy.';
 
   if (code && code in UNTRUSTED_SERVER_CODES) {
-    return new TokenRequestError(
-      'no-connection',
-      'untrusted-server',
-      `O certificado do servidor da RNDS (${host}) não é confiável (${UNTRUSTED_SERVER_CODES[code]}); nada foi enviado. ` +
-        'Se a rede inspeciona HTTPS, peça ao responsável pela rede a autoridade certificadora e configure-a em RNDS_CA_FILE; ' +
-        'confira também a data e a hora deste servidor.',
-      extra,
-    );
+    return untrustedServer(host, UNTRUSTED_SERVER_CODES[code]!, proxy, extra);
   }
 
   const alert = certificateAlertOf(err);
@@ -206,6 +230,112 @@ export function classifyRequestError(error: unknown, host: string, phase: Reques
     `${cannotConnect}: ${code ? `erro de rede (${code})` : 'erro de rede'}. ${checkNetwork}`,
     extra,
   );
+}
+
+/**
+ * The RNDS server's certificate does not verify. Through a proxy that is almost always a proxy that opens HTTPS to
+ * inspect it: mutual TLS cannot survive that (the proxy does not hold our key), so trusting its CA would not help —
+ * only exempting the RNDS hosts from inspection does.
+ */
+export function untrustedServer(host: string, why: string, proxy: ProxyConfig | null, extra: { errorCode?: string; cause?: unknown } = {}): TokenRequestError {
+  if (proxy) {
+    return new TokenRequestError(
+      'no-connection',
+      'proxy-inspecting',
+      `O certificado recebido de ${host} pelo proxy ${proxy.display} não é confiável (${why}); nada foi enviado. ` +
+        'Muito provavelmente o proxy inspeciona HTTPS: peça à equipe de rede para isentar *.saude.gov.br da inspeção ' +
+        '(a autenticação da RNDS por certificado não passa por um proxy que inspeciona; RNDS_CA_FILE não resolve isso).',
+      extra,
+    );
+  }
+  return new TokenRequestError(
+    'no-connection',
+    'untrusted-server',
+    `O certificado do servidor da RNDS (${host}) não é confiável (${why}); nada foi enviado. ` +
+      'Confira a data e a hora deste servidor. Se a rede inspeciona HTTPS, peça à equipe de rede para isentar *.saude.gov.br da inspeção ' +
+      '(a autenticação por certificado não passa por inspeção); RNDS_CA_FILE serve só para uma autoridade certificadora que a RNDS use e o sistema não conheça.',
+    extra,
+  );
+}
+
+/** The proxy could not be reached, or dropped us, before the tunnel was up. */
+export function classifyProxyError(error: unknown, proxy: ProxyConfig, stage: 'dns' | 'tcp' | 'connect'): TokenRequestError {
+  const err = (error ?? {}) as NodeJS.ErrnoException;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const extra = { errorCode: code, cause: error };
+  const fix = `confira o endereço e a porta em ${proxy.source} e se o proxy está no ar`;
+  const cannot = `Não foi possível usar o proxy ${proxy.display}`;
+  if (stage === 'dns' || (code && /^(ENOTFOUND|EAI_)/.test(code))) {
+    return new TokenRequestError('no-connection', 'proxy-dns', `${cannot}: o nome ${proxy.host} não foi encontrado (DNS). Confira o nome do proxy em ${proxy.source}.`, extra);
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new TokenRequestError('no-connection', 'proxy-refused', `${cannot}: o proxy recusou a conexão. ${capitalize(fix)}.`, extra);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+    case 'EHOSTDOWN':
+      return new TokenRequestError('no-connection', 'proxy-unreachable', `${cannot}: rede inacessível até o proxy. Verifique a rede deste servidor e ${fix}.`, extra);
+    case 'ETIMEDOUT':
+      return new TokenRequestError('no-connection', 'proxy-timeout', `${cannot}: o proxy não respondeu a tempo. ${capitalize(fix)}.`, extra);
+  }
+  if (code?.startsWith('HPE_')) {
+    return new TokenRequestError('no-connection', 'proxy-not-http', `${cannot}: o que responde em ${proxy.display} não é um proxy HTTP. ${capitalize(fix)}.`, extra);
+  }
+  return new TokenRequestError(
+    'no-connection',
+    'proxy-closed',
+    `${cannot}: o proxy encerrou a conexão${stage === 'connect' ? ' antes de abrir o túnel' : ''}${code ? ` (${code})` : ''}. ${capitalize(fix)}.`,
+    extra,
+  );
+}
+
+/** The proxy answered our CONNECT with something other than 2xx. */
+export function classifyConnectStatus(status: number, proxyAuthenticate: string | undefined, proxy: ProxyConfig, target: string): TokenRequestError {
+  const extra = { httpStatus: status };
+  if (status === 407) {
+    const scheme = (proxyAuthenticate ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    if (scheme !== '' && scheme !== 'basic' && !/\bbasic\b/i.test(proxyAuthenticate ?? '')) {
+      return new TokenRequestError(
+        'no-connection',
+        'proxy-auth-unsupported',
+        `O proxy ${proxy.display} pede login pelo método ${scheme.toUpperCase()} (HTTP 407), e o pec-rnds só faz login Basic: peça à equipe de rede um usuário com login Basic ou uma exceção sem login para *.saude.gov.br.`,
+        extra,
+      );
+    }
+    if (proxy.authorization) {
+      return new TokenRequestError(
+        'no-connection',
+        'proxy-auth-rejected',
+        `O proxy ${proxy.display} recusou o login do usuário ${proxy.username ?? ''} (HTTP 407): confira o usuário e a senha em ${proxy.source} (senha expirada ou trocada?). Caracteres como @ : % na senha devem ir codificados (%40 %3A %25).`,
+        extra,
+      );
+    }
+    return new TokenRequestError(
+      'no-connection',
+      'proxy-auth-required',
+      `O proxy ${proxy.display} pede login (HTTP 407): informe usuário e senha em ${proxy.source}, no formato http://usuario:senha@${proxy.display}.`,
+      extra,
+    );
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return new TokenRequestError(
+      'no-connection',
+      'proxy-upstream',
+      `O proxy ${proxy.display} não conseguiu alcançar ${target} (HTTP ${status}): o proxy está sem acesso à internet ou a RNDS está fora do ar. Tente de novo mais tarde; se persistir, fale com a equipe de rede.`,
+      extra,
+    );
+  }
+  return new TokenRequestError(
+    'no-connection',
+    'proxy-denied',
+    `O proxy ${proxy.display} recusou o destino ${target} (HTTP ${status}): peça à equipe de rede para liberar *.saude.gov.br na porta 443 (HTTPS pelo método CONNECT).`,
+    extra,
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function notTls(host: string, extra: { errorCode?: string; cause?: unknown }): TokenRequestError {

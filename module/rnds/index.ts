@@ -24,12 +24,27 @@ export {
   type RndsToken,
   type TokenClientOptions,
 } from './token-client.js';
-export { testConnection, CONNECTION_TEST_TIMEOUT_MS, type ConnectionTestInput } from './connection.js';
+export { testConnection, CONNECTION_TEST_TIMEOUT_MS, TOKEN_PATHS, type ConnectionTestInput } from './connection.js';
+export {
+  parseProxyUrl,
+  proxyFromEnv,
+  noProxyFromEnv,
+  bypassesProxy,
+  proxyFor,
+  describeVia,
+  type ProxyConfig,
+  type ProxySettings,
+  type ProxySource,
+} from './proxy.js';
+export { StepRecorder, formatStep } from './steps.js';
 export {
   TokenRequestError,
   isTokenRequestError,
   classifyRequestError,
   classifyHttpStatus,
+  classifyProxyError,
+  classifyConnectStatus,
+  PROXY_FAILURE_REASONS,
   formatDatePtBr,
   type FailureReason,
   type FailureStatus,

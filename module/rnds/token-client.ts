@@ -8,6 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { hostOf, tokenUrl } from './environments.js';
+import { proxyFor, type ProxySettings, type ProxyConfig } from './proxy.js';
+import { StepRecorder } from './steps.js';
+import { openTlsSocket } from './transport.js';
+import type { ConnectionStep, StepName } from '../types.js';
 import {
   classifyHttpStatus,
   classifyRequestError,
@@ -50,6 +54,10 @@ export interface TokenClientOptions extends ClientCertificate {
   /** The clock (tests). */
   now?: () => Date;
   logger?: RndsLogger;
+  /** The outbound proxy and its exemptions (NO_PROXY); absent = direct. */
+  proxy?: ProxySettings;
+  /** Path of the token under the auth URL: `/api/token` (RNDS, default) or `/api/osb/token` (CADSUS). */
+  tokenPath?: string;
 }
 
 export interface RndsToken {
@@ -117,12 +125,26 @@ export class TokenClient {
   #cached: RndsToken | null = null;
   #renewAt = 0;
   #inflight: Promise<RndsToken> | null = null;
+  readonly #proxy: ProxyConfig | null;
+  #lastSteps: ConnectionStep[] = [];
 
   constructor(options: TokenClientOptions) {
     this.#options = options;
-    this.#url = tokenUrl(options.authUrl);
+    this.#url = options.tokenPath ? `${options.authUrl.replace(/\/+$/, '')}${options.tokenPath}` : tokenUrl(options.authUrl);
     this.#host = hostOf(options.authUrl);
     this.#now = options.now ?? (() => new Date());
+    const url = new URL(this.#url);
+    this.#proxy = proxyFor(options.proxy, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443));
+  }
+
+  /** How the server is reached: `direto` or `proxy host:port`. */
+  get via(): string {
+    return this.#proxy ? `proxy ${this.#proxy.display}` : 'direto';
+  }
+
+  /** The steps of the last request (successful or not), with timings. */
+  get lastSteps(): ConnectionStep[] {
+    return this.#lastSteps.map((step) => ({ ...step }));
   }
 
   /**
@@ -237,29 +259,87 @@ export class TokenClient {
       // Measured: a server refusing an expired client certificate only shows up as ECONNRESET, so
       // the dates are checked here, before anything is sent.
       this.#checkValidity(startedAt);
-      return this.#send(this.#context(), startedAt).catch((error: unknown) => {
-        throw error instanceof TokenRequestError ? error : classifyRequestError(error, this.#host, 'connecting');
-      });
+      return this.#send(this.#context(), startedAt);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #send(secureContext: tls.SecureContext, startedAt: Date): Promise<RndsToken> {
+  async #send(secureContext: tls.SecureContext, startedAt: Date): Promise<RndsToken> {
     const host = this.#host;
-    const method = this.#options.method ?? 'GET';
+    const proxy = this.#proxy;
     const connectTimeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const steps = new StepRecorder();
+    this.#lastSteps = [];
+    const controller = new AbortController();
+    let connected = false;
+    const timers = [
+      setTimeout(() => {
+        if (!connected) controller.abort(this.#connectTimeout(steps.current, connectTimeoutMs));
+      }, connectTimeoutMs),
+      setTimeout(() => {
+        controller.abort(new TokenRequestError(
+          'no-connection',
+          'timeout',
+          `O servidor da RNDS (${host}) não respondeu em ${formatDuration(timeoutMs)}. Tente novamente; se persistir, verifique a rede do servidor e o proxy${proxy ? ` ${proxy.display}` : ''}.`,
+        ));
+      }, timeoutMs),
+    ];
+    let socket: tls.TLSSocket | null = null;
+    try {
+      const url = new URL(this.#url);
+      socket = await openTlsSocket({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 443),
+        display: host,
+        proxy,
+        secureContext,
+        steps,
+        signal: controller.signal,
+      });
+      connected = true;
+      return await this.#exchange(socket, steps, controller.signal, startedAt);
+    } catch (error) {
+      const failure = error instanceof TokenRequestError ? error : classifyRequestError(error, host, 'connecting', proxy);
+      steps.fail(failure.httpStatus ? `HTTP ${failure.httpStatus}` : failure.errorCode);
+      failure.steps = steps.list();
+      throw failure;
+    } finally {
+      timers.forEach(clearTimeout);
+      socket?.destroy();
+      this.#lastSteps = steps.list();
+    }
+  }
 
+  #connectTimeout(step: StepName | null, ms: number): TokenRequestError {
+    const proxy = this.#proxy;
+    if (proxy && (step === 'dns' || step === 'tcp' || step === 'proxy-connect')) {
+      return new TokenRequestError(
+        'no-connection',
+        'proxy-timeout',
+        `Não foi possível usar o proxy ${proxy.display}: sem resposta em ${formatDuration(ms)}${step === 'proxy-connect' ? ' ao pedido de túnel (CONNECT)' : ''}. Confira o endereço e a porta em ${proxy.source} e se o proxy está no ar.`,
+      );
+    }
+    return new TokenRequestError(
+      'no-connection',
+      'connect-timeout',
+      `Não foi possível conectar a ${this.#host}: sem resposta em ${formatDuration(ms)}. Verifique a rede do servidor e o proxy${proxy ? ` ${proxy.display}` : ''}.`,
+    );
+  }
+
+  /** The HTTP request for the token over the verified TLS connection. */
+  #exchange(socket: tls.TLSSocket, steps: StepRecorder, signal: AbortSignal, startedAt: Date): Promise<RndsToken> {
+    const host = this.#host;
+    const method = this.#options.method ?? 'GET';
+    steps.start('client-certificate', 'Certificado do município aceito pelo servidor');
     return new Promise<RndsToken>((resolve, reject) => {
-      let phase: RequestPhase = 'connecting';
+      let phase: RequestPhase = 'awaiting-response';
       let settled = false;
-      const timers: NodeJS.Timeout[] = [];
-
       const settle = (error: TokenRequestError | null, token?: RndsToken): void => {
         if (settled) return;
         settled = true;
-        timers.forEach(clearTimeout);
+        signal.removeEventListener('abort', onAbort);
         if (error) {
           req.destroy();
           reject(error);
@@ -267,54 +347,31 @@ export class TokenClient {
           resolve(token!);
         }
       };
-      const fail = (error: unknown): void => settle(classifyRequestError(error, host, phase));
+      const onAbort = (): void => settle(signal.reason as TokenRequestError);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const fail = (error: unknown): void => settle(classifyRequestError(error, host, phase, this.#proxy));
 
-      // `secureContext` reaches tls.connect through the agent; @types/node only lists it on tls options.
-      const requestOptions: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'> = {
+      const req = https.request(this.#url, {
         method,
-        agent: false,
-        secureContext,
-        minVersion: 'TLSv1.2',
-        rejectUnauthorized: true,
+        createConnection: () => socket,
         headers: {
           accept: 'application/json',
           'user-agent': 'pec-rnds',
           ...(method === 'POST' ? { 'content-length': '0' } : {}),
         },
-      };
-      const req = https.request(this.#url, requestOptions);
-
-      timers.push(
-        setTimeout(() => {
-          if (phase === 'connecting' || phase === 'handshake') {
-            settle(new TokenRequestError(
-              'no-connection',
-              'connect-timeout',
-              `Não foi possível conectar a ${host}: sem resposta em ${formatDuration(connectTimeoutMs)}. Verifique a rede do servidor e o proxy.`,
-            ));
-          }
-        }, connectTimeoutMs),
-        setTimeout(() => {
-          settle(new TokenRequestError(
-            'no-connection',
-            'timeout',
-            `O servidor da RNDS (${host}) não respondeu em ${formatDuration(timeoutMs)}. Tente novamente; se persistir, verifique a rede do servidor e o proxy.`,
-          ));
-        }, timeoutMs),
-      );
-
-      req.on('socket', (socket) => {
-        socket.once('connect', () => {
-          if (phase === 'connecting') phase = 'handshake';
-        });
-        socket.once('secureConnect', () => {
-          if (phase === 'connecting' || phase === 'handshake') phase = 'awaiting-response';
-        });
       });
       req.on('error', fail);
       req.on('response', (res: IncomingMessage) => {
         phase = 'response';
         const status = res.statusCode ?? 0;
+        if (status === 401 || status === 403) {
+          res.resume();
+          settle(classifyHttpStatus(status, host));
+          return;
+        }
+        // The server answered over the mutual-TLS connection: it took our certificate.
+        steps.pass();
+        steps.start('token', `Resposta com o token (${method} ${new URL(this.#url).pathname})`);
         if (status < 200 || status >= 300) {
           res.resume();
           settle(classifyHttpStatus(status, host));
@@ -336,7 +393,10 @@ export class TokenClient {
         });
         res.on('end', () => {
           try {
-            settle(null, this.#parse(Buffer.concat(chunks).toString('utf8'), startedAt));
+            const token = this.#parse(Buffer.concat(chunks).toString('utf8'), startedAt);
+            const minutes = Math.max(1, Math.round((token.expiresAt.getTime() - startedAt.getTime()) / 60_000));
+            steps.pass(`HTTP ${status}, token válido por ${minutes} min`);
+            settle(null, token);
           } catch (error) {
             settle(error instanceof TokenRequestError ? error : this.#invalidResponse('resposta ilegível'));
           }

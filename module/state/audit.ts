@@ -8,13 +8,15 @@ import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 
-export type AuditAction = 'enable' | 'disable' | 'enable-failed';
+export type AuditAction = 'enable' | 'disable' | 'enable-failed' | 'renew' | 'renew-failed';
 
 /** The descriptions PEC writes in its own audit trail. */
 export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
   enable: 'Habilitar o PEC a acessar RNDS',
   'enable-failed': 'Habilitar o PEC a acessar RNDS',
   disable: 'Desabilitar PEC a acessar RNDS',
+  renew: 'Usar o certificado renovado para o PEC acessar RNDS',
+  'renew-failed': 'Usar o certificado renovado para o PEC acessar RNDS',
 };
 
 /** One line of the trail. There is deliberately no field that could carry the password. */
@@ -37,7 +39,7 @@ export type AuditInput = Omit<AuditRecord, 'at' | 'description'> & { at?: string
 
 const AuditRecordSchema = z.object({
   at: z.string(),
-  action: z.enum(['enable', 'disable', 'enable-failed']),
+  action: z.enum(['enable', 'disable', 'enable-failed', 'renew', 'renew-failed']),
   actor: z.string(),
   file: z.string().optional(),
   sha256: z.string().optional(),

@@ -13,6 +13,11 @@ export { REAL_FS, type FsSeam, type FsOpName } from './fs-seam.js';
 export {
   PersistedStateSchema,
   SecretEnvelopeSchema,
+  AlertMemorySchema,
+  ALERT_KINDS,
+  type AlertEvent,
+  type AlertKind,
+  type AlertMemory,
   CONTRA_CHAVE_PATTERN,
   type PersistedState,
   type SecretEnvelope,

@@ -38,13 +38,66 @@ export const EnabledInfoSchema = z.strictObject({
   certificate: CertificateSummarySchema,
 });
 
+const ConnectionStatusSchema = z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']);
+
+const ConnectionStepSchema = z.strictObject({
+  step: z.enum(['dns', 'tcp', 'proxy-connect', 'tls', 'client-certificate', 'token']),
+  label: z.string(),
+  ok: z.boolean(),
+  ms: z.number().min(0),
+  detail: z.string().optional(),
+});
+
 export const ConnectionSchema = z.strictObject({
-  status: z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']),
+  status: ConnectionStatusSchema,
   message: z.string(),
   detail: z.string(),
   checkedAt: isoDate,
   environment: EnvironmentSchema,
+  via: z.string().optional(),
+  services: z
+    .array(
+      z.strictObject({
+        service: z.enum(['RNDS', 'CADSUS']),
+        status: ConnectionStatusSchema,
+        message: z.string(),
+        detail: z.string(),
+        steps: z.array(ConnectionStepSchema).optional(),
+      }),
+    )
+    .optional(),
+  steps: z.array(ConnectionStepSchema).optional(),
 });
+
+export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+const DeliverySchema = z.enum(['pending', 'sent', 'failed']);
+
+/** One alert event, remembered so that it is sent once (and resumed after a restart if still pending). */
+export const AlertEventSchema = z.strictObject({
+  key: z.string().min(1).max(200),
+  kind: z.enum(ALERT_KINDS),
+  at: isoDate,
+  severity: z.enum(['critical', 'warning', 'info']),
+  subject: z.string().max(500),
+  text: z.string().max(8000),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+  deliveries: z.strictObject({ email: DeliverySchema.optional(), webhook: DeliverySchema.optional() }),
+});
+
+/** What the alerts remember across restarts: the last state seen, the connection-failure streak, the events. */
+export const AlertMemorySchema = z.strictObject({
+  lastState: z.enum(['disabled', 'enabled', 'degraded']).nullable(),
+  connectionCheckedAt: isoDate.nullable(),
+  connectionFailures: z.number().int().min(0),
+  connectionFailing: z.boolean(),
+  lastFailure: z
+    .strictObject({ channel: z.enum(['email', 'webhook']), event: z.string(), at: isoDate, message: z.string() })
+    .nullable(),
+  events: z.array(AlertEventSchema),
+});
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+export type AlertMemory = z.infer<typeof AlertMemorySchema>;
 
 // Strict objects everywhere: an unknown field means a file we do not understand, and loading it
 // with the field stripped would silently lose it at the next write.
@@ -54,6 +107,8 @@ export const PersistedStateSchema = z.strictObject({
   createdAt: isoDate,
   enabled: EnabledInfoSchema.extend({ secret: SecretEnvelopeSchema }).nullable(),
   connection: ConnectionSchema.nullable(),
+  // Optional: state files written before alerts existed still load.
+  alerts: AlertMemorySchema.optional(),
 });
 
 /** The sealed certificate password: AES-256-GCM, base64 fields. */
@@ -72,6 +127,7 @@ export interface PersistedState {
   createdAt: string;
   enabled: null | (EnabledInfo & { secret: SecretEnvelope });
   connection: Connection | null;
+  alerts?: AlertMemory;
 }
 
 // Compile-time guard: the schemas must describe exactly the contract's shapes (types.ts).

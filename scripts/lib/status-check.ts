@@ -13,7 +13,9 @@ import { scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
 import { commonNameOf } from '../../module/display.js';
+import { GUIDE_PATH, renewalReminder } from '../../module/renewal.js';
 import type { Status } from '../../module/types.js';
+import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.js';
 import {
   ENTRY_STATUS_LABEL,
   ENVIRONMENT_LABEL,
@@ -61,6 +63,10 @@ export interface StatusReport {
   server: ServerCheck;
   version: string;
   dataDir: string | null;
+  /** The outbound proxy the environment configures, as `proxy host:port (VARIABLE)` — never its login. */
+  proxy?: string | null;
+  /** The credenciamento guide on the server (renewal steps), when its address is known. */
+  guideUrl?: string | null;
   /** Set when the state could not be read (exit 3). */
   error?: { code: string; message: string };
 }
@@ -121,7 +127,15 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   });
   const findings = evaluate(status, server);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
-  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir };
+  const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;
+  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env) };
+}
+
+/** `proxy host:port (RNDS_PROXY)`, or null without a proxy. Only host and port: the login stays out of every output. */
+function describeProxy(env: StandaloneEnv): string | null {
+  if (!env.proxy) return null;
+  const exemptions = env.noProxy ? `; exceções NO_PROXY: ${safe(env.noProxy)}` : '';
+  return `${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${exemptions})`;
 }
 
 /** The health URL of the standalone server, or null when it cannot be known (PORT=0 picks a random port). */
@@ -283,15 +297,20 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
     });
   }
   const connection = status.connection;
-  if (enabled && connection && connection.status !== 'ok') {
-    findings.push({
-      code: 'CONNECTION_FAILED',
-      severity: EXIT.WARNING,
-      short: `última conexão: ${connection.message}`,
-      message:
-        `O último teste de conexão com a RNDS (${formatDateTime(connection.checkedAt)}) falhou: ${safe(connection.message)} — ${safe(connection.detail)} ` +
-        'Depois de corrigir, use "Testar conexão" na tela.',
-    });
+  if (enabled && connection) {
+    // One result per enabled service (older state files have only the top-level one, RNDS's).
+    const results = connection.services && connection.services.length > 0 ? connection.services : [{ service: 'RNDS', ...connection }];
+    for (const result of results.filter((r) => r.status !== 'ok')) {
+      const label = results.length > 1 || result.service !== 'RNDS' ? `${result.service}: ` : '';
+      findings.push({
+        code: 'CONNECTION_FAILED',
+        severity: EXIT.WARNING,
+        short: `última conexão: ${label}${result.message}`,
+        message:
+          `O último teste de conexão (${formatDateTime(connection.checkedAt)}${connection.via ? `, ${safe(connection.via)}` : ''}) falhou: ${label}${safe(result.message)} — ${safe(result.detail)} ` +
+          'Depois de corrigir, use "Testar conexão" na tela.',
+      });
+    }
   }
   return findings;
 }
@@ -325,7 +344,7 @@ const STATE_LABEL: Record<string, string> = {
 };
 
 /** The pt-BR report for a person: first line Nagios style, then the details. */
-export function renderHuman(report: StatusReport): string {
+export function renderHuman(report: StatusReport, options: { verbose?: boolean } = {}): string {
   const lines = [report.summary, ''];
   if (report.error) {
     lines.push(...report.error.message.split('\n').map(safe));
@@ -355,9 +374,25 @@ export function renderHuman(report: StatusReport): string {
       'Última conexão',
       connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
     ]);
+    if (connection?.via) rows.push(['Caminho', safe(connection.via)]);
+    for (const result of connection?.services && connection.services.length > 1 ? connection.services : []) {
+      rows.push([`  ${result.service}`, `${safe(result.message)} — ${safe(result.detail)}`]);
+    }
   }
+  rows.push(['Proxy (ambiente)', report.proxy ?? 'nenhum: conexão direta']);
   rows.push(['Contra-chave', status.contraChave]);
   lines.push(...table(rows));
+  if (options.verbose && status.connection) {
+    const results = status.connection.services && status.connection.services.length > 0 ? status.connection.services : [{ service: 'RNDS', steps: status.connection.steps }];
+    lines.push('');
+    lines.push('Etapas do último teste de conexão:');
+    for (const result of results) {
+      if (results.length > 1) lines.push(`  ${result.service}:`);
+      const steps = result.steps ?? [];
+      if (steps.length === 0) lines.push('    (nenhuma etapa de rede: o teste parou antes de conectar)');
+      for (const step of steps) lines.push(`    ${safe(formatStep(step))}`);
+    }
+  }
 
   lines.push('');
   if (report.findings.length === 0) {
@@ -365,6 +400,14 @@ export function renderHuman(report: StatusReport): string {
   } else {
     lines.push('Problemas e o que fazer:');
     for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
+  }
+
+  const reminder = renewalReminder(status);
+  if (reminder) {
+    lines.push('');
+    lines.push(`Renovação do certificado: ${reminder.title}`);
+    reminder.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${safe(step)}`));
+    lines.push(`  Passo a passo: ${report.guideUrl ?? `o guia de credenciamento da tela (${GUIDE_PATH})`}`);
   }
 
   lines.push('');
@@ -392,7 +435,13 @@ export function renderJson(report: StatusReport): string {
   const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
   const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };
   const body = report.status
-    ? { ...report.status, server, version: report.version, dataDir: report.dataDir, check }
+    ? { ...report.status, renewalReminder: reminderJson(report), server, version: report.version, dataDir: report.dataDir, check }
     : { state: 'unknown', error: report.error, server, version: report.version, dataDir: report.dataDir, check };
+  if (report.status) Object.assign(body, { proxy: report.proxy ?? null });
   return safeJson(body) + '\n';
+}
+
+function reminderJson(report: StatusReport): (ReturnType<typeof renewalReminder> & { guideUrl: string | null }) | null {
+  const reminder = report.status ? renewalReminder(report.status) : null;
+  return reminder ? { ...reminder, guideUrl: report.guideUrl ?? null } : null;
 }

@@ -79,6 +79,8 @@ describe('npm run status', () => {
       check: { code: 0, label: 'OK' },
     });
     expect(body.enabled.certificate.daysLeft).toBeGreaterThan(1000);
+    expect(body.renewalReminder).toBeNull();
+    expect(text.stdout).not.toContain('Renovação do certificado');
     expect(JSON.stringify(body)).not.toContain(STANDARD.password);
     expect(JSON.stringify(body)).not.toContain('"secret"');
   });
@@ -99,6 +101,13 @@ describe('npm run status', () => {
     const body = JSON.parse(json.stdout);
     expect(body.state).toBe('enabled');
     expect(body.problems.map((p: { code: string }) => p.code)).toEqual(['CERTIFICATE_EXPIRING']);
+    // The renewal reminder: the steps, and where the guide is on this server.
+    expect(text.stdout).toContain('Renovação do certificado: O certificado vence em');
+    expect(text.stdout).toMatch(/ {2}1\. Providencie o novo certificado A1/);
+    expect(text.stdout).toMatch(/ {2}4\. .*Usar o certificado renovado/);
+    expect(text.stdout).toContain(`Passo a passo: http://127.0.0.1:${env.PORT}/guia`);
+    expect(body.renewalReminder).toMatchObject({ daysLeft: expect.any(Number), guideUrl: `http://127.0.0.1:${env.PORT}/guia` });
+    expect(body.renewalReminder.steps).toHaveLength(4);
   });
 
   it('when the enabled file was removed from the chaves folder, then it exits 2 (CRITICAL) as degraded with CERTIFICATE_MISSING and what to do', async () => {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../module/errors.js';
 import { CONNECTION_MESSAGES } from '../../module/types.js';
+import { PROXY_FAILURE_REASONS, bypassesProxy, parseProxyUrl } from '../../module/rnds/index.js';
+import { parseEnv } from '../../module/options.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
 import { runScript } from '../cli/run.js';
 import { DEPLOY, ROOT, which } from './support.js';
@@ -46,6 +48,22 @@ describe('INSTALL.md troubleshooting', () => {
     expect(problemCodes.length).toBeGreaterThanOrEqual(6);
     expect(entryStatuses.length).toBeGreaterThanOrEqual(5);
     expect(expected.filter((code) => !tableCodes.has(code))).toEqual([]);
+  });
+
+  it('when the connection test can fail at the proxy, then each proxy reason has a row', () => {
+    expect(PROXY_FAILURE_REASONS.length).toBeGreaterThanOrEqual(10);
+    expect(PROXY_FAILURE_REASONS.filter((reason) => !tableCodes.has(reason))).toEqual([]);
+  });
+
+  it('when the proxy example of the Proxy section is read as the service reads it, then the login is decoded and shown nowhere', () => {
+    const env = Object.fromEntries(block('proxy-env').map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
+    const parsed = parseEnv(env);
+    const proxy = parseProxyUrl(parsed.proxy!.url, parsed.proxy!.source);
+
+    expect(proxy).toMatchObject({ display: 'proxy.prefeitura.gov.br:3128', username: 'maria', source: 'RNDS_PROXY' });
+    expect(Buffer.from(proxy.authorization!.slice(6), 'base64').toString('utf8')).toBe('maria:Pr@x:1');
+    expect(bypassesProxy(parsed.noProxy, '127.0.0.1', 8787)).toBe(true);
+    expect(bypassesProxy(parsed.noProxy, 'ehr-auth.saude.gov.br', 443)).toBe(false);
   });
 
   it('when the status CLI can report its own codes, then each of those has a row too', () => {

@@ -1,6 +1,6 @@
 /**
  * A local double of RNDS's auth server (`ehr-auth*.saude.gov.br`): an https server on 127.0.0.1,
- * port 0, that demands a client certificate (mutual TLS) and answers `/api/token` like RNDS does,
+ * port 0, that demands a client certificate (mutual TLS) and answers `/api/token` (and CADSUS's `/api/osb/token`) like RNDS does,
  * `expires_in` in milliseconds. Scenarios switch at run time; everything it sees is recorded.
  *
  * ```ts
@@ -75,6 +75,8 @@ export interface RndsAuthDouble {
   readonly trustedCa: string[];
   readonly scenario: RndsAuthScenario;
   setScenario(scenario: RndsAuthScenario): void;
+  /** The scenario of `/api/osb/token` (CADSUS); HTTP answers only (401, 403, 5xx…). Default `success`. */
+  setCadsusScenario(scenario: RndsAuthScenario): void;
   /** HTTP requests that reached the server (any path). */
   readonly requests: readonly RecordedRequest[];
   /** TCP connections accepted, handshake or not. */
@@ -107,6 +109,7 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
   const rejectingContext = { ...trustingContext, ca: [pki.serverCa.certPem] };
 
   let scenario: RndsAuthScenario = options.scenario ?? 'success';
+  let cadsusScenario: RndsAuthScenario = 'success';
   let unauthorizedOnceSent = false;
   const requests: RecordedRequest[] = [];
   const tlsErrors: RecordedTlsError[] = [];
@@ -170,7 +173,7 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
     req.resume();
 
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/api/token') {
+    if (path !== '/api/token' && path !== '/api/osb/token') {
       sendJson(res, 404, { message: 'Not Found' });
       return;
     }
@@ -178,8 +181,12 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
       sendJson(res, 405, { message: 'Method Not Allowed' });
       return;
     }
+    // CADSUS's token (same mutual TLS, its own path) follows its own scenario: a credential may lack CADSUS.
+    answer(res, path === '/api/osb/token' ? cadsusScenario : scenario);
+  });
 
-    switch (scenario) {
+  const answer = (res: ServerResponse, current: RndsAuthScenario): void => {
+    switch (current) {
       case 'success':
       case 'reject-client-certificate': // a connection opened before the switch still gets served
         sendToken(res, normalExpiresIn());
@@ -215,7 +222,7 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
         return;
       }
     }
-  });
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -237,6 +244,9 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
     trustedCa: [pki.serverCa.certPem],
     get scenario() {
       return scenario;
+    },
+    setCadsusScenario(next: RndsAuthScenario) {
+      cadsusScenario = next;
     },
     setScenario(next: RndsAuthScenario) {
       const wasRejecting = scenario === 'reject-client-certificate';

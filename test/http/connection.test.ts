@@ -7,6 +7,7 @@ import { startRndsAuthDouble, type RndsAuthDouble, type RndsAuthScenario } from 
 import { createRndsTestPki, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, CERTS, FIXTURES, bearer, startHarness, type Harness } from '../support/harness.js';
 import { runScript } from '../cli/run.js';
+import { fakeScheduler, type FakeScheduler } from '../support/fake-scheduler.js';
 
 /** The RNDS auth double trusts the fixtures' test CA, so the engine's PEM output from a .pfx logs in for real. */
 let pki: RndsTestPki;
@@ -21,7 +22,7 @@ afterEach(async () => {
   await double?.close();
 });
 
-async function setup(scenario: RndsAuthScenario = 'success', trustDouble = true, connectionCheckMinutes = 0): Promise<void> {
+async function setup(scenario: RndsAuthScenario = 'success', trustDouble = true, connectionCheckMinutes = 0, scheduler?: FakeScheduler): Promise<void> {
   double = await startRndsAuthDouble({ pki, scenario, extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
   h = await startHarness({
     files: [CERTS.legacy.file],
@@ -29,6 +30,7 @@ async function setup(scenario: RndsAuthScenario = 'success', trustDouble = true,
     authUrlHomologacao: double.url,
     rndsCa: trustDouble ? double.trustedCa.join('\n') : undefined,
     connectionCheckMinutes,
+    ...(scheduler ? { scheduler } : {}),
   });
   await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167' }).expect(200);
 }
@@ -48,11 +50,28 @@ describe('POST /api/connection-test against a real mutual-TLS server', () => {
   });
 
   it('when the periodic check is on, then the connection result appears and refreshes without anyone clicking', async () => {
-    await setup('success', true, 0.005); // every 300 ms
-    await h.waitFor(() => h.rnds.status().connection?.status === 'ok', 'first periodic check');
+    const scheduler = fakeScheduler();
+    await setup('success', true, 360, scheduler);
+    const nextResult = () =>
+      new Promise<string | undefined>((resolve) => {
+        const stop = h.rnds.onChange(() => {
+          const connection = h.rnds.status().connection;
+          if (connection) {
+            stop();
+            resolve(connection.status);
+          }
+        });
+      });
+
+    let result = nextResult();
+    scheduler.fire();
+    expect(await result).toBe('ok');
     double.setScenario('server-error');
-    await h.waitFor(() => h.rnds.status().connection?.status === 'no-connection', 'periodic check seeing the 503');
-    expect(double.requests.length).toBeGreaterThanOrEqual(2);
+    await scheduler.whenScheduled();
+    result = nextResult();
+    scheduler.fire();
+    expect(await result).toBe('no-connection');
+    expect(double.requests).toHaveLength(2);
   });
 
   it('when the module restarts, then the last connection result is still there', async () => {

@@ -2,21 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, CERTS, TOKEN, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, TOKEN, loggedIn, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
-
-async function loggedIn(harness: Harness) {
-  const agent = request.agent(harness.app);
-  await agent.get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
-  const page = await agent.get(`${BASE}/`).expect(200);
-  const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
-  if (!csrf) throw new Error('no CSRF token on the page');
-  return { agent, csrf, page };
-}
 
 describe('the screen', () => {
   it('when opened, then the server-rendered HTML already holds the contra-chave, the entries and the state', async () => {

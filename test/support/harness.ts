@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import request from 'supertest';
 import { HANG_MS } from './wait.js';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 
@@ -54,6 +55,8 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     dataDir,
     accessToken: moduleOptions.authorize ? undefined : TOKEN,
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    // The periodic check (on by default) would call the real RNDS hosts: off unless a test asks for it.
+    connectionCheckMinutes: 0,
     ...moduleOptions,
   });
   const app = express();
@@ -85,6 +88,16 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
 }
 
 export const bearer = { Authorization: `Bearer ${TOKEN}` };
+
+/** A browser-like session: logged in through /entrar, with the screen's CSRF token. */
+export async function loggedIn(harness: Harness) {
+  const agent = request.agent(harness.app);
+  await agent.get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
+  const page = await agent.get(`${BASE}/`).expect(200);
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
+  if (!csrf) throw new Error('no CSRF token on the page');
+  return { agent, csrf, page };
+}
 
 /** Every file under `dir`, read as bytes. */
 export function readTree(dir: string): Buffer[] {

@@ -191,6 +191,7 @@
     enabled: status.enabled ?? null,
     problems: status.problems ?? [],
     connection: status.connection ?? null,
+    renewal: status.renewal ?? null,
   });
 
   const shownEstadoKey = () => {

@@ -1,0 +1,179 @@
+/**
+ * Which alerts a Status calls for, given what was already sent: pure, so the day thresholds are tested with a fake
+ * clock and a restart (the same memory read back from the state file) sends nothing twice.
+ */
+import type { AlertEvent, AlertKind, AlertMemory } from '../state/index.js';
+import { formatDate, formatDateTime } from '../status.js';
+import { displayName } from '../display.js';
+import type { AlertChannel, Status } from '../types.js';
+
+/** Days before expiry at which an alert goes out. */
+export const EXPIRY_THRESHOLDS = [30, 15, 7, 1] as const;
+/** Consecutive failed connection checks that make an alert. */
+export const CONNECTION_FAILURES_TO_ALERT = 2;
+/** Events remembered (the newest); older ones can no longer repeat (their thresholds are past). */
+export const EVENTS_KEPT = 40;
+
+export const EMPTY_MEMORY: AlertMemory = {
+  lastState: null,
+  connectionCheckedAt: null,
+  connectionFailures: 0,
+  connectionFailing: false,
+  lastFailure: null,
+  events: [],
+};
+
+export interface Detection {
+  memory: AlertMemory;
+  /** The events new in `memory` (deliveries pending). */
+  events: AlertEvent[];
+}
+
+/** Compares the Status with the memory; returns the new memory and the events to send. */
+export function detectAlerts(status: Status, previous: AlertMemory | undefined, now: Date, channels: AlertChannel[], guideUrl: string | null = null): Detection {
+  const memory: AlertMemory = structuredClone(previous ?? EMPTY_MEMORY);
+  const known = new Set(memory.events.map((e) => e.key));
+  const events: AlertEvent[] = [];
+  const at = now.toISOString();
+  const add = (key: string, kind: AlertKind, extra: { days?: number } = {}) => {
+    if (known.has(key)) return;
+    known.add(key);
+    const message = describe(kind, status, extra.days, guideUrl);
+    const deliveries: AlertEvent['deliveries'] = {};
+    for (const channel of channels) deliveries[channel] = 'pending';
+    events.push({ key, kind, at, severity: message.severity, subject: message.subject, text: message.text, details: details(status, kind, extra.days), deliveries });
+  };
+
+  const enabled = status.enabled;
+  if (enabled) {
+    const sha = enabled.certificate.sha256;
+    const expired = status.problems.some((p) => p.code === 'CERTIFICATE_EXPIRED');
+    if (expired) {
+      add(`certificate-expired:${sha}`, 'certificate-expired');
+    } else {
+      // Only the nearest threshold crossed: a module started 5 days before expiry sends the 7-day alert, not four.
+      const threshold = [...EXPIRY_THRESHOLDS].reverse().find((t) => enabled.certificate.daysLeft <= t);
+      if (threshold !== undefined) add(`certificate-expiring-${threshold}:${sha}`, 'certificate-expiring', { days: enabled.certificate.daysLeft });
+    }
+  }
+
+  // State transitions: the memory holds the last state seen, so a restart in the same state sends nothing.
+  const degradedOnlyByExpiry = status.problems.every((p) => p.code === 'CERTIFICATE_EXPIRED' || p.code === 'CERTIFICATE_EXPIRING' || !isCritical(p.code));
+  if (status.state === 'degraded' && memory.lastState !== 'degraded' && !degradedOnlyByExpiry) add(`degraded:${at}`, 'degraded');
+  if (status.state === 'enabled' && memory.lastState === 'degraded') add(`recovered:${at}`, 'recovered');
+  memory.lastState = status.state;
+
+  // Connection checks: count consecutive failures, one alert at the second, one when it works again.
+  const connection = status.connection;
+  if (!enabled) {
+    memory.connectionFailures = 0;
+    memory.connectionFailing = false;
+  } else if (connection && connection.checkedAt !== memory.connectionCheckedAt) {
+    memory.connectionCheckedAt = connection.checkedAt;
+    if (connection.status === 'ok') {
+      if (memory.connectionFailing) add(`connection-recovered:${connection.checkedAt}`, 'connection-recovered');
+      memory.connectionFailures = 0;
+      memory.connectionFailing = false;
+    } else {
+      memory.connectionFailures += 1;
+      if (memory.connectionFailures >= CONNECTION_FAILURES_TO_ALERT && !memory.connectionFailing) {
+        memory.connectionFailing = true;
+        add(`connection-failing:${connection.checkedAt}`, 'connection-failing');
+      }
+    }
+  }
+
+  memory.events = [...memory.events, ...events].slice(-EVENTS_KEPT);
+  return { memory, events };
+}
+
+function isCritical(code: string): boolean {
+  return code !== 'CERTIFICATE_EXPIRING' && code !== 'CONTRA_CHAVE_NOT_CONFIGURED';
+}
+
+interface Message {
+  severity: AlertEvent['severity'];
+  subject: string;
+  text: string;
+}
+
+/** The pt-BR subject and text: what happened, on which installation, and what to do. Nothing secret. */
+function describe(kind: AlertKind, status: Status, days: number | undefined, guideUrl: string | null): Message {
+  const enabled = status.enabled;
+  const cert = enabled?.certificate;
+  const holder = cert ? displayName(cert.razaoSocial ?? cert.commonName) : 'nenhum certificado habilitado';
+  const cnpj = cert?.cnpj ? ` (CNPJ ${cert.cnpj})` : '';
+  const file = enabled ? displayName(enabled.file) : '';
+  const until = cert ? formatDate(cert.notAfter) : '';
+  const guide = guideUrl ? ` Passo a passo: ${guideUrl}` : '';
+  const facts = [
+    `Titular: ${holder}${cnpj}`,
+    enabled ? `Arquivo: ${file}` : null,
+    cert ? `Válido até: ${until}` : null,
+    `Estado do pec-rnds: ${status.state === 'enabled' ? 'habilitado' : status.state === 'degraded' ? 'degradado (habilitado, mas sem condições de uso)' : 'desabilitado'}`,
+  ].filter((line): line is string => line !== null);
+  const renew =
+    'Providencie o novo certificado A1 do mesmo CNPJ, cadastre-o na credencial da RNDS no e-Gestor AB e copie o arquivo para a pasta chaves: ' +
+    'se a senha for a mesma, a tela oferece "Usar o certificado renovado"; senão, habilite-o com a nova senha.' +
+    guide;
+  let severity: Message['severity'];
+  let subject: string;
+  let action: string;
+  switch (kind) {
+    case 'certificate-expiring': {
+      const left = days === undefined ? '' : days <= 0 ? 'hoje' : days === 1 ? 'em 1 dia' : `em ${days} dias`;
+      severity = days !== undefined && days <= 7 ? 'critical' : 'warning';
+      subject = `Certificado da RNDS vence ${left} (${until}) — ${holder}`;
+      action = `O certificado usado pelo PEC para enviar dados à RNDS vence ${left}, em ${until}. ${renew}`;
+      break;
+    }
+    case 'certificate-expired':
+      severity = 'critical';
+      subject = `Certificado da RNDS venceu em ${until} — ${holder}`;
+      action = `O certificado venceu em ${until}: o PEC não consegue mais enviar dados à RNDS. ${renew}`;
+      break;
+    case 'degraded': {
+      const problems = status.problems.filter((p) => isCritical(p.code)).map((p) => `- ${p.message}`);
+      severity = 'critical';
+      subject = `RNDS com problema no certificado — ${holder}`;
+      action = `O certificado habilitado não pode ser usado: o PEC não consegue enviar dados à RNDS. O que fazer:\n${problems.join('\n')}`;
+      break;
+    }
+    case 'recovered':
+      severity = 'info';
+      subject = `RNDS normalizada — ${holder}`;
+      action = 'O certificado habilitado voltou a estar em condições de uso. Nada a fazer.';
+      break;
+    case 'connection-failing': {
+      const c = status.connection;
+      severity = 'critical';
+      subject = `Conexão com a RNDS falhando — ${holder}`;
+      action =
+        `Os dois últimos testes de conexão com a RNDS falharam (${c ? `${c.message}: ${c.detail}` : 'sem detalhe'}). ` +
+        'Confira a internet e o proxy do servidor e, se for "Falha no certificado", se a credencial está ATIVA no e-Gestor AB; depois use "Testar conexão" na tela.';
+      break;
+    }
+    case 'connection-recovered':
+      severity = 'info';
+      subject = `Conexão com a RNDS restabelecida — ${holder}`;
+      action = `O teste de conexão com a RNDS voltou a funcionar em ${formatDateTime(status.connection?.checkedAt ?? new Date())}. Nada a fazer.`;
+      break;
+  }
+  return { severity, subject: `[pec-rnds] ${subject}`, text: `${action}\n\n${facts.join('\n')}\n` };
+}
+
+function details(status: Status, kind: AlertKind, days: number | undefined): AlertEvent['details'] {
+  const enabled = status.enabled;
+  const cert = enabled?.certificate;
+  return {
+    state: status.state,
+    file: enabled?.file ?? null,
+    cnpj: cert?.cnpj ?? null,
+    razaoSocial: cert?.razaoSocial ?? null,
+    notAfter: cert?.notAfter ?? null,
+    daysLeft: kind === 'certificate-expiring' ? (days ?? null) : (cert?.daysLeft ?? null),
+    environment: enabled?.environment ?? null,
+    connection: status.connection?.status ?? null,
+    problems: status.problems.map((p) => p.code).join(',') || null,
+  };
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AlertChannel, AlertsInfo } from '../types.js';
+
+/**
+ * Alert delivery in Prometheus: deliveries sent and failed for good per channel (counters since start), those still
+ * being retried, and whether the last delivery of a channel failed (kept across restarts).
+ */
+export function registerAlertMetrics(registry: Registry, info: () => AlertsInfo | undefined, prefix = 'pec_rnds_'): void {
+  const channels: AlertChannel[] = ['email', 'webhook'];
+  new Counter({
+    name: `${prefix}alert_deliveries_total`,
+    help: 'Alert deliveries since start, by channel and result (sent, failed after every retry).',
+    labelNames: ['channel', 'result'],
+    registers: [registry],
+    collect() {
+      const current = info();
+      this.reset();
+      for (const channel of current?.channels ?? []) {
+        this.inc({ channel, result: 'sent' }, current!.sent[channel]);
+        this.inc({ channel, result: 'failed' }, current!.failed[channel]);
+      }
+    },
+  });
+  new Gauge({
+    name: `${prefix}alert_deliveries_pending`,
+    help: 'Alert deliveries still being tried (with backoff).',
+    registers: [registry],
+    collect() {
+      this.set(info()?.pending ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${prefix}alert_last_delivery_failed`,
+    help: '1 when the last alert delivery on this channel failed after every retry (0 once one succeeds).',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      const current = info();
+      this.reset();
+      for (const channel of channels.filter((c) => current?.channels.includes(c))) this.set({ channel }, current?.lastFailure?.channel === channel ? 1 : 0);
+    },
+  });
+}

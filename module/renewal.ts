@@ -1,0 +1,48 @@
+/**
+ * The yearly renewal of the A1 certificate: the reminder shown from 30 days before expiry (screen and
+ * `npm run status`), and the rule that says whether another certificate is a renewal of the enabled one.
+ */
+import { EXPIRING_DAYS, formatDate } from './status.js';
+import type { CertificateSummary, Status } from './types.js';
+
+/** Where the credenciamento guide lives, under the module's base path. */
+export const GUIDE_PATH = '/guia';
+
+export interface RenewalReminder {
+  daysLeft: number;
+  notAfter: string;
+  /** One sentence, pt-BR. */
+  title: string;
+  /** The steps, in order, pt-BR. */
+  steps: string[];
+}
+
+/** The reminder, from 30 days before expiry (and after it), while a certificate is enabled; else null. */
+export function renewalReminder(status: Pick<Status, 'enabled' | 'chavesDir' | 'renewal'>): RenewalReminder | null {
+  const enabled = status.enabled;
+  if (!enabled || enabled.certificate.daysLeft > EXPIRING_DAYS) return null;
+  const { daysLeft, notAfter } = enabled.certificate;
+  const when = formatDate(notAfter);
+  const title =
+    daysLeft < 0
+      ? `O certificado venceu em ${when}: renove-o para o PEC voltar a acessar a RNDS.`
+      : `O certificado vence em ${when}: renove-o antes dessa data para o PEC não parar de enviar à RNDS.`;
+  const steps = [
+    'Providencie o novo certificado A1 (.pfx ou .p12) do mesmo CNPJ: renove o e-CNPJ com a autoridade certificadora ou gere um novo no e-Gestor AB.',
+    'No e-Gestor AB, cadastre o novo certificado na credencial da RNDS (Solicitar nova credencial, com a contra-chave desta instalação) e confira se ela aparece como ATIVO.',
+    `Copie o novo arquivo para a pasta chaves (${status.chavesDir.path}), com outro nome ou por cima do atual.`,
+    status.renewal
+      ? 'O certificado renovado já está na pasta e abre com a senha guardada: clique em "Usar o certificado renovado".'
+      : 'Se a senha for a mesma, a tela oferece "Usar o certificado renovado" (um clique); se for outra, escolha o novo certificado e habilite-o com a nova senha.',
+  ];
+  return { daysLeft, notAfter, title, steps };
+}
+
+/**
+ * Whether `candidate` renews `enabled`: the same CNPJ (both known) and a later expiry. A certificate without a CNPJ
+ * is never taken for a renewal: the name alone proves nothing.
+ */
+export function isRenewalOf(candidate: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, enabled: Pick<CertificateSummary, 'cnpj' | 'notAfter'>): boolean {
+  if (!candidate.cnpj || !enabled.cnpj || candidate.cnpj !== enabled.cnpj) return false;
+  return new Date(candidate.notAfter).getTime() > new Date(enabled.notAfter).getTime();
+}

@@ -6,6 +6,7 @@ import { displayName } from './display.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
 import { isPlainFileName, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
+import { CONTRA_CHAVE_SHAPE, normalizeContraChave, sameContraChave } from './state/contra-chave.js';
 import {
   TokenClient,
   buildTrustedCa,
@@ -250,6 +251,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
     const status = computeStatus({
       contraChave: state.contraChave,
+      contraChaveOrigin: state.contraChaveOrigin,
+      contraChaveChanged: state.contraChaveChanged,
       chavesDir: this.#deps.catalogue.dirInfo(),
       certificates: this.#deps.catalogue.list(),
       enabled: state.enabled ? (enabled as Status['enabled']) : null,
@@ -366,6 +369,11 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             fields: { file: 'Renomeie o arquivo na pasta chaves (só letras, números, ponto, hífen e sublinhado).' },
           });
         }
+        if (entry?.status === 'unusable') {
+          throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(body.file)} não pode ser habilitado. ${entry.reason ?? ''}`.trim(), {
+            fields: { file: 'Escolha um certificado .pfx ou .p12 com a chave privada.' },
+          });
+        }
         if (!entry || entry.status !== 'ready') {
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado ${displayName(body.file)} não está disponível na pasta chaves: escolha um certificado da lista.`, {
             fields: { file: 'Escolha um certificado da lista.' },
@@ -388,6 +396,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             secret,
           },
           connection: null,
+          // The new credential is requested with the current contra-chave: the old mismatch is over.
+          contraChaveChanged: null,
         }));
         this.#opened = { sha256, certificate };
         this.#tokenClient = null;
@@ -410,12 +420,84 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     });
   }
 
+  /**
+   * Sets the installation's contra-chave from `POST /api/contra-chave` or the screen's form. Accepts it typed with
+   * spaces, without dashes or in any case; refuses with CONTRA_CHAVE_LOCKED while a certificate is enabled (the RNDS
+   * credential belongs to the current value). Every change is audited with the old and the new value.
+   */
+  async changeContraChave(input: unknown, actor: string, source: 'api' | 'tela' = 'api'): Promise<Status> {
+    return this.#serialize(async () => {
+      const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
+      const unknownKeys = raw ? Object.keys(raw).filter((key) => key !== 'contraChave') : [];
+      if (!raw || unknownKeys.length > 0) {
+        const fields: Record<string, string> = Object.fromEntries(unknownKeys.map((key) => [key, 'Campo desconhecido: remova-o do pedido.']));
+        if (!raw) fields.contraChave = `Envie {"contraChave": "${CONTRA_CHAVE_SHAPE}"}.`;
+        throw new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields });
+      }
+      const next = normalizeContraChave(raw.contraChave);
+      if (next === null) {
+        throw new RndsError(
+          'INVALID_INPUT',
+          `A contra-chave não tem o formato esperado: ${CONTRA_CHAVE_SHAPE}. Copie-a de Gestão municipal › Certificados no PEC.`,
+          { fields: { contraChave: `Use o formato ${CONTRA_CHAVE_SHAPE}, como aparece no PEC (espaços e letras maiúsculas ou minúsculas são aceitos).` } },
+        );
+      }
+      const current = this.#deps.store.get();
+      if (current.contraChave === next && current.contraChaveOrigin === 'instalacao') return this.status();
+      if (current.enabled) {
+        throw new RndsError(
+          'CONTRA_CHAVE_LOCKED',
+          'Há um certificado habilitado: a credencial da RNDS foi gerada para a contra-chave atual. Para trocá-la, desabilite o ' +
+            'certificado primeiro, solicite uma nova credencial no e-Gestor AB com a nova contra-chave e habilite de novo.',
+          { fields: { contraChave: 'Desabilite o certificado antes de trocar a contra-chave.' } },
+        );
+      }
+      await this.#setContraChave(next, actor, source, false);
+      return this.status();
+    });
+  }
+
+  /**
+   * At start: the value configured by the host option or RNDS_CONTRA_CHAVE wins over the stored one (the installation
+   * is the source of truth). A different value is adopted and audited; with a certificate enabled the Status reports
+   * CONTRA_CHAVE_CHANGED (degraded) until the next enable.
+   */
+  async adoptConfiguredContraChave(configured: string, source: string): Promise<void> {
+    await this.#serialize(async () => {
+      const current = this.#deps.store.get();
+      if (current.contraChave === configured && current.contraChaveOrigin === 'instalacao') return;
+      if (sameContraChave(current.contraChave, configured) && current.contraChaveOrigin === 'instalacao') return; // letter case only
+      await this.#setContraChave(configured, 'sistema', source, Boolean(current.enabled));
+    });
+  }
+
+  async #setContraChave(next: string, actor: string, source: string, whileEnabled: boolean): Promise<void> {
+    const previous = this.#deps.store.get();
+    const changedAt = this.#deps.now().toISOString();
+    await this.#deps.store.updateContraChave((state) => ({
+      ...state,
+      contraChave: next,
+      contraChaveOrigin: 'instalacao',
+      contraChaveChanged: !whileEnabled
+        ? (state.contraChaveChanged ?? null)
+        : state.contraChaveChanged && sameContraChave(state.contraChaveChanged.previous, next)
+          ? null // back to the value the credential was issued for
+          : sameContraChave(previous.contraChave, next)
+            ? (state.contraChaveChanged ?? null)
+            : { previous: state.contraChaveChanged?.previous ?? previous.contraChave, changedAt },
+    }));
+    if (previous.contraChave !== next) {
+      await this.#audit({ action: 'contra-chave', actor, previousContraChave: previous.contraChave, contraChave: next, source });
+    }
+    this.emit('change');
+  }
+
   /** Turns RNDS off. The certificate file stays in the folder; the stored password is forgotten. */
   async disable(actor: string): Promise<Status> {
     return this.#serialize(async () => {
       const previous = this.#deps.store.get().enabled;
       if (previous) {
-        await this.#deps.store.update((state) => ({ ...state, enabled: null, connection: null }));
+        await this.#deps.store.update((state) => ({ ...state, enabled: null, connection: null, contraChaveChanged: null }));
         this.#opened = null;
         this.#tokenClient = null;
         this.#secretReadable = true;
@@ -461,7 +543,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   }
 
   async #connectionFor(environment: Environment, services: Service[]): Promise<Connection> {
-    const problem = this.status().problems.find((p) => p.code !== 'CERTIFICATE_EXPIRING' && p.code !== 'CERTIFICATE_EXPIRED');
+    // A changed contra-chave does not stop mutual TLS: the test still says whether RNDS takes the certificate.
+    const problem = this.status().problems.find((p) => p.severity === 'critical' && p.code !== 'CERTIFICATE_EXPIRED' && p.code !== 'CONTRA_CHAVE_CHANGED');
     const checkedAt = this.#deps.now().toISOString();
     const authUrl = this.#deps.environments[environment].authUrl;
     // Nothing was sent: every enabled service gets the same local answer.

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   CERTIFICATE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   NOT_ENABLED: 409,
+  /** POST /api/contra-chave while a certificate is enabled (disable first). */
+  CONTRA_CHAVE_LOCKED: 409,
   WRONG_PASSWORD: 422,
   INVALID_CERTIFICATE: 422,
   UNSUPPORTED_CERTIFICATE: 422,

@@ -97,6 +97,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       now,
     });
     cleanup.push(() => enablement.close());
+    if (options.contraChave !== undefined) await enablement.adoptConfiguredContraChave(options.contraChave, options.contraChaveSource);
     const events = new EventHub(() => enablement.status());
     enablement.on('change', () => events.notify());
     cleanup.push(() => events.close());

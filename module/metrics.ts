@@ -12,9 +12,9 @@ import type { ConnectionStatus, EntryStatus, ProblemCode, Service, State, Status
 export const METRICS_PREFIX = 'pec_rnds_';
 
 const STATES: State[] = ['enabled', 'disabled', 'degraded'];
-const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file'];
+const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file', 'unusable'];
 const CONNECTION_STATUSES: ConnectionStatus[] = ['ok', 'no-connection', 'certificate-expired', 'certificate-failure'];
-const PROBLEM_CODES: ProblemCode[] = ['CERTIFICATE_MISSING', 'CERTIFICATE_CHANGED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_EXPIRING', 'SECRET_UNREADABLE', 'CHAVES_DIR_MISSING'];
+const PROBLEM_CODES: ProblemCode[] = ['CERTIFICATE_MISSING', 'CERTIFICATE_CHANGED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_EXPIRING', 'SECRET_UNREADABLE', 'CHAVES_DIR_MISSING', 'CONTRA_CHAVE_NOT_CONFIGURED', 'CONTRA_CHAVE_CHANGED'];
 /** The codes a failed enable can end with: shown at 0 from the start, so `increase()` sees the first failure. */
 const ENABLE_FAILURE_CODES = Object.entries(ERROR_STATUS)
   .filter(([code, status]) => status >= 400 && status < 500 && !['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'NOT_ENABLED'].includes(code))
@@ -56,10 +56,16 @@ export function createMetrics(getStatus: () => Status, options: MetricsOptions):
 
   new Gauge({
     name: `${p}info`,
-    help: 'Information about the pec-rnds module (always 1).',
-    labelNames: ['version'],
+    help: 'Information about the pec-rnds module (always 1): version, the installation contra-chave and its origin (instalacao or gerada).',
+    labelNames: ['version', 'contra_chave', 'contra_chave_origin'],
     registers: [registry],
-  }).set({ version: options.version }, 1);
+    collect() {
+      // One series only: the contra-chave can change while the process runs.
+      this.reset();
+      const current = status();
+      this.set({ version: options.version, contra_chave: current.contraChave, contra_chave_origin: current.contraChaveOrigin }, 1);
+    },
+  });
 
   new Gauge({
     name: `${p}enabled`,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
+import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from './state/contra-chave.js';
 import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
@@ -36,6 +37,16 @@ export interface Logger {
 }
 
 const environmentSchema = z.enum(['homologacao', 'producao']);
+
+/** A contra-chave as people type it, normalised to `xxxx-…-xxxx` (case kept); anything else fails with the shape. */
+const contraChaveSchema = z.string().transform((value, ctx) => {
+  const normalized = normalizeContraChave(value);
+  if (normalized === null) {
+    ctx.issues.push({ code: 'custom', input: value, message: `a contra-chave deve ter o formato ${CONTRA_CHAVE_SHAPE}` });
+    return z.NEVER;
+  }
+  return normalized;
+});
 const smtpUrl = z.url({ protocol: /^smtps?$/, error: 'deve ser uma URL smtp://usuario:senha@servidor:587 ou smtps://…:465' });
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL http:// ou https://' });
 const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
@@ -90,11 +101,13 @@ export const optionsSchema = z
     authorize: z.custom<AuthorizeHook>((v) => typeof v === 'function', 'deve ser uma função').optional(),
     /** Standalone mode: the access token for Bearer and for the login page. */
     accessToken: z.string().min(16, 'o token de acesso deve ter ao menos 16 caracteres').optional(),
-    /** A host that already has its installation's contra-chave passes it here (used when the state is created). */
-    contraChave: z
-      .string()
-      .regex(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/, 'deve ter 8 grupos de 4 dígitos hexadecimais minúsculos')
-      .optional(),
+    /**
+     * The installation's contra-chave, as PEC shows it on Gestão municipal › Certificados (typed with spaces, without
+     * dashes or in any case is fine). Without it the module generates a test value and reports it as not configured.
+     */
+    contraChave: contraChaveSchema.optional(),
+    /** Where `contraChave` came from, for the audit trail when it changes at start (`npm start` passes `RNDS_CONTRA_CHAVE`). */
+    contraChaveSource: z.enum(['opcao', 'RNDS_CONTRA_CHAVE']).default('opcao'),
     defaultEnvironment: environmentSchema.default('producao'),
     /** The installation's state (UF), for the production services host. */
     uf: z
@@ -204,6 +217,8 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v === '1' || v === 'true'),
   RNDS_TRUST_PROXY: z.string().optional(),
+  // Empty counts as unset: a service file often carries `RNDS_CONTRA_CHAVE=` until the installer fills it in.
+  RNDS_CONTRA_CHAVE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), contraChaveSchema.optional()),
   RNDS_SMTP_URL: smtpUrl.optional(),
   RNDS_ALERT_EMAILS: z
     .string()

@@ -1,5 +1,13 @@
 import { displayName } from './display.js';
-import type { ChavesDirInfo, Connection, EnabledInfo, Entry, Problem, RenewalInfo, Status } from './types.js';
+import type { ChavesDirInfo, Connection, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from './types.js';
+
+/** Problems that leave an enabled state usable; every other one degrades it. */
+const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICATE_EXPIRING', 'CONTRA_CHAVE_NOT_CONFIGURED']);
+
+/** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
+export function severityOf(code: ProblemCode): ProblemSeverity {
+  return WARNING_CODES.has(code) ? 'warning' : 'critical';
+}
 
 /** Days of validity left under which the certificate is reported as expiring. */
 export const EXPIRING_DAYS = 30;
@@ -32,6 +40,10 @@ export function formatDateTime(iso: string | Date): string {
 
 export interface StatusInput {
   contraChave: string;
+  /** Absent in state files written before the origin was kept: a generated value. */
+  contraChaveOrigin?: ContraChaveOrigin;
+  /** Set when the contra-chave changed while a certificate was enabled (until the next enable). */
+  contraChaveChanged?: { previous: string; changedAt: string } | null;
   chavesDir: ChavesDirInfo;
   certificates: Entry[];
   enabled: EnabledInfo | null;
@@ -50,17 +62,15 @@ export interface StatusInput {
 export function computeStatus(input: StatusInput): Status {
   const { chavesDir, certificates, now } = input;
   const problems: Problem[] = [];
+  const push = (code: ProblemCode, message: string): void => {
+    problems.push({ code, severity: severityOf(code), message });
+  };
+  const contraChaveOrigin: ContraChaveOrigin = input.contraChaveOrigin ?? 'gerada';
 
   if (!chavesDir.exists) {
-    problems.push({
-      code: 'CHAVES_DIR_MISSING',
-      message: `A pasta chaves não existe: crie a pasta ${chavesDir.path} no servidor e copie para ela o certificado (.pfx ou .p12).`,
-    });
+    push('CHAVES_DIR_MISSING', `A pasta chaves não existe: crie a pasta ${chavesDir.path} no servidor e copie para ela o certificado (.pfx ou .p12).`);
   } else if (!chavesDir.readable) {
-    problems.push({
-      code: 'CHAVES_DIR_MISSING',
-      message: `A pasta chaves (${chavesDir.path}) não pode ser lida pelo módulo: dê permissão de leitura ao usuário do serviço.`,
-    });
+    push('CHAVES_DIR_MISSING', `A pasta chaves (${chavesDir.path}) não pode ser lida pelo módulo: dê permissão de leitura ao usuário do serviço.`);
   }
 
   let enabled: EnabledInfo | null = null;
@@ -71,50 +81,47 @@ export function computeStatus(input: StatusInput): Status {
     const entry = certificates.find((e) => e.file === enabledFile);
     const file = displayName(enabled.file);
     if (chavesDir.exists && !entry) {
-      problems.push({
-        code: 'CERTIFICATE_MISSING',
-        message: `O arquivo ${file} foi removido da pasta chaves: copie-o de volta para ${chavesDir.path} ou habilite outro certificado.`,
-      });
+      push('CERTIFICATE_MISSING', `O arquivo ${file} foi removido da pasta chaves: copie-o de volta para ${chavesDir.path} ou habilite outro certificado.`);
     } else if (entry && entry.status !== 'ready') {
-      problems.push({
-        code: 'CERTIFICATE_CHANGED',
-        message: `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`,
-      });
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`);
     } else if (entry && entry.sha256 !== certificate.sha256 && input.renewal?.sameFile && input.renewal.sha256 === entry.sha256) {
-      problems.push({
-        code: 'CERTIFICATE_CHANGED',
-        message: `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`,
-      });
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`);
     } else if (entry && entry.sha256 !== certificate.sha256) {
-      problems.push({
-        code: 'CERTIFICATE_CHANGED',
-        message: `O arquivo ${file} foi substituído por outro conteúdo: habilite o certificado novamente, digitando a senha, ou copie de volta o arquivo original.`,
-      });
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por outro conteúdo: habilite o certificado novamente, digitando a senha, ou copie de volta o arquivo original.`);
     }
     if (new Date(certificate.notAfter).getTime() <= now.getTime()) {
-      problems.push({
-        code: 'CERTIFICATE_EXPIRED',
-        message: `O certificado expirou em ${formatDate(certificate.notAfter)}: baixe um certificado novo no e-Gestor AB, copie-o para a pasta chaves e habilite-o.`,
-      });
+      push('CERTIFICATE_EXPIRED', `O certificado expirou em ${formatDate(certificate.notAfter)}: baixe um certificado novo no e-Gestor AB, copie-o para a pasta chaves e habilite-o.`);
     } else if (certificate.daysLeft <= EXPIRING_DAYS) {
-      problems.push({
-        code: 'CERTIFICATE_EXPIRING',
-        message: `O certificado vence em ${formatDate(certificate.notAfter)} (${plural(certificate.daysLeft, 'dia')}): providencie a renovação no e-Gestor AB antes dessa data.`,
-      });
+      push('CERTIFICATE_EXPIRING', `O certificado vence em ${formatDate(certificate.notAfter)} (${plural(certificate.daysLeft, 'dia')}): providencie a renovação no e-Gestor AB antes dessa data.`);
     }
     if (!input.secretReadable) {
-      problems.push({
-        code: 'SECRET_UNREADABLE',
-        message: 'A senha guardada do certificado não pode mais ser lida (a chave de proteção foi perdida ou alterada): reinforme a senha e habilite o certificado novamente.',
-      });
+      push('SECRET_UNREADABLE', 'A senha guardada do certificado não pode mais ser lida (a chave de proteção foi perdida ou alterada): reinforme a senha e habilite o certificado novamente.');
     }
   }
 
-  const degraded = problems.some((p) => p.code !== 'CERTIFICATE_EXPIRING');
+  if (enabled && input.contraChaveChanged) {
+    push(
+      'CONTRA_CHAVE_CHANGED',
+      `A contra-chave desta instalação mudou (era ${input.contraChaveChanged.previous}, agora é ${input.contraChave}) com o certificado habilitado: ` +
+        'a credencial da RNDS foi gerada para a contra-chave anterior. Solicite uma nova credencial no e-Gestor AB com a contra-chave atual ' +
+        'e habilite de novo o certificado (ou volte a configurar a contra-chave anterior, se a troca foi um engano).',
+    );
+  }
+  if (contraChaveOrigin === 'gerada') {
+    push(
+      'CONTRA_CHAVE_NOT_CONFIGURED',
+      'A contra-chave mostrada foi gerada só para testes: não é a desta instalação e o e-Gestor AB não a reconhece. ' +
+        'Informe a contra-chave do PEC (em Gestão municipal › Certificados, ou a recebida na ativação da instalação) nesta tela, ' +
+        'na variável RNDS_CONTRA_CHAVE ou na opção contraChave.',
+    );
+  }
+
+  const degraded = problems.some((p) => p.severity === 'critical');
   const state = !enabled ? 'disabled' : degraded ? 'degraded' : 'enabled';
   return {
     state,
     contraChave: input.contraChave,
+    contraChaveOrigin,
     chavesDir,
     certificates,
     enabled,

@@ -1,8 +1,8 @@
 /** Shapes of the public contract (CONTRACT.md). JSON keys English, RNDS terms in Portuguese. */
 
-export type EntryStatus = 'ready' | 'incomplete' | 'unreadable' | 'too-large' | 'not-a-file';
+export type EntryStatus = 'ready' | 'incomplete' | 'unreadable' | 'too-large' | 'not-a-file' | 'unusable';
 
-/** One `.pfx`/`.p12` file in the chaves folder. */
+/** One `.pfx`/`.p12` file, or certificate-related file that cannot be enabled (`unusable`), in the chaves folder. */
 export interface Entry {
   file: string;
   size: number;
@@ -10,6 +10,8 @@ export interface Entry {
   /** Present when `status` is `ready`. */
   sha256?: string;
   status: EntryStatus;
+  /** Every entry that is not `ready`: a pt-BR sentence that says what to do. */
+  reason?: string;
 }
 
 export type Service = 'RNDS' | 'CADSUS';
@@ -22,12 +24,21 @@ export type ProblemCode =
   | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_EXPIRING'
   | 'SECRET_UNREADABLE'
-  | 'CHAVES_DIR_MISSING';
+  | 'CHAVES_DIR_MISSING'
+  | 'CONTRA_CHAVE_NOT_CONFIGURED'
+  | 'CONTRA_CHAVE_CHANGED';
+
+/** `critical` problems make an enabled state `degraded`; `warning` ones do not. */
+export type ProblemSeverity = 'critical' | 'warning';
 
 export interface Problem {
   code: ProblemCode;
+  severity: ProblemSeverity;
   message: string;
 }
+
+/** `instalacao`: the installation's own value (host option, RNDS_CONTRA_CHAVE, API or screen); `gerada`: a test value. */
+export type ContraChaveOrigin = 'instalacao' | 'gerada';
 
 /** What Status shows about the enabled certificate. */
 export interface CertificateSummary {
@@ -137,6 +148,7 @@ export interface AlertsInfo {
 export interface Status {
   state: State;
   contraChave: string;
+  contraChaveOrigin: ContraChaveOrigin;
   chavesDir: ChavesDirInfo;
   certificates: Entry[];
   enabled: EnabledInfo | null;

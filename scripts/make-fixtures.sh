@@ -221,6 +221,16 @@ openssl rand -out "$OUT/not-pkcs12/aleatorio.pfx" 2048
 head -c 1200 "$OUT/aes256-default.p12" > "$OUT/not-pkcs12/truncado.pfx"
 : > "$OUT/not-pkcs12/vazio.pfx"
 
+# --- Certificate-related files the chaves folder lists as "unusable", each with its own reason ----------
+cp main-key.pem "$OUT/not-pkcs12/chave.key"
+openssl req -new -key main-key.pem -subj "/CN=PREFEITURA MUNICIPAL DE TESTE" -out "$OUT/not-pkcs12/pedido.csr"
+openssl crl2pkcs7 -nocrl -certfile main.pem -certfile "$OUT/ca/chain.pem" -outform DER -out "$OUT/not-pkcs12/cadeia.p7b"
+keytool -importkeystore -noprompt -srckeystore "$OUT/keytool-rsa.p12" -srcstoretype PKCS12 -srcstorepass "$ASCII" \
+  -destkeystore "$OUT/not-pkcs12/municipio.jks" -deststoretype JKS -deststorepass "$ASCII" -destkeypass "$ASCII" >/dev/null 2>&1
+if command -v zip >/dev/null; then
+  cp "$OUT/aes256-default.p12" municipio.pfx && zip -q -X "$OUT/not-pkcs12/municipio.zip" municipio.pfx && rm municipio.pfx
+fi
+
 cat > "$OUT/manifest.json" <<'JSON'
 {
   "description": "Test PKCS#12 files made by scripts/make-fixtures.sh (OpenSSL 3 + keytool). Paths are relative to this folder. Valid certificates run 2020-01-01 to 2049-12-31; the CA to 2099.",

@@ -60,6 +60,7 @@ const threeCertificates: Entry[] = [
 const baseStatus: Status = {
   state: 'disabled',
   contraChave: '3f9a-1c2e-7b4d-a0e5-55c1-9e2f-0d3b-8a71',
+  contraChaveOrigin: 'instalacao',
   chavesDir: { path: '/opt/e-SUS/webserver/chaves', exists: true, readable: true },
   certificates: threeCertificates,
   enabled: null,
@@ -173,6 +174,7 @@ const scenarios: Scenario[] = [
       problems: [
         {
           code: 'CERTIFICATE_MISSING',
+          severity: 'critical',
           message:
             'O certificado habilitado fundo-municipal-sao-jose.pfx não está mais na pasta chaves. Copie o arquivo de volta para a pasta ou habilite outro certificado.',
         },
@@ -190,6 +192,7 @@ const scenarios: Scenario[] = [
       problems: [
         {
           code: 'CERTIFICATE_EXPIRING',
+          severity: 'warning',
           message: `O certificado habilitado vence em ${helpers.formatDate(iso(12))} (faltam 12 dias). Gere um novo certificado no e-Gestor AB e habilite-o antes dessa data.`,
         },
       ],

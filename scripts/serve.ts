@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     polling: env.RNDS_POLLING,
     trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
     connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
+    contraChave: env.RNDS_CONTRA_CHAVE,
+    contraChaveSource: 'RNDS_CONTRA_CHAVE',
     alerts: alertsFromEnv(env),
     allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
     ...(env.proxy ? { proxy: env.proxy.url, proxySource: env.proxy.source } : {}),
@@ -81,6 +83,16 @@ async function main(): Promise<void> {
   console.log(`Estado:        ${rnds.status().state}`);
   // Host and port only: the proxy's login never reaches a log.
   if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
+  const status = rnds.status();
+  if (status.contraChaveOrigin === 'gerada') {
+    console.log(
+      `Contra-chave:  ${status.contraChave} — GERADA PARA TESTE, não é a desta instalação. Informe a contra-chave do PEC ` +
+        `(Gestão municipal › Certificados, ou a da ativação da instalação) em RNDS_CONTRA_CHAVE ou na tela.`,
+    );
+  } else {
+    console.log(`Contra-chave:  ${status.contraChave}`);
+  }
+  for (const problem of status.problems.filter((p) => p.code === 'CONTRA_CHAVE_CHANGED')) console.log(`Aviso:         ${problem.message}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -34,7 +34,7 @@ interface Tracked {
 }
 
 /** Statuses that cannot change while the stat key stays the same, so the file need not be opened again. */
-const SETTLED: ReadonlySet<EntryStatus> = new Set<EntryStatus>(['ready', 'too-large', 'not-a-file']);
+const SETTLED: ReadonlySet<EntryStatus> = new Set<EntryStatus>(['ready', 'too-large', 'not-a-file', 'unusable']);
 const MAX_PARALLEL_CHECKS = 16;
 
 function sameEntry(a: Entry | undefined, b: Entry): boolean {
@@ -43,7 +43,8 @@ function sameEntry(a: Entry | undefined, b: Entry): boolean {
     a.status === b.status &&
     a.size === b.size &&
     a.modifiedAt === b.modifiedAt &&
-    a.sha256 === b.sha256
+    a.sha256 === b.sha256 &&
+    a.reason === b.reason
   );
 }
 
@@ -147,7 +148,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
    */
   async readEntry(file: string): Promise<{ bytes: Buffer; sha256: string }> {
     const tracked = this.tracked.get(file);
-    if (!tracked || tracked.entry.status !== 'ready') throw this.notFound(file);
+    if (!tracked || tracked.entry.status !== 'ready') throw this.notFound(file, tracked?.entry.status === 'unusable' ? tracked.entry.reason : undefined);
     const result = await readFileSafely(join(this.dir, file), this.maxFileSize);
     if (result.kind !== 'file' || derCompleteness(result.bytes) === 'incomplete') {
       void this.check(file);
@@ -192,7 +193,8 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     await Promise.allSettled([...this.inFlight.values(), this.reconcileRunning, this.arming]);
   }
 
-  private notFound(file: string): RndsError {
+  private notFound(file: string, reason?: string): RndsError {
+    if (reason) return new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(file)} não pode ser habilitado. ${reason}`);
     return new RndsError(
       'CERTIFICATE_NOT_FOUND',
       `O certificado ${displayName(file)} não está pronto na pasta chaves (${this.dir}). ` +

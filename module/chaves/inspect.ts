@@ -3,6 +3,7 @@ import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { ChavesDirInfo, Entry, EntryStatus } from '../types.js';
 import { isCertificateFileName } from './file-names.js';
+import { statusReason, unusableExtensionOf, unusableReason } from './reasons.js';
 import { derCompleteness, readFileSafely, sha256Hex, statKey, type Completeness } from './safe-read.js';
 
 /** How long size and mtime must stay put before a file of unknown format counts as fully written. */
@@ -30,13 +31,20 @@ export async function inspectEntry(
   if (result.kind === 'missing') return null;
   const stats = result.stats ?? lstats;
   const key = statKey(stats);
-  const entry = (status: EntryStatus, sha256?: string): Entry => ({
+  const entry = (status: EntryStatus, sha256?: string, reason?: string): Entry => ({
     file: name,
     size: stats.size,
     modifiedAt: new Date(stats.mtimeMs).toISOString(),
     ...(sha256 === undefined ? {} : { sha256 }),
     status,
+    ...(status === 'ready' ? {} : { reason: reason ?? statusReason(status as Parameters<typeof statusReason>[0], stats.size, maxFileSize) }),
   });
+  const unusable = unusableExtensionOf(name);
+  if (unusable && (result.kind === 'file' || result.kind === 'too-large')) {
+    // Never enabled, whatever it holds; the content only decides what the reason says.
+    const bytes = result.kind === 'file' ? result.bytes : null;
+    return { entry: entry('unusable', undefined, unusableReason(name, unusable, bytes)), key, completeness: null };
+  }
   if (result.kind !== 'file') return { entry: entry(result.kind), key, completeness: null };
 
   const { bytes } = result;

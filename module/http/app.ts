@@ -44,7 +44,15 @@ const NOTICES = {
   desabilitado: { type: 'info', text: 'Certificado desabilitado. O PEC não acessa mais a RNDS.' },
   testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
   renovado: { type: 'success', text: 'Certificado renovado em uso. O PEC continua acessando a RNDS, agora com o novo certificado.' },
+  'contra-chave': { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const;
+
+
+/** The screen's contra-chave form after a refused post: what was typed (not secret) and why it was refused. */
+interface ContraChaveFormState {
+  value: string;
+  error: string;
+}
 
 const helpers = { displayName, commonNameOf, formatDate, formatDateTime, renewalReminder, guidePath: GUIDE_PATH };
 
@@ -232,6 +240,11 @@ export function createApp(deps: AppDeps): express.Express {
     const token = await enablement.getToken();
     res.json({ accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt.toISOString() });
   });
+  router.post('/api/contra-chave', async (req, res) => {
+    const status = await enablement.changeContraChave(req.is('application/json') ? req.body : undefined, req.rndsCaller!.actor, 'api');
+    logger.info(`Contra-chave desta instalação: ${status.contraChave} (informada por ${req.rndsCaller!.actor})`);
+    res.json(status);
+  });
   access.onSessionEnd((sessionId) => events.endSession(sessionId));
   router.get('/api/events', (req, res) => {
     const sessionId = req.rndsCaller?.viaHeader ? undefined : req.rndsSession?.id;
@@ -240,7 +253,12 @@ export function createApp(deps: AppDeps): express.Express {
   deps.extraRoutes?.(router);
 
   // ---- The screen ----
-  const render = (req: Request, res: Response, view: 'page' | 'partials/estado', extra: { form?: FormState; notice?: { type: string; text: string }; status?: number } = {}) => {
+  const render = (
+    req: Request,
+    res: Response,
+    view: 'page' | 'partials/estado' | 'guia',
+    extra: { form?: FormState; notice?: { type: string; text: string }; status?: number; contraChaveForm?: ContraChaveFormState } = {},
+  ) => {
     const session = req.rndsSession ?? access.ensureSession(req, res);
     const status: Status = enablement.status();
     const form: FormState = extra.form ?? {
@@ -253,6 +271,7 @@ export function createApp(deps: AppDeps): express.Express {
       csrfToken: session.csrfToken,
       form,
       notice: extra.notice,
+      contraChaveForm: extra.contraChaveForm,
       defaultEnvironment: deps.defaultEnvironment,
       paths: PEC_CHAVES_PATHS,
       helpers,
@@ -266,6 +285,22 @@ export function createApp(deps: AppDeps): express.Express {
     render(req, res, 'page', { notice });
   });
   router.get('/fragmentos/estado', (req, res) => render(req, res, 'partials/estado'));
+  router.get('/guia', (req, res) => render(req, res, 'guia'));
+
+  router.post('/contra-chave', async (req, res, next) => {
+    const typed = typeof req.body?.contraChave === 'string' ? req.body.contraChave : '';
+    try {
+      const status = await enablement.changeContraChave({ contraChave: typed }, req.rndsCaller!.actor, 'tela');
+      logger.info(`Contra-chave desta instalação: ${status.contraChave} (informada na tela por ${req.rndsCaller!.actor})`);
+      res.redirect(303, `${req.baseUrl}/?aviso=contra-chave`);
+    } catch (error) {
+      if (!isRndsError(error) || error.httpStatus >= 500) return next(error);
+      render(req, res, 'page', {
+        status: error.httpStatus,
+        contraChaveForm: { value: typed.slice(0, 100), error: error.fields?.contraChave ?? error.message },
+      });
+    }
+  });
 
   router.post('/habilitar', enableLimiter, async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

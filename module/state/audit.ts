@@ -1,5 +1,5 @@
 /**
- * The audit trail of enable / disable / failed enable, one JSON line each in
+ * The audit trail of enable / disable / failed enable / contra-chave change, one JSON line each in
  * `<dataDir>/audit.jsonl` (0600, append-only). PEC's own trail uses the same descriptions.
  */
 import fsp from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 
-export type AuditAction = 'enable' | 'disable' | 'enable-failed' | 'renew' | 'renew-failed';
+export type AuditAction = 'enable' | 'disable' | 'enable-failed' | 'renew' | 'renew-failed' | 'contra-chave';
 
 /** The descriptions PEC writes in its own audit trail. */
 export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
@@ -17,6 +17,7 @@ export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
   disable: 'Desabilitar PEC a acessar RNDS',
   renew: 'Usar o certificado renovado para o PEC acessar RNDS',
   'renew-failed': 'Usar o certificado renovado para o PEC acessar RNDS',
+  'contra-chave': 'Alterar a contra-chave da instalação',
 };
 
 /** One line of the trail. There is deliberately no field that could carry the password. */
@@ -31,6 +32,10 @@ export interface AuditRecord {
   identificadorSolicitante?: string;
   /** The error code of a failed enable (an `ErrorCode`). */
   code?: ErrorCode | (string & {});
+  /** A contra-chave change: the value before and after, and where the new one came from. */
+  previousContraChave?: string;
+  contraChave?: string;
+  source?: string;
   description: string;
 }
 
@@ -39,12 +44,15 @@ export type AuditInput = Omit<AuditRecord, 'at' | 'description'> & { at?: string
 
 const AuditRecordSchema = z.object({
   at: z.string(),
-  action: z.enum(['enable', 'disable', 'enable-failed', 'renew', 'renew-failed']),
+  action: z.enum(['enable', 'disable', 'enable-failed', 'renew', 'renew-failed', 'contra-chave']),
   actor: z.string(),
   file: z.string().optional(),
   sha256: z.string().optional(),
   identificadorSolicitante: z.string().optional(),
   code: z.string().optional(),
+  previousContraChave: z.string().optional(),
+  contraChave: z.string().optional(),
+  source: z.string().optional(),
   description: z.string(),
 });
 
@@ -68,6 +76,9 @@ export class AuditTrail {
       ...(input.sha256 !== undefined ? { sha256: input.sha256 } : {}),
       ...(input.identificadorSolicitante !== undefined ? { identificadorSolicitante: input.identificadorSolicitante } : {}),
       ...(input.code !== undefined ? { code: input.code } : {}),
+      ...(input.previousContraChave !== undefined ? { previousContraChave: input.previousContraChave } : {}),
+      ...(input.contraChave !== undefined ? { contraChave: input.contraChave } : {}),
+      ...(input.source !== undefined ? { source: input.source } : {}),
       description: input.description ?? AUDIT_DESCRIPTIONS[input.action],
     };
     const line = `${JSON.stringify(record)}\n`;

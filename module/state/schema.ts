@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { CertificateSummary, Connection, EnabledInfo } from '../types.js';
 
-/** 8 groups of 4 lowercase hex digits, as PEC shows it and e-Gestor AB expects it. */
-export const CONTRA_CHAVE_PATTERN = /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/;
+/** 8 groups of 4 ASCII letters or digits joined by `-`, as PEC shows it and e-Gestor AB expects it (case as given). */
+export const CONTRA_CHAVE_PATTERN = /^[0-9A-Za-z]{4}(-[0-9A-Za-z]{4}){7}$/;
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -104,6 +104,10 @@ export type AlertMemory = z.infer<typeof AlertMemorySchema>;
 export const PersistedStateSchema = z.strictObject({
   version: z.literal(1),
   contraChave: z.string().regex(CONTRA_CHAVE_PATTERN),
+  // Absent in files written before the origin was kept: those hold a generated value unless configured since.
+  contraChaveOrigin: z.enum(['instalacao', 'gerada']).optional(),
+  // Set when the contra-chave changed while a certificate was enabled; cleared by the next enable or disable.
+  contraChaveChanged: z.strictObject({ previous: z.string().regex(CONTRA_CHAVE_PATTERN), changedAt: isoDate }).nullable().optional(),
   createdAt: isoDate,
   enabled: EnabledInfoSchema.extend({ secret: SecretEnvelopeSchema }).nullable(),
   connection: ConnectionSchema.nullable(),
@@ -124,6 +128,8 @@ export interface SecretEnvelope {
 export interface PersistedState {
   version: 1;
   contraChave: string;
+  contraChaveOrigin?: 'instalacao' | 'gerada';
+  contraChaveChanged?: { previous: string; changedAt: string } | null;
   createdAt: string;
   enabled: null | (EnabledInfo & { secret: SecretEnvelope });
   connection: Connection | null;

@@ -5,7 +5,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { RndsError } from '../errors.js';
-import { generateContraChave, isContraChave } from './contra-chave.js';
+import { CONTRA_CHAVE_SHAPE, generateContraChave, normalizeContraChave } from './contra-chave.js';
 import { FILE_NAMES, ensureDir, errnoCode, removeLeftoverTempFiles, writeFileAtomic } from './files.js';
 import { REAL_FS, type FsSeam } from './fs-seam.js';
 import { acquireLock, type DataDirLock } from './lock.js';
@@ -15,8 +15,8 @@ export interface StateStoreOptions {
   /** Where state.json, the lock, the secret key and the audit trail live (created 0700). */
   dataDir: string;
   /**
-   * A contra-chave supplied by the host. Used only when the state is created; if a state already
-   * exists with a different one, `open` refuses (the stored one is what e-Gestor knows).
+   * The installation's contra-chave from the host option or the environment, used when the state is created
+   * (a state that already exists is reconciled by `Enablement.adoptConfiguredContraChave`). Invalid → INVALID_INPUT.
    */
   contraChave?: string;
   /** Clock for `createdAt` (tests). */
@@ -136,13 +136,13 @@ export class StateStore {
   static async open(options: StateStoreOptions): Promise<StateStore> {
     const dataDir = path.resolve(options.dataDir);
     const file = path.join(dataDir, FILE_NAMES.state);
-    const wanted = options.contraChave === undefined ? undefined : options.contraChave.trim().toLowerCase();
-    if (wanted !== undefined && !isContraChave(wanted)) {
+    const wanted = options.contraChave === undefined ? undefined : normalizeContraChave(options.contraChave);
+    if (wanted === null) {
       throw new RndsError(
         'INVALID_INPUT',
-        'A contra-chave informada na configuração não tem o formato esperado (8 grupos de 4 dígitos hexadecimais, ' +
-          'como xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx). Corrija-a ou remova-a para que o pec-rnds gere uma.',
-        { fields: { contraChave: 'Use 8 grupos de 4 dígitos hexadecimais separados por hífen.' } },
+        `A contra-chave informada na configuração não tem o formato esperado: ${CONTRA_CHAVE_SHAPE}. ` +
+          'Copie-a de novo de Gestão municipal › Certificados no PEC (ou da ativação da instalação) e inicie de novo.',
+        { fields: { contraChave: `Use o formato ${CONTRA_CHAVE_SHAPE}.` } },
       );
     }
     const seam = options.fsSeam ?? REAL_FS;
@@ -159,19 +159,11 @@ export class StateStore {
         throw folderUnusable(dataDir, error);
       });
       let state = await loadStateFile(file);
-      if (state && wanted !== undefined && state.contraChave !== wanted) {
-        throw new RndsError(
-          'INVALID_INPUT',
-          `A contra-chave informada na configuração (${wanted}) é diferente da já gravada em ${file} (${state.contraChave}). ` +
-            'A contra-chave gravada é a que o e-Gestor AB conhece e não é trocada automaticamente: remova a opção ' +
-            'contraChave da configuração, ou informe a gravada.',
-          { fields: { contraChave: 'Diferente da contra-chave já gravada nesta instalação.' } },
-        );
-      }
       if (!state) {
         state = {
           version: 1,
           contraChave: wanted ?? generateContraChave(),
+          contraChaveOrigin: wanted === undefined ? 'gerada' : 'instalacao',
           createdAt: (options.now?.() ?? new Date()).toISOString(),
           enabled: null,
           connection: null,
@@ -208,6 +200,18 @@ export class StateStore {
    * old one. The contra-chave and the version cannot be changed.
    */
   update(mutator: StateMutator): Promise<PersistedState> {
+    return this.#write(mutator, false);
+  }
+
+  /**
+   * Like `update`, but the mutator may change the contra-chave and its origin: only the explicit, audited change of
+   * the contra-chave (`Enablement.changeContraChave`) calls this.
+   */
+  updateContraChave(mutator: StateMutator): Promise<PersistedState> {
+    return this.#write(mutator, true);
+  }
+
+  #write(mutator: StateMutator, mayChangeContraChave: boolean): Promise<PersistedState> {
     const run = async (): Promise<PersistedState> => {
       if (this.#closed) {
         throw new RndsError('INTERNAL', 'A configuração do pec-rnds já foi fechada; reinicie o serviço.');
@@ -220,7 +224,11 @@ export class StateStore {
           cause: parsed.error,
         });
       }
-      if (parsed.data.contraChave !== this.#state.contraChave || parsed.data.createdAt !== this.#state.createdAt) {
+      if (
+        (!mayChangeContraChave &&
+          (parsed.data.contraChave !== this.#state.contraChave || parsed.data.contraChaveOrigin !== this.#state.contraChaveOrigin)) ||
+        parsed.data.createdAt !== this.#state.createdAt
+      ) {
         throw new RndsError('INTERNAL', 'Erro interno: a contra-chave desta instalação não pode ser trocada; a configuração anterior foi mantida.');
       }
       try {

@@ -75,6 +75,7 @@ export const ENTRY_STATUS_LABEL: Record<string, string> = {
   unreadable: 'sem permissão de leitura',
   'too-large': 'grande demais para ser um certificado',
   'not-a-file': 'não é um arquivo comum (atalho, pasta ou dispositivo)',
+  unusable: 'não pode ser habilitado',
 };
 
 /** Lines with aligned labels: [["Estado", "habilitado"], …] → "Estado:  habilitado". */

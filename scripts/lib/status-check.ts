@@ -118,6 +118,8 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
   const status = computeStatus({
     contraChave: state.contraChave,
+    contraChaveOrigin: state.contraChaveOrigin,
+    contraChaveChanged: state.contraChaveChanged,
     chavesDir: scan.dir,
     certificates: scan.entries,
     enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
@@ -274,9 +276,11 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
       CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${describeDaysLeft(enabled?.certificate.daysLeft ?? 0)})`,
       SECRET_UNREADABLE: 'a senha guardada não pode ser lida (reinforme a senha)',
       CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
+      CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
+      CONTRA_CHAVE_CHANGED: 'a contra-chave mudou depois da habilitação (a credencial é da anterior)',
     };
     // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.
-    const severity = problem.code === 'CERTIFICATE_EXPIRING' ? EXIT.WARNING : EXIT.CRITICAL;
+    const severity = problem.severity === 'warning' ? EXIT.WARNING : EXIT.CRITICAL;
     findings.push({ code: problem.code, severity, short: short[problem.code] ?? problem.code, message: safe(problem.message) });
   }
   if (server.checked && !server.reachable) {
@@ -380,7 +384,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
     }
   }
   rows.push(['Proxy (ambiente)', report.proxy ?? 'nenhum: conexão direta']);
-  rows.push(['Contra-chave', status.contraChave]);
+  rows.push(['Contra-chave', status.contraChaveOrigin === 'gerada' ? `${status.contraChave} (gerada para teste: não é a desta instalação)` : status.contraChave]);
   lines.push(...table(rows));
   if (options.verbose && status.connection) {
     const results = status.connection.services && status.connection.services.length > 0 ? status.connection.services : [{ service: 'RNDS', steps: status.connection.steps }];
@@ -412,11 +416,12 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
 
   lines.push('');
   const dir = status.chavesDir;
-  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} .pfx/.p12`;
+  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} de certificado`;
   lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
   for (const entry of status.certificates) {
     const mark = enabled?.file === entry.file ? '  ← habilitado' : '';
     lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
+    if (entry.reason) lines.push(`      ${safe(entry.reason)}`);
   }
   lines.push('');
   lines.push(...serverLines(report.server));

@@ -128,8 +128,13 @@ describe('the screen in a real browser', () => {
       expect(double.requests).toHaveLength(1);
       // The README's picture of the enabled screen: `npm run screenshots` regenerates it.
       if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
+      // The credenciamento guide then shows every step done, the connection test included.
+      await page.goto(`${origin}${BASE}/guia`);
+      const steps = await page.$$eval('[data-step]', (all) => Object.fromEntries(all.map((s) => [(s as HTMLElement).dataset.step, (s as HTMLElement).dataset.state])));
+      expect(steps).toMatchObject({ 'contra-chave': 'feito', certificado: 'feito', habilitar: 'feito', conexao: 'feito' });
+      expect(await page.textContent('[data-step="conexao"]')).toContain('Último teste: Conexão bem-sucedida');
     } finally {
       await double.close();
     }
-  });
+  }, 300_000); // enables, a TLS handshake and two page loads on a loaded shared machine: only a hang fails it
 });

@@ -16,13 +16,20 @@ export interface Installation {
   cleanup(): void;
 }
 
-/** Empty chaves folder and a fresh state (contra-chave, nothing enabled), as after the first `npm start`. */
-export async function newInstallation(): Promise<Installation> {
+/** The installation's contra-chave most tests configure (as RNDS_CONTRA_CHAVE would). */
+export const CONTRA_CHAVE = '0916-0409-8915-9622-2161-0480-1336-1227';
+
+/**
+ * Empty chaves folder and a fresh state (nothing enabled), as after the first `npm start` with the installation's
+ * contra-chave configured; `{ contraChave: null }` leaves it unconfigured (a generated test value).
+ */
+export async function newInstallation(options: { contraChave?: string | null } = {}): Promise<Installation> {
   const root = tempDir();
   const dataDir = path.join(root, 'data');
   const chavesDir = path.join(root, 'chaves');
   fs.mkdirSync(chavesDir);
-  const store = await StateStore.open({ dataDir });
+  const contraChave = options.contraChave === undefined ? CONTRA_CHAVE : (options.contraChave ?? undefined);
+  const store = await StateStore.open({ dataDir, contraChave });
   await store.close();
   return {
     root,

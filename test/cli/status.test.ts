@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRndsModule } from '../../module/index.js';
 import { version } from '../../module/paths.js';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
-import { enableCertificate, newInstallation, STANDARD, type Installation } from './installation.js';
-import { fakeHealthServer, freePort, runScript } from './run.js';
+import { CONTRA_CHAVE, enableCertificate, newInstallation, STANDARD, type Installation } from './installation.js';
+import { FIXTURES as FIXTURES_DIR, fakeHealthServer, freePort, runScript } from './run.js';
 
 let inst: Installation | undefined;
 const closers: Array<() => Promise<void>> = [];
@@ -46,9 +46,51 @@ describe('npm run status', () => {
     const body = JSON.parse(json.stdout);
     expect(body.state).toBe('disabled');
     expect(body.enabled).toBeNull();
-    expect(body.contraChave).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/);
+    expect(body.contraChave).toBe(CONTRA_CHAVE);
     expect(body.server).toMatchObject({ reachable: true });
     expect(body.version).toBe(version);
+  });
+
+  it('when no contra-chave was configured, then a healthy installation exits 1 (WARNING) with CONTRA_CHAVE_NOT_CONFIGURED and the value flagged as a test value', async () => {
+    inst = await newInstallation({ contraChave: null });
+    await enableCertificate(inst);
+    const env = await withServer(inst, 'enabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.code).toBe(1);
+    expect(firstLine(text.stdout)).toMatch(/^RNDS WARNING - habilitado .*contra-chave não configurada/);
+    expect(text.stdout).toMatch(/Contra-chave:\s+[0-9a-f-]{39} \(gerada para teste: não é a desta instalação\)/);
+    expect(text.stdout).toMatch(/\[WARNING\] A contra-chave mostrada foi gerada só para testes/);
+    const body = JSON.parse(json.stdout);
+    expect(body.contraChaveOrigin).toBe('gerada');
+    expect(body.problems).toEqual([expect.objectContaining({ code: 'CONTRA_CHAVE_NOT_CONFIGURED', severity: 'warning' })]);
+  });
+
+  it('when the contra-chave was configured, then the report shows that same value with origin "instalacao"', async () => {
+    inst = await newInstallation();
+    const env = await withServer(inst, 'disabled');
+
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(JSON.parse(json.stdout)).toMatchObject({ contraChave: CONTRA_CHAVE, contraChaveOrigin: 'instalacao' });
+  });
+
+  it('when the chaves folder holds a .cer and a zip, then the report lists each with the reason and what to do', async () => {
+    inst = await newInstallation();
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'not-pkcs12/certificado.cer'), path.join(inst.chavesDir, 'municipio.cer'));
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'not-pkcs12/municipio.zip'), path.join(inst.chavesDir, 'baixado.zip'));
+    const env = await withServer(inst, 'disabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.stdout).toMatch(/municipio\.cer — não pode ser habilitado, .*\n\s+Arquivo \.cer: é só o certificado público, sem a chave privada\./);
+    expect(text.stdout).toMatch(/baixado\.zip — não pode ser habilitado, .*\n\s+Arquivo compactado \(\.zip\): extraia o \.pfx/);
+    const entries = JSON.parse(json.stdout).certificates;
+    expect(entries.map((e: { file: string; status: string }) => [e.file, e.status])).toEqual([['baixado.zip', 'unusable'], ['municipio.cer', 'unusable']]);
+    expect(entries.every((e: { reason?: string }) => typeof e.reason === 'string' && e.reason.length > 20)).toBe(true);
   });
 
   it('when a certificate is enabled and the server answers, then it exits 0 (OK) with the holder, validity, identificador, services and environment', async () => {

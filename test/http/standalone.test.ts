@@ -55,6 +55,31 @@ function setup() {
 }
 
 describe('npm start (standalone)', () => {
+  it('when RNDS_CONTRA_CHAVE is not set, then the start line says the contra-chave shown is a test value and where to find the real one', async () => {
+    const { chaves, data } = setup();
+    const { out } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_CONTRA_CHAVE: '' });
+
+    expect(out()).toMatch(/Contra-chave:\s+[0-9a-f-]{39} — GERADA PARA TESTE, não é a desta instalação\. Informe a contra-chave do PEC \(Gestão municipal › Certificados/);
+  });
+
+  it('when RNDS_CONTRA_CHAVE is set with spaces, then the start line, /api/status and the state use it formatted, origin "instalacao"', async () => {
+    const { chaves, data } = setup();
+    const { out, url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_ACCESS_TOKEN: 'token-de-teste-0123456789abcdef', RNDS_CONTRA_CHAVE: '0916 0409 8915 9622 2161 0480 1336 1227' });
+
+    const status = await request(url).get('api/status').set({ Authorization: 'Bearer token-de-teste-0123456789abcdef' }).expect(200);
+
+    expect(out()).toMatch(/Contra-chave:\s+0916-0409-8915-9622-2161-0480-1336-1227\n/);
+    expect(status.body).toMatchObject({ contraChave: '0916-0409-8915-9622-2161-0480-1336-1227', contraChaveOrigin: 'instalacao' });
+  });
+
+  it('when RNDS_CONTRA_CHAVE has the wrong shape, then the start is refused naming the variable and the expected shape', async () => {
+    const { chaves, data } = setup();
+
+    const failure = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_CONTRA_CHAVE: '0916-0409' }).catch((e: { out: string }) => e);
+
+    expect((failure as { out: string }).out).toMatch(/RNDS_CONTRA_CHAVE: a contra-chave deve ter o formato xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx/);
+  });
+
   it('when started, then it prints the URL, the login link and both folders, and serves the contract at the base path', async () => {
     const { chaves, data } = setup();
     const { url, login, out, child } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_BASE_PATH: '/rnds/' });

@@ -4,6 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { HANG_MS } from './wait.js';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
+import { generateContraChave } from '../../module/state/index.js';
 
 export { FIXTURES_DIR as FIXTURES } from './fixtures.js';
 export { tempDir } from './files.js';
@@ -53,6 +54,9 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
   const rnds = await createRndsModule({
     chavesDir,
     dataDir,
+    // An installation whose contra-chave was configured (each harness its own), unless the test passes `contraChave`
+    // itself — `contraChave: undefined` leaves it unconfigured (a generated test value).
+    ...('contraChave' in moduleOptions ? {} : { contraChave: generateContraChave() }),
     accessToken: moduleOptions.authorize ? undefined : TOKEN,
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     // The periodic check (on by default) would call the real RNDS hosts: off unless a test asks for it.

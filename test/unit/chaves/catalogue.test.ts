@@ -153,20 +153,26 @@ describe('ChavesCatalogue — files coming and going', () => {
     expect(catalogue.get('vazio.pfx')?.sha256).toBeUndefined();
   });
 
-  it('when extensions differ only in letter case, then all are listed; other extensions and subfolders are ignored', async () => {
+  it('when extensions differ only in letter case, then all are listed; certificate-like files are listed unusable; other extensions and subfolders are ignored', async () => {
     const dir = await makeChaves();
     const catalogue = await startCatalogue({ dir });
     await mkdir(join(dir, 'antigos'));
-    for (const file of ['a.pfx', 'b.PFX', 'c.p12', 'd.P12', 'e.PfX']) await writeFile(join(dir, file), derBlob(200));
-    for (const file of ['f.cer', 'g.pem', 'h.zip', 'i.pfx.bak', 'j.pfx.filepart', 'pfx', 'k.p12x']) {
-      await writeFile(join(dir, file), derBlob(200));
-    }
+    // The ignored names come first: by the time the last listed file is seen, they have been looked at.
+    for (const file of ['i.pfx.bak', 'j.pfx.filepart', 'pfx', 'k.p12x']) await writeFile(join(dir, file), derBlob(200));
     await writeFile(join(dir, 'antigos', 'velho.pfx'), derBlob(200));
+    for (const file of ['a.pfx', 'b.PFX', 'c.p12', 'd.P12', 'e.PfX', 'f.cer', 'g.pem', 'h.zip']) await writeFile(join(dir, file), derBlob(200));
 
-    await waitForCatalogue(catalogue, () => catalogue.list().filter((e) => e.status === 'ready').length === 5, 'cinco prontos');
+    await waitForCatalogue(
+      catalogue,
+      () => catalogue.list().filter((e) => e.status === 'ready').length === 5 && catalogue.list().filter((e) => e.status === 'unusable').length === 3,
+      'cinco prontos e três inutilizáveis',
+    );
     await catalogue.idle();
 
-    expect(catalogue.list().map((e) => e.file)).toEqual(['a.pfx', 'b.PFX', 'c.p12', 'd.P12', 'e.PfX']);
+    expect(catalogue.list().map((e) => [e.file, e.status])).toEqual([
+      ['a.pfx', 'ready'], ['b.PFX', 'ready'], ['c.p12', 'ready'], ['d.P12', 'ready'], ['e.PfX', 'ready'],
+      ['f.cer', 'unusable'], ['g.pem', 'unusable'], ['h.zip', 'unusable'],
+    ]);
   });
 });
 

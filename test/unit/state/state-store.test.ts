@@ -84,25 +84,27 @@ describe('creating and reopening the state', () => {
     }
   });
 
-  it('when the host supplies a contra-chave and no state exists, then it is used (normalised to lowercase)', async () => {
-    const store = await openStore({ contraChave: ' ABCD-0123-4567-89ab-cdef-0000-1111-2222 ' });
+  it('when the host supplies a contra-chave and no state exists, then it is stored as 8 groups of 4 with its letter case, from the installation', async () => {
+    const store = await openStore({ contraChave: ' ABCD 0123 4567 89ab cdef 0000 1111 2222 ' });
 
-    expect(store.get().contraChave).toBe('abcd-0123-4567-89ab-cdef-0000-1111-2222');
+    expect(store.get().contraChave).toBe('ABCD-0123-4567-89ab-cdef-0000-1111-2222');
+    expect(store.get().contraChaveOrigin).toBe('instalacao');
   });
 
-  it('when the host supplies a contra-chave different from the stored one, then open refuses and the stored one stays', async () => {
+  it('when no contra-chave is supplied, then the generated test value is marked "gerada"', async () => {
+    const store = await openStore();
+
+    expect(store.get().contraChaveOrigin).toBe('gerada');
+  });
+
+  it('when the host supplies a contra-chave different from the stored one, then open keeps the stored one (the change is the Enablement\'s, audited)', async () => {
     const first = await openStore();
     const stored = first.get().contraChave;
     await first.close();
-    const before = await fsp.readFile(stateFile);
 
-    const error = await rejection(StateStore.open({ dataDir, contraChave: 'abcd-0123-4567-89ab-cdef-0000-1111-2222' }));
+    const again = await openStore({ contraChave: 'abcd-0123-4567-89ab-cdef-0000-1111-2222' });
 
-    expect(error.code).toBe('INVALID_INPUT');
-    expect(error.message).toContain(stored);
-    expect(error.message).toContain('abcd-0123-4567-89ab-cdef-0000-1111-2222');
-    expect(await fsp.readFile(stateFile)).toEqual(before);
-    expect(fs.existsSync(path.join(dataDir, FILE_NAMES.lock))).toBe(false);
+    expect(again.get().contraChave).toBe(stored);
   });
 
   it('when the host supplies the same contra-chave as the stored one, then open succeeds', async () => {
@@ -118,6 +120,7 @@ describe('creating and reopening the state', () => {
     const error = await rejection(StateStore.open({ dataDir, contraChave: 'abcd-0123' }));
 
     expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toContain('xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx');
     expect(error.fields).toHaveProperty('contraChave');
     expect(fs.existsSync(stateFile)).toBe(false);
   });

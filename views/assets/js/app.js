@@ -300,12 +300,43 @@
     text.replaceChildren(document.createTextNode(before), code, document.createTextNode(after));
   };
 
+  /** Rebuilds the list that says, under the select, why each file cannot be chosen. */
+  const updateReasons = (certificates, shortReasons) => {
+    const list = $('#arquivos-motivos');
+    const select = $('#certificado');
+    if (!list) return;
+    const items = certificates
+      .filter((entry) => entry.status !== 'ready')
+      .map((entry) => {
+        const item = document.createElement('li');
+        item.dataset.file = entry.file;
+        item.dataset.status = entry.status;
+        const name = document.createElement('strong');
+        const bdi = document.createElement('bdi');
+        bdi.textContent = displayName(entry.file);
+        name.append(bdi);
+        const text = document.createElement('span');
+        text.className = 'file-reasons__text';
+        text.textContent = entry.reason || shortReasons[entry.status] || 'indisponível';
+        item.append(name, document.createTextNode(': '), text);
+        return item;
+      });
+    list.replaceChildren(...items);
+    list.hidden = items.length === 0;
+    if (select) {
+      const ids = (select.getAttribute('aria-describedby') || '').split(/\s+/).filter((id) => id && id !== 'arquivos-motivos');
+      if (items.length) ids.push('arquivos-motivos');
+      if (ids.length) select.setAttribute('aria-describedby', ids.join(' '));
+      else select.removeAttribute('aria-describedby');
+    }
+  };
+
   /** Rebuilds the certificate options, keeping the admin's choice while that file is still ready. */
   const updateCertificates = (certificates, dir) => {
     const select = $('#certificado');
     if (!select || !Array.isArray(certificates)) return;
     updateFolderNotice(dir, certificates);
-    const signature = canonical(certificates.map((entry) => [entry.file, entry.status]));
+    const signature = canonical(certificates.map((entry) => [entry.file, entry.status, entry.reason || '']));
     if (signature === certificatesSignature) return;
     const firstEvent = certificatesSignature === null;
     certificatesSignature = signature;
@@ -327,6 +358,7 @@
       options.push(option);
     }
     select.replaceChildren(...options);
+    updateReasons(certificates, reasons);
     if (chosen && !readyFiles.includes(chosen)) {
       select.value = '';
       announce('O certificado ' + displayName(chosen) + ' não está mais disponível na pasta.');
@@ -335,8 +367,24 @@
     }
   };
 
+  /** Keeps the contra-chave, its origin note and the "Informe a contra-chave" box in step with the Status. */
+  const updateContraChave = (status) => {
+    if (typeof status.contraChave !== 'string') return;
+    const field = $('#contra-chave');
+    if (field && field.value !== status.contraChave) field.value = status.contraChave;
+    const note = $('#contra-chave-origem');
+    if (note && note.dataset.origin !== status.contraChaveOrigin && status.contraChaveOrigin === 'instalacao') {
+      note.dataset.origin = status.contraChaveOrigin;
+      note.classList.remove('text-alert');
+      note.textContent = 'Contra-chave desta instalação.';
+      const box = $('#contra-chave-instalacao');
+      if (box && !box.querySelector('[aria-invalid="true"]')) box.hidden = true;
+    }
+  };
+
   const onStatus = (status) => {
     if (!status || typeof status !== 'object') return;
+    updateContraChave(status);
     if (Array.isArray(status.certificates)) updateCertificates(status.certificates, status.chavesDir);
     if (typeof status.state !== 'string') return;
     const panel = $('#certificados');

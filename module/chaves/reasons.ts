@@ -1,0 +1,147 @@
+/**
+ * Why a listed file cannot be chosen, in pt-BR, with what to do. The most common installer mistakes (a `.cer`, a PEM,
+ * a zip, a Java keystore) get an answer instead of a folder that looks empty. The content, when it can be read, is
+ * sniffed first: a PKCS#12 named `.cer` is told to be renamed, a PEM with both the key and the certificate gets the
+ * one `openssl` line that fits it.
+ */
+import type { EntryStatus } from '../types.js';
+
+/** Extensions listed as `unusable` (CONTRACT.md): certificate-related files that cannot be enabled. */
+export const UNUSABLE_EXTENSIONS = ['cer', 'crt', 'der', 'pem', 'key', 'csr', 'p7b', 'p7c', 'jks', 'keystore', 'zip', 'rar', '7z'] as const;
+export type UnusableExtension = (typeof UNUSABLE_EXTENSIONS)[number];
+
+const UNUSABLE_NAME = new RegExp(`\\.(${UNUSABLE_EXTENSIONS.join('|')})$`, 'i');
+
+/** The unusable extension of `name` (lowercase), or null when the name is not one of them. */
+export function unusableExtensionOf(name: string): UnusableExtension | null {
+  const match = UNUSABLE_NAME.exec(name);
+  return match ? (match[1]!.toLowerCase() as UnusableExtension) : null;
+}
+
+const TAKE_PFX = 'Copie para a pasta o .pfx ou .p12 baixado do e-Gestor AB (o arquivo com a chave privada) e escolha-o aqui.';
+
+/** A file name safe to paste into a shell command as is; anything else gets a placeholder. */
+function inCommand(name: string, placeholder: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && name.length <= 80 ? name : placeholder;
+}
+
+type Sniffed = 'pkcs12' | 'x509' | 'pem' | 'zip' | 'rar' | '7z' | 'jks' | 'unknown';
+
+const PKCS7_DATA_OID = Buffer.from('2a864886f70d0107', 'hex'); // 1.2.840.113549.1.7 (data / signedData)
+
+/** What the first bytes say the file is. */
+function sniff(bytes: Buffer): Sniffed {
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed) return 'jks';
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'zip';
+  if (bytes.subarray(0, 4).toString('latin1') === 'Rar!') return 'rar';
+  if (bytes.length >= 6 && bytes.subarray(0, 6).equals(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))) return '7z';
+  if (bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN ')) return 'pem';
+  if (bytes[0] === 0x30) {
+    const head = bytes.subarray(0, 32);
+    // PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (pkcs7-data or signedData), … }
+    const version = head.indexOf(Buffer.from([0x02, 0x01, 0x03, 0x30]));
+    if (version >= 2 && version <= 6 && head.indexOf(PKCS7_DATA_OID) > version) return 'pkcs12';
+    // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version … } … }
+    if (head.indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01])) >= 0 && head.indexOf(PKCS7_DATA_OID) < 0) return 'x509';
+  }
+  return 'unknown';
+}
+
+function pemLabels(bytes: Buffer): Set<string> {
+  const labels = new Set<string>();
+  for (const match of bytes.toString('latin1').matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)) labels.add(match[1]!);
+  return labels;
+}
+
+function pemReason(name: string, ext: string, bytes: Buffer | null): string {
+  const labels = bytes ? pemLabels(bytes) : new Set<string>();
+  const hasKey = [...labels].some((label) => label.endsWith('PRIVATE KEY'));
+  const hasCert = labels.has('CERTIFICATE');
+  const file = inCommand(name, `arquivo.${ext}`);
+  if (labels.has('CERTIFICATE REQUEST') || labels.has('NEW CERTIFICATE REQUEST')) return csrReason(ext);
+  if (hasKey && hasCert) {
+    return (
+      `Arquivo .${ext} no formato PEM, com o certificado e a chave privada: o módulo usa .pfx/.p12. ` +
+      `Gere o .pfx no servidor com "openssl pkcs12 -export -in ${file} -out municipio.pfx" (defina uma senha quando pedir) e copie o municipio.pfx para a pasta.`
+    );
+  }
+  if (hasKey) {
+    return (
+      `Arquivo .${ext} no formato PEM, só com a chave privada. Junte-a ao certificado num .pfx: ` +
+      `"openssl pkcs12 -export -inkey ${file} -in certificado.cer -out municipio.pfx" (defina uma senha quando pedir) e copie o municipio.pfx para a pasta.`
+    );
+  }
+  if (hasCert) {
+    return (
+      `Arquivo .${ext} no formato PEM, só com o certificado público, sem a chave privada. ${TAKE_PFX} ` +
+      `Se tiver a chave privada em outro arquivo, gere o .pfx com "openssl pkcs12 -export -inkey chave.key -in ${file} -out municipio.pfx".`
+    );
+  }
+  return (
+    `Arquivo .${ext} (formato PEM): o módulo usa .pfx/.p12. Com o certificado e a chave privada em PEM, gere o .pfx com ` +
+    `"openssl pkcs12 -export -inkey chave.key -in certificado.pem -out municipio.pfx" e copie o municipio.pfx para a pasta.`
+  );
+}
+
+function csrReason(ext: string): string {
+  return `Arquivo .${ext}: é um pedido de certificado (CSR), não um certificado. ${TAKE_PFX}`;
+}
+
+/**
+ * The reason a file with an unusable extension cannot be enabled. `bytes` is its content when it could be read
+ * (null when it is too large to read): content beats the name.
+ */
+export function unusableReason(name: string, ext: UnusableExtension, bytes: Buffer | null): string {
+  const kind = bytes && bytes.length > 0 ? sniff(bytes) : 'unknown';
+  if (kind === 'pkcs12') {
+    return `Este arquivo é um certificado .pfx/.p12 salvo com a extensão .${ext}: renomeie-o na pasta chaves para terminar em .pfx (por exemplo, municipio.pfx) e ele aparecerá para ser escolhido.`;
+  }
+  if (kind === 'pem') return pemReason(name, ext, bytes);
+  const archive = kind === 'zip' || kind === 'rar' || kind === '7z' ? kind : ext === 'zip' || ext === 'rar' || ext === '7z' ? ext : null;
+  if (archive) {
+    return `Arquivo compactado (.${archive}): extraia o .pfx ou .p12 que está dentro dele e copie o arquivo extraído para a pasta chaves.`;
+  }
+  if (kind === 'jks' || ext === 'jks' || ext === 'keystore') {
+    const file = inCommand(name, `arquivo.${ext}`);
+    return (
+      `Arquivo .${ext}: é um keystore Java, que o módulo não lê. Converta-o para .pfx com ` +
+      `"keytool -importkeystore -srckeystore ${file} -destkeystore municipio.pfx -deststoretype PKCS12" e copie o municipio.pfx para a pasta.`
+    );
+  }
+  if (kind === 'x509') return `Arquivo .${ext}: é só o certificado público, sem a chave privada. ${TAKE_PFX}`;
+  switch (ext) {
+    case 'cer':
+    case 'crt':
+    case 'der':
+      return `Arquivo .${ext}: é só o certificado público, sem a chave privada. ${TAKE_PFX}`;
+    case 'pem':
+    case 'key':
+      return pemReason(name, ext, null);
+    case 'csr':
+      return csrReason(ext);
+    case 'p7b':
+    case 'p7c':
+      return `Arquivo .${ext}: é uma cadeia de certificados (PKCS#7), sem a chave privada. ${TAKE_PFX}`;
+  }
+  return TAKE_PFX;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toLocaleString('pt-BR', { maximumFractionDigits: 1 })} KiB`;
+  return `${(bytes / 1024 / 1024).toLocaleString('pt-BR', { maximumFractionDigits: 1 })} MiB`;
+}
+
+/** The reason for the other non-ready statuses. */
+export function statusReason(status: Exclude<EntryStatus, 'ready' | 'unusable'>, size: number, maxFileSize: number): string {
+  switch (status) {
+    case 'incomplete':
+      return 'O arquivo ainda está sendo copiado para a pasta: aguarde a cópia terminar e ele ficará disponível sozinho. Se não ficar, copie-o de novo.';
+    case 'unreadable':
+      return 'O módulo não tem permissão para ler este arquivo: dê permissão de leitura ao usuário do serviço pec-rnds (Linux: sudo setfacl -m u:pec-rnds:r seguido do caminho do arquivo; Windows: Propriedades › Segurança).';
+    case 'too-large':
+      return `O arquivo tem ${formatSize(size)}, mais do que cabe num certificado (até ${formatSize(maxFileSize)}): confira se copiou o arquivo certo, o .pfx ou .p12 baixado do e-Gestor AB.`;
+    case 'not-a-file':
+      return 'Não é um arquivo comum (atalho, link, pasta ou dispositivo): copie para a pasta o próprio arquivo .pfx ou .p12, não um atalho para ele.';
+  }
+}

@@ -158,11 +158,11 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       onChange();
     }
 
-    const metrics = createMetrics(() => enablement.status(), { version });
+    const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
     registerAlertMetrics(metrics.registry, () => enablement.status().alerts);
     const router = createApp({
       enablement,
-      access: new Access({ accessToken: options.accessToken, authorize: options.authorize, now: () => now().getTime() }),
+      access: new Access({ accessToken: options.accessToken, authorize: options.authorize, monitoringToken: options.monitoringToken, now: () => now().getTime() }),
       events,
       logger,
       defaultEnvironment: options.defaultEnvironment,

@@ -4,6 +4,7 @@
  * disagree with the screen, `/api/status` or `npm run status`. One Registry per module instance: two instances in one
  * process never share (or double-register) metrics.
  */
+import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { ERROR_STATUS } from './errors.js';
@@ -21,8 +22,50 @@ const ENABLE_FAILURE_CODES = Object.entries(ERROR_STATUS)
   .map(([code]) => code);
 
 export interface MetricsOptions {
-  /** The module version, for `pec_rnds_info`. */
+  /** The module version, for `pec_rnds_info` and `pec_rnds_installation_info`. */
   version: string;
+  /** The installation's state (UF), for `pec_rnds_installation_info`. */
+  uf?: string;
+}
+
+/** The subject/issuer fields the x509 certificate exporter puts in its labels (`subject_CN`, `issuer_O`…). */
+const X509_NAME_FIELDS = ['C', 'ST', 'L', 'O', 'OU', 'CN'] as const;
+
+/**
+ * The attributes of a distinguished name as the certificate engine renders it (`CN=a, OU=b\, c, O=d`, most specific
+ * first): one value per field, the first in certificate (DER) order, as the x509 certificate exporter takes it.
+ */
+export function distinguishedNameFields(dn: string): Record<string, string> {
+  const attributes: Array<[string, string]> = [];
+  let current = '';
+  let escaped = false;
+  const flush = () => {
+    const at = current.indexOf('=');
+    if (at > 0) attributes.push([current.slice(0, at).trim(), current.slice(at + 1).trim()]);
+    current = '';
+  };
+  for (const char of dn) {
+    if (escaped) {
+      current += char;
+      escaped = false;
+    } else if (char === '\\') {
+      escaped = true;
+    } else if (char === ',' || char === '+') {
+      flush();
+    } else {
+      current += char;
+    }
+  }
+  flush();
+  const fields: Record<string, string> = {};
+  for (const [type, value] of attributes.reverse()) fields[type] ??= value;
+  return fields;
+}
+
+/** A hexadecimal serial number (as Status shows it) in decimal, as the x509 certificate exporter labels it. */
+export function decimalSerial(hex: string): string {
+  const digits = hex.replace(/[^0-9a-f]/gi, '');
+  return digits === '' ? '' : BigInt(`0x${digits}`).toString(10);
 }
 
 export interface RndsMetrics {
@@ -34,6 +77,12 @@ export interface RndsMetrics {
   handler(req: Request, res: Response): Promise<void>;
   /** Mounts `GET /metrics` on a router (for `extraRoutes`). */
   mount(router: Router): void;
+}
+
+/** `contraChaveOrigin` of the Status (CONTRACT.md): `instalacao` or `gerada`; empty when this Status has none. */
+function contraChaveOrigin(status: Status): string {
+  const origin = (status as Status & { contraChaveOrigin?: unknown }).contraChaveOrigin;
+  return typeof origin === 'string' ? origin : '';
 }
 
 /** Creates the metrics of one module instance, reading `getStatus()` lazily at each scrape. */
@@ -64,6 +113,34 @@ export function createMetrics(getStatus: () => Status, options: MetricsOptions):
       this.reset();
       const current = status();
       this.set({ version: options.version, contra_chave: current.contraChave, contra_chave_origin: current.contraChaveOrigin }, 1);
+    },
+  });
+
+  // Who this installation is, for fleet dashboards and alert routing: one series, always 1. Labels that only exist
+  // with a certificate enabled are empty strings while nothing is enabled.
+  new Gauge({
+    name: `${p}installation_info`,
+    help: 'This installation: UF, environment, services, CNPJ, identificador solicitante, issuer and serial of the enabled certificate, contra-chave origin, version (always 1).',
+    labelNames: ['uf', 'environment', 'services', 'cnpj', 'identificador_solicitante', 'issuer', 'serial', 'contra_chave_origin', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const current = status();
+      const enabled = current.enabled;
+      this.set(
+        {
+          uf: options.uf?.toUpperCase() ?? '',
+          environment: enabled?.environment ?? '',
+          services: enabled?.services.join(',') ?? '',
+          cnpj: enabled?.certificate.cnpj ?? '',
+          identificador_solicitante: enabled?.identificadorSolicitante ?? '',
+          issuer: enabled ? (distinguishedNameFields(enabled.certificate.issuer).CN ?? enabled.certificate.issuer) : '',
+          serial: enabled?.certificate.serialNumber ?? '',
+          contra_chave_origin: contraChaveOrigin(current),
+          version: options.version,
+        },
+        1,
+      );
     },
   });
 
@@ -186,6 +263,47 @@ export function createMetrics(getStatus: () => Status, options: MetricsOptions):
       if (connection) this.set({ environment: connection.environment }, Math.floor(new Date(connection.checkedAt).getTime() / 1000));
     },
   });
+
+  // The enabled certificate under the names of the x509 certificate exporter (enix/x509-certificate-exporter), so
+  // existing x509 dashboards and alert rules cover it unchanged: same metric names, same label set for a file source.
+  const x509LabelNames = [
+    'serial_number',
+    ...X509_NAME_FIELDS.map((f) => `subject_${f}`),
+    ...X509_NAME_FIELDS.map((f) => `issuer_${f}`),
+    'filename',
+    'filepath',
+  ];
+  const x509Labels = (current: Status): Record<string, string> | null => {
+    const enabled = current.enabled;
+    if (!enabled) return null;
+    const subject = distinguishedNameFields(enabled.certificate.subject);
+    const issuer = distinguishedNameFields(enabled.certificate.issuer);
+    const labels: Record<string, string> = { serial_number: decimalSerial(enabled.certificate.serialNumber) };
+    for (const f of X509_NAME_FIELDS) {
+      labels[`subject_${f}`] = subject[f] ?? '';
+      labels[`issuer_${f}`] = issuer[f] ?? '';
+    }
+    labels.filename = enabled.file;
+    labels.filepath = path.join(current.chavesDir.path, enabled.file);
+    return labels;
+  };
+  const x509Gauge = (name: string, help: string, read: (current: Status, enabled: NonNullable<Status['enabled']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: x509LabelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const current = status();
+        const labels = x509Labels(current);
+        if (labels && current.enabled) this.set(labels, read(current, current.enabled));
+      },
+    });
+  const seconds = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
+  x509Gauge('x509_cert_not_after', 'notAfter of the enabled certificate, Unix seconds (x509-certificate-exporter name).', (_, e) => seconds(e.certificate.notAfter));
+  x509Gauge('x509_cert_not_before', 'notBefore of the enabled certificate, Unix seconds (x509-certificate-exporter name).', (_, e) => seconds(e.certificate.notBefore));
+  x509Gauge('x509_cert_expired', '1 when the enabled certificate has expired (x509-certificate-exporter name).', (current) => flag(current.problems.some((problem) => problem.code === 'CERTIFICATE_EXPIRED')));
 
   const failures = new Counter({
     name: `${p}enable_failures_total`,

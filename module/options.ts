@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
+import { displayName } from './display.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from './state/contra-chave.js';
 import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
@@ -102,6 +103,11 @@ export const optionsSchema = z
     /** Standalone mode: the access token for Bearer and for the login page. */
     accessToken: z.string().min(16, 'o token de acesso deve ter ao menos 16 caracteres').optional(),
     /**
+     * A read-only token for central monitoring (Prometheus, Zabbix): `Authorization: Bearer` on `/api/status`,
+     * `/api/certificates` and `/metrics` only; every other route answers it 403.
+     */
+    monitoringToken: z.string().min(16, 'o token de monitoramento deve ter ao menos 16 caracteres').optional(),
+    /**
      * The installation's contra-chave, as PEC shows it on Gestão municipal › Certificados (typed with spaces, without
      * dashes or in any case is fine). Without it the module generates a test value and reports it as not configured.
      */
@@ -165,7 +171,15 @@ export const optionsSchema = z
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
   .check((ctx) => {
-    const { authorize, accessToken } = ctx.value;
+    const { authorize, accessToken, monitoringToken } = ctx.value;
+    if (monitoringToken !== undefined && monitoringToken === accessToken) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['monitoringToken'],
+        message: 'o token de monitoramento deve ser diferente do token de acesso: o monitoramento só pode ler, nunca habilitar ou desabilitar',
+      });
+    }
     if (!authorize && !accessToken) {
       ctx.issues.push({
         code: 'custom',
@@ -181,7 +195,8 @@ export type ResolvedOptions = z.output<typeof optionsSchema>;
 
 /** Validates the options once; an invalid set throws one error listing every bad field. */
 export function parseOptions(input: unknown): ResolvedOptions {
-  const result = optionsSchema.safeParse(input);
+  // pt-BR for the checks that carry no message of their own, without touching zod's global config (the host's).
+  const result = optionsSchema.safeParse(input, { error: z.locales.pt().localeError });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `- ${issue.path.join('.') || '(opções)'}: ${issue.message}`);
     throw new TypeError(`Opções inválidas para o pec-rnds:\n${lines.join('\n')}`);
@@ -206,6 +221,11 @@ const envSchema = z.object({
     .transform((v) => '/' + v.split('/').filter(Boolean).join('/'))
     .refine((v) => /^[\w\-./~]*$/.test(v), 'use apenas letras, números, -, _, . e /'),
   RNDS_ACCESS_TOKEN: z.string().min(16, 'deve ter ao menos 16 caracteres').optional(),
+  RNDS_MONITORING_TOKEN: z
+    .string()
+    .min(16, 'deve ter ao menos 16 caracteres (gere um com: openssl rand -base64 32)')
+    .regex(/^\S+$/, 'não pode ter espaços')
+    .optional(),
   RNDS_AMBIENTE: environmentSchema.default('producao'),
   RNDS_UF: z.string().regex(/^[A-Za-z]{2}$/, 'deve ser a sigla de um estado, como MG').optional(),
   RNDS_AUTH_URL_HOMOLOGACAO: httpsUrl.optional(),
@@ -272,17 +292,65 @@ export function defaultChavesDir(platform: NodeJS.Platform = process.platform, e
   return { dir: path.resolve('chaves'), source: 'local' };
 }
 
-/** Reads the standalone environment variables of CONTRACT.md; throws listing every bad variable. */
+/**
+ * What each variable must hold, for the person who set it wrong (one line per bad variable, never zod's English).
+ * Every variable of envSchema has an entry (a test checks it).
+ */
+export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
+  RNDS_MONITORING_TOKEN: 'deve ter ao menos 16 caracteres, sem espaços, e ser diferente de RNDS_ACCESS_TOKEN (gere com: openssl rand -base64 32)',
+  PORT: 'deve ser um número de porta de 0 a 65535 (por exemplo PORT=8080; 0 = uma porta livre qualquer)',
+  HOST: 'deve ser o endereço onde atender, por exemplo HOST=127.0.0.1 (só esta máquina) ou HOST=0.0.0.0 (a rede)',
+  RNDS_CHAVES_DIR: 'deve ser o caminho da pasta chaves, por exemplo RNDS_CHAVES_DIR=/opt/e-SUS/webserver/chaves (ou remova a linha para o padrão)',
+  RNDS_DATA_DIR: 'deve ser o caminho da pasta de dados, por exemplo RNDS_DATA_DIR=/var/lib/pec-rnds (ou remova a linha para o padrão ./data)',
+  RNDS_BASE_PATH: 'deve ser um caminho com apenas letras, números, -, _, . e /, por exemplo RNDS_BASE_PATH=/rnds',
+  RNDS_ACCESS_TOKEN: 'deve ter ao menos 16 caracteres (ou remova a linha: o pec-rnds gera um e o guarda em RNDS_DATA_DIR/access-token)',
+  RNDS_AMBIENTE: 'deve ser producao ou homologacao (sem acento), por exemplo RNDS_AMBIENTE=producao',
+  RNDS_UF: 'deve ser a sigla de um estado, com duas letras, por exemplo RNDS_UF=MG',
+  RNDS_AUTH_URL_HOMOLOGACAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_HOMOLOGACAO=https://ehr-auth-hmg.saude.gov.br (ou remova a linha)',
+  RNDS_AUTH_URL_PRODUCAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_PRODUCAO=https://ehr-auth.saude.gov.br (ou remova a linha)',
+  RNDS_CA_FILE: 'deve ser o caminho de um arquivo PEM com os certificados de AC, por exemplo RNDS_CA_FILE=/etc/pec-rnds/ca-extra.pem (ou remova a linha)',
+  RNDS_TOKEN_METHOD: 'deve ser GET ou POST, em maiúsculas (ou remova a linha para o padrão GET)',
+  RNDS_POLLING: 'deve ser 1 (consultar a pasta periodicamente) ou 0 (usar as notificações do sistema)',
+  RNDS_TRUST_PROXY: 'deve ser loopback, um número de proxies ou uma lista de endereços (ou remova a linha)',
+  RNDS_SMTP_URL: 'deve ser o servidor SMTP como smtp://servidor:587 ou smtps://servidor:465 (usuário e senha dentro do endereço, se houver)',
+  RNDS_ALERT_EMAILS: 'deve ser uma lista de e-mails separados por vírgula, por exemplo RNDS_ALERT_EMAILS=ti@municipio.gov.br,saude@municipio.gov.br',
+  RNDS_SMTP_FROM: 'deve ser o remetente dos alertas, por exemplo RNDS_SMTP_FROM=pec@municipio.gov.br',
+  RNDS_WEBHOOK_URL: 'deve ser um endereço http:// ou https:// que receba os alertas em JSON (ou remova a linha)',
+  NO_PROXY: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo NO_PROXY=localhost,.municipio.gov.br',
+  no_proxy: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo no_proxy=localhost,.municipio.gov.br',
+  RNDS_CONTRA_CHAVE: 'deve ser a contra-chave que o PEC mostra: 8 grupos de 4 dígitos hexadecimais separados por hífen (ou remova a linha)',
+  RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
+  RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
+  RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',
+  RNDS_CONNECTION_CHECK_MINUTES: 'deve ser um número de minutos de 0 a 1440 (0 = só quando alguém clica em "Testar conexão"), por exemplo RNDS_CONNECTION_CHECK_MINUTES=60',
+};
+
+const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES', 'RNDS_REQUEST_TIMEOUT_SECONDS', 'RNDS_MAX_CONNECTIONS']);
+
+/** Reads the standalone environment variables of CONTRACT.md; throws one pt-BR line per bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
-  const result = envSchema.safeParse(env);
-  const lines = result.success ? [] : result.error.issues.map((issue) => `- ${issue.path.join('.')}: ${issue.message}`);
+  const result = envSchema.safeParse(env, { error: z.locales.pt().localeError });
+  const lines = new Map<string, string>();
+  for (const issue of result.success ? [] : result.error.issues) {
+    const name = String(issue.path[0] ?? '');
+    if (lines.has(name)) continue;
+    // The value helps ("PORT=abc"), but only for variables that can never hold a secret or a credential URL.
+    const value = env[name];
+    const shown = ENV_VALUE_SHOWN.has(name) && value !== undefined ? ` (está ${JSON.stringify(displayName(value.slice(0, 60)))})` : '';
+    lines.set(name, `- ${name}${shown}: ${ENV_EXPECTED[name as keyof typeof ENV_EXPECTED] ?? issue.message}.`);
+  }
   const found = proxyFromEnv(env);
   const badProxy = found ? proxyError(found.value, found.source) : null;
-  if (found && badProxy) lines.push(`- ${found.source}: ${badProxy}`);
-  if (!result.success || lines.length > 0) {
-    throw new TypeError(`Variáveis de ambiente inválidas:\n${lines.join('\n')}`);
+  if (found && badProxy) lines.set(found.source, `- ${found.source}: ${badProxy}`);
+  if (!result.success || lines.size > 0) {
+    throw new TypeError(`Variáveis de ambiente inválidas (corrija e inicie de novo):\n${[...lines.values()].join('\n')}`);
   }
   const parsed = { ...result.data, proxy: found ? { url: found.value.trim(), source: found.source } : null, noProxy: noProxyFromEnv(env) };
+  if (parsed.RNDS_MONITORING_TOKEN !== undefined && parsed.RNDS_MONITORING_TOKEN === parsed.RNDS_ACCESS_TOKEN) {
+    throw new TypeError(
+      'Variáveis de ambiente inválidas:\n- RNDS_MONITORING_TOKEN: deve ser diferente de RNDS_ACCESS_TOKEN (o monitoramento só pode ler, nunca habilitar ou desabilitar)',
+    );
+  }
   if (parsed.RNDS_CHAVES_DIR) return { ...parsed, RNDS_CHAVES_DIR: path.resolve(parsed.RNDS_CHAVES_DIR), chavesDirSource: 'env' };
   const { dir, source } = defaultChavesDir();
   return { ...parsed, RNDS_CHAVES_DIR: dir, chavesDirSource: source };

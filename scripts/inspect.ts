@@ -12,7 +12,7 @@ import { isCertificateFileName } from '../module/chaves/index.js';
 import { isRndsError } from '../module/errors.js';
 import { formatDate } from '../module/status.js';
 import { readPassword } from './lib/password.js';
-import { EXIT, EXIT_LABEL, describeDaysLeft, errorText, formatBytes, formatCnpj, formatCpf, safe, safeJson, table, type ExitCode } from './lib/cli.js';
+import { EXIT, EXIT_LABEL, OPEN_ERROR_LABEL, argsErrorText, describeDaysLeft, errorText, formatBytes, formatCnpj, formatCpf, safe, safeJson, table, type ExitCode } from './lib/cli.js';
 
 const USAGE = `Uso: npm run inspect -- <arquivo.pfx> [--json]
 
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
       allowPositionals: true,
     }));
   } catch (error) {
-    process.stderr.write(`${errorText(error)}\n\n${USAGE}`);
+    process.stderr.write(`${argsErrorText(error)}\n\n${USAGE}`);
     return EXIT.UNKNOWN;
   }
   if (values.help) {
@@ -137,7 +137,7 @@ function renderHuman(outcome: Outcome): string {
   const c = outcome.opened;
   const rows: Array<[string, string]> = [['Arquivo', `${safe(outcome.file)}${outcome.size === null ? '' : ` (${formatBytes(outcome.size)})`}`]];
   if (!c) {
-    if (outcome.error) rows.push(['Abre com a senha', outcome.size === null ? 'não verificado' : `não — ${outcome.error.code}`]);
+    if (outcome.error) rows.push(['Abre com a senha', outcome.size === null ? 'não verificado' : `não — ${OPEN_ERROR_LABEL[outcome.error.code] ?? 'não pode ser usado'} (${outcome.error.code})`]);
     lines.push(...table(rows));
     // The first line already holds the engine's message; repeat only what it left out (what to do).
     if (outcome.error && !outcome.summary.includes(safe(outcome.error.message))) lines.push('', safe(outcome.error.message));

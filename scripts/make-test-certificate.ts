@@ -10,7 +10,7 @@ import { parseEnv } from '../module/options.js';
 import { isCertificateFileName, isPlainFileName } from '../module/chaves/index.js';
 import { formatDate } from '../module/status.js';
 import { readPassword } from './lib/password.js';
-import { EXIT, describeDaysLeft, errorText, formatCnpj, safe, safeJson } from './lib/cli.js';
+import { EXIT, argsErrorText, describeDaysLeft, errorText, formatCnpj, safe, safeJson } from './lib/cli.js';
 import { DEFAULTS, ENCODING_DESCRIPTION, TEST_MARK, createTestCertificate, generatePassword, type TestEncoding } from './lib/test-certificate.js';
 
 const USAGE = `Uso: npm run make-test-certificate -- [opções]
@@ -77,7 +77,7 @@ async function main(): Promise<number> {
       args: joinNegativeDays(process.argv.slice(2)),
     }) as { values: Values });
   } catch (error) {
-    process.stderr.write(`${errorText(error)}\n\n${USAGE}`);
+    process.stderr.write(`${argsErrorText(error)}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {

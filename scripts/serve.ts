@@ -11,6 +11,8 @@ import { describeVia, parseProxyUrl, readCaFile } from '../module/rnds/index.js'
 import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
+import { STATE_LABEL } from './lib/cli.js';
+import { describeStartError, type StartContext } from './lib/start-errors.js';
 
 const logger: Logger = {
   info: (m) => console.log(`[pec-rnds] ${m}`),
@@ -18,8 +20,12 @@ const logger: Logger = {
   error: (m) => console.error(`[pec-rnds] erro: ${m}`),
 };
 
+/** Where it tries to listen, once the environment is read (for the messages of a failed start). */
+let startContext: StartContext | undefined;
+
 async function main(): Promise<void> {
   const env = parseEnv();
+  startContext = { host: env.HOST, port: env.PORT };
   const dataDir = path.resolve(env.RNDS_DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (env.chavesDirSource === 'local') fs.mkdirSync(env.RNDS_CHAVES_DIR, { recursive: true });
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
     chavesDir: env.RNDS_CHAVES_DIR,
     dataDir,
     accessToken,
+    monitoringToken: env.RNDS_MONITORING_TOKEN,
     defaultEnvironment: env.RNDS_AMBIENTE,
     uf: env.RNDS_UF,
     authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
   console.log(`Token:         ${tokenSource}`);
   console.log(`Pasta chaves:  ${env.RNDS_CHAVES_DIR}`);
   console.log(`Pasta de dados: ${dataDir}`);
-  console.log(`Estado:        ${rnds.status().state}`);
+  console.log(`Estado:        ${STATE_LABEL[rnds.status().state]}`);
   // Host and port only: the proxy's login never reaches a log.
   if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
   const status = rnds.status();
@@ -126,6 +133,7 @@ function standaloneAllowedHosts(bindHost: string, configured: string[]): string[
 }
 
 main().catch((error: unknown) => {
-  console.error(`[pec-rnds] não foi possível iniciar: ${error instanceof Error ? error.message : String(error)}`);
+  const message = startContext ? describeStartError(error, startContext) : error instanceof Error ? error.message : String(error);
+  console.error(`[pec-rnds] não foi possível iniciar: ${message}`);
   process.exit(1);
 });

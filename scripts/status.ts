@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { collectStatusReport, renderHuman, renderJson } from './lib/status-check.js';
-import { EXIT, errorText } from './lib/cli.js';
+import { EXIT, argsErrorText, errorText } from './lib/cli.js';
 
 const USAGE = `Uso: npm run status -- [opções]
 
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`${errorText(error)}\n\n${USAGE}`);
+    process.stderr.write(`${argsErrorText(error)}\n\n${USAGE}`);
     return EXIT.UNKNOWN;
   }
   if (values.help) {
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     serverCheck: !values['no-server-check'],
     healthUrl: values.url,
   });
-  if (report.error) process.stderr.write(`pec-rnds status: ${report.error.code}\n`);
+  if (report.error) process.stderr.write(`pec-rnds status: não foi possível saber o estado (${report.error.code}).\n`);
   process.stdout.write(values.json ? renderJson(report) : renderHuman(report, { verbose: values.verbose }));
   return report.exitCode;
 }

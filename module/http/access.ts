@@ -23,7 +23,12 @@ export interface Caller {
   actor: string;
   /** Authenticated by an `Authorization` header: not a browser's ambient credential, so no CSRF token needed. */
   viaHeader: boolean;
+  /** The read-only monitoring token: only the routes of MONITORING_ROUTES. */
+  monitoring?: boolean;
 }
+
+/** What the monitoring token may read (CONTRACT.md, Access): nothing that changes the state or yields an RNDS token. */
+export const MONITORING_ROUTES: ReadonlySet<string> = new Set(['/api/status', '/api/certificates', '/metrics']);
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -57,14 +62,16 @@ export class Access {
   readonly #sessions = new Map<string, Session>();
   readonly #accessToken?: string;
   readonly #authorize?: AuthorizeHook;
+  readonly #monitoringToken?: string;
   readonly #now: () => number;
   /** Signs the login form's nonce (per instance, never stored). */
   readonly #loginKey = crypto.randomBytes(32);
   readonly #endListeners = new Set<(sessionId: string) => void>();
 
-  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; now?: () => number }) {
+  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string; now?: () => number }) {
     this.#accessToken = options.accessToken;
     this.#authorize = options.authorize;
+    this.#monitoringToken = options.monitoringToken;
     this.#now = options.now ?? Date.now;
   }
 
@@ -160,6 +167,10 @@ export class Access {
   /** Resolves who is calling, or undefined when nobody is authorized. */
   async identify(req: Request): Promise<Caller | undefined> {
     const authorization = req.headers.authorization;
+    if (authorization !== undefined && this.#monitoringToken !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (match && safeEqual(match[1]!, this.#monitoringToken)) return { actor: `monitoramento (${req.ip})`, viaHeader: true, monitoring: true };
+    }
     if (this.#authorize) {
       const result = await this.#authorize(req);
       if (!result) return undefined;
@@ -184,6 +195,9 @@ export class Access {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
         const caller = await this.identify(req);
+        if (caller?.monitoring && !((req.method === 'GET' || req.method === 'HEAD') && MONITORING_ROUTES.has(req.path))) {
+          return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
+        }
         if (caller) {
           req.rndsCaller = caller;
           req.rndsSession ??= this.session(req);

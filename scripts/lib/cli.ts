@@ -67,6 +67,13 @@ export function describeDaysLeft(days: number): string {
   return `expirou há ${ago} dia${ago === 1 ? '' : 's'}`;
 }
 
+/** The Status states as a person reads them (the JSON keeps enabled/disabled/degraded). */
+export const STATE_LABEL: Record<string, string> = {
+  enabled: 'habilitado',
+  disabled: 'desabilitado',
+  degraded: 'degradado',
+};
+
 export const ENVIRONMENT_LABEL: Record<string, string> = { producao: 'produção', homologacao: 'homologação' };
 
 export const ENTRY_STATUS_LABEL: Record<string, string> = {
@@ -78,6 +85,21 @@ export const ENTRY_STATUS_LABEL: Record<string, string> = {
   unusable: 'não pode ser habilitado',
 };
 
+/** Why the file does not open, in a few words; the code follows in parentheses for support. */
+export const OPEN_ERROR_LABEL: Record<string, string> = {
+  WRONG_PASSWORD: 'senha incorreta',
+  INVALID_CERTIFICATE: 'não é um certificado PKCS#12 válido',
+  UNSUPPORTED_CERTIFICATE: 'usa um algoritmo não suportado',
+  NO_PRIVATE_KEY: 'não contém a chave privada',
+  KEY_MISMATCH: 'a chave privada não é a do certificado',
+  CERTIFICATE_EXPIRED: 'certificado expirado',
+  CERTIFICATE_NOT_YET_VALID: 'certificado ainda não válido',
+  CERTIFICATE_TOO_LARGE: 'grande demais para ser um certificado',
+  TOO_EXPENSIVE: 'custo de senha acima do limite',
+  ABORTED: 'a senha não foi lida',
+  INTERNAL: 'erro inesperado',
+};
+
 /** Lines with aligned labels: [["Estado", "habilitado"], …] → "Estado:  habilitado". */
 export function table(rows: Array<[string, string]>, indent = ''): string[] {
   const width = Math.max(0, ...rows.map(([label]) => label.length)) + 1;
@@ -87,4 +109,23 @@ export function table(rows: Array<[string, string]>, indent = ''): string[] {
 /** Message of an unknown error for stderr, never a stack with secrets (the scripts never put passwords in errors). */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** node:util parseArgs errors (English) as a pt-BR line that says what to do. */
+export function argsErrorText(error: unknown): string {
+  const code = (error as { code?: string })?.code;
+  const message = errorText(error);
+  const name = /'([^']+)'/.exec(message)?.[1]?.replace(/ <value>$/, '') ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Opção desconhecida: ${safe(name)}. As opções aceitas estão abaixo.`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(message)
+        ? `A opção ${safe(name)} precisa de um valor, por exemplo ${safe(name)} 5.`
+        : `A opção ${safe(name)} não aceita valor: escreva só ${safe(name)}.`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `Argumento inesperado: ${safe(name)}. Este comando só aceita as opções abaixo.`;
+    default:
+      return message;
+  }
 }

@@ -19,6 +19,7 @@ import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.
 import {
   ENTRY_STATUS_LABEL,
   ENVIRONMENT_LABEL,
+  STATE_LABEL,
   EXIT,
   EXIT_LABEL,
   describeDaysLeft,
@@ -294,9 +295,9 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
     findings.push({
       code: 'SERVER_STATE_MISMATCH',
       severity: EXIT.WARNING,
-      short: `o servidor informa "${server.rnds}", a pasta de dados "${status.state}"`,
+      short: `o servidor informa "${stateLabel(server.rnds)}", a pasta de dados "${stateLabel(status.state)}"`,
       message:
-        `O servidor em ${server.url} informa o estado "${safe(server.rnds)}", mas a pasta de dados lida aqui indica "${status.state}": ` +
+        `O servidor em ${server.url} informa o estado "${stateLabel(server.rnds)}", mas a pasta de dados lida aqui indica "${stateLabel(status.state)}": ` +
         'confira se RNDS_DATA_DIR e RNDS_CHAVES_DIR são os mesmos do serviço e rode o comando de novo.',
     });
   }
@@ -317,6 +318,10 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
     }
   }
   return findings;
+}
+
+function stateLabel(state: string): string {
+  return STATE_LABEL[state] ?? safe(state);
 }
 
 function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): string {
@@ -341,12 +346,6 @@ function describeHolder(certificate: NonNullable<Status['enabled']>['certificate
   return certificate.cnpj ? `${name}, CNPJ ${formatCnpj(certificate.cnpj)}` : name;
 }
 
-const STATE_LABEL: Record<string, string> = {
-  enabled: 'habilitado',
-  disabled: 'desabilitado',
-  degraded: 'degradado (habilitado, mas sem condições de uso)',
-};
-
 /** The pt-BR report for a person: first line Nagios style, then the details. */
 export function renderHuman(report: StatusReport, options: { verbose?: boolean } = {}): string {
   const lines = [report.summary, ''];
@@ -359,7 +358,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
   }
   const status = report.status!;
   const enabled = status.enabled;
-  const rows: Array<[string, string]> = [['Estado', STATE_LABEL[status.state] ?? status.state]];
+  const rows: Array<[string, string]> = [['Estado', status.state === 'degraded' ? `${STATE_LABEL.degraded} (habilitado, mas sem condições de uso)` : stateLabel(status.state)]];
   if (enabled) {
     const c = enabled.certificate;
     rows.push(

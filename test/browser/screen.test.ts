@@ -136,5 +136,5 @@ describe('the screen in a real browser', () => {
     } finally {
       await double.close();
     }
-  }, 300_000); // enables, a TLS handshake and two page loads on a loaded shared machine: only a hang fails it
+  });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPEN_ERROR_LABEL } from '../../scripts/lib/cli.js';
 import { readPassword } from '../../scripts/lib/password.js';
 import { FIXTURES, runScript, tempDir } from './run.js';
 
@@ -43,12 +44,22 @@ describe('npm run inspect, on every fixture of the manifest', () => {
   );
 });
 
+describe('npm run inspect, in pt-BR', () => {
+  it('when a fixture of the manifest cannot be opened, then its error code has a pt-BR label to show before the code', () => {
+    const codes = [...new Set(manifest.fixtures.flatMap((f) => (f.error === null ? [] : [f.error])))];
+
+    expect(codes.length).toBeGreaterThan(3);
+    expect(codes.filter((code) => !OPEN_ERROR_LABEL[code])).toEqual([]);
+  });
+});
+
 describe('npm run inspect', () => {
   it('when the password is wrong, then the first line says it cannot be used, in pt-BR, and exits 2', async () => {
     const result = await runScript('inspect', [path.join(FIXTURES, 'aes256-default.p12')], { input: 'senha-errada\n' });
 
     expect(result.code).toBe(2);
     expect(result.stdout.split('\n')[0]).toMatch(/^CRITICAL - aes256-default\.p12 não pode ser usado: Senha incorreta/);
+    expect(result.stdout).toMatch(/^Abre com a senha:\s+não — senha incorreta \(WRONG_PASSWORD\)$/m);
     expect(result.stdout + result.stderr).not.toContain('senha-errada');
   });
 

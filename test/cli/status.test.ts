@@ -42,6 +42,7 @@ describe('npm run status', () => {
     expect(text.code).toBe(2);
     expect(firstLine(text.stdout)).toMatch(/^RNDS CRITICAL - desabilitado/);
     expect(text.stdout).toContain('Contra-chave:');
+    expect(text.stdout).toMatch(/^Estado:\s+desabilitado$/m);
     expect(json.code).toBe(2);
     const body = JSON.parse(json.stdout);
     expect(body.state).toBe('disabled');
@@ -164,6 +165,7 @@ describe('npm run status', () => {
     expect(text.code).toBe(2);
     expect(firstLine(text.stdout)).toMatch(/^RNDS CRITICAL - degradado \(PREFEITURA MUNICIPAL DE TESTE, CNPJ 12\.345\.678\/0001-90\): o arquivo aes256-default\.p12 saiu da pasta chaves/);
     expect(text.stdout).toContain('copie-o de volta');
+    expect(text.stdout).toMatch(/^Estado:\s+degradado \(habilitado, mas sem condições de uso\)$/m);
     expect(JSON.parse(json.stdout)).toMatchObject({ state: 'degraded', enabled: { file: STANDARD.file }, problems: [{ code: 'CERTIFICATE_MISSING' }] });
   });
 
@@ -264,6 +266,27 @@ describe('npm run status', () => {
 
     expect(text.code).toBe(3);
     expect(text.stdout).toContain('RNDS_AMBIENTE');
+    expect(text.stdout).toContain('deve ser producao ou homologacao');
+    expect(text.stdout).not.toMatch(/Invalid|expected/);
+    expect(text.stderr).toContain('não foi possível saber o estado (INVALID_ENVIRONMENT)');
+  });
+
+  it('when the server reports another state than the data folder read here, then both states are named in pt-BR', async () => {
+    inst = await newInstallation();
+    const env = await withServer(inst, 'enabled');
+
+    const text = await runScript('status', [], { env });
+
+    expect(text.stdout).toContain('o servidor informa "habilitado", a pasta de dados "desabilitado"');
+    expect(text.stdout).not.toMatch(/"(enabled|disabled|degraded)"/);
+  });
+
+  it('when an option is unknown, then it says so in pt-BR with the usage', async () => {
+    const result = await runScript('status', ['--jsno']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^Opção desconhecida: --jsno\./);
+    expect(result.stderr).toContain('Uso: npm run status');
   });
 
   it('when a file name in the chaves folder holds terminal escapes and bidi marks, then they are printed escaped, never raw', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
 import { ROOT, compiled } from '../support/spawn.js';
 import { HANG_MS } from '../support/wait.js';
 
+/** For tests that wait on a child's exit event: no wall-clock budget a loaded machine can hit. */
+const NO_TIMEOUT = 0;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -42,6 +45,23 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out:
       clearTimeout(timer);
       reject(Object.assign(new Error(`exited ${code}:\n${out}`), { out, code }));
     });
+  });
+}
+
+/** Starts `npm start`'s script expecting it to refuse: waits for its exit (no timer) and returns what it printed. */
+function serveRefused(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [compiled('scripts/serve.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
   });
 }
 
@@ -86,6 +106,7 @@ describe('npm start (standalone)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rnds\/$/);
     expect(out()).toContain(chaves);
     expect(out()).toContain(data);
+    expect(out()).toMatch(/^Estado:\s+desabilitado$/m);
 
     const token = fs.readFileSync(path.join(data, 'access-token'), 'utf8').trim();
     expect(fs.statSync(path.join(data, 'access-token')).mode & 0o077).toBe(0);
@@ -156,11 +177,44 @@ describe('npm start (standalone)', () => {
 
   it('when an environment variable is invalid, then it refuses to start naming every bad variable', async () => {
     const { chaves, data } = setup();
-    const failure = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_AMBIENTE: 'teste', RNDS_UF: 'Minas' }).catch((e: { out: string; code: number }) => e);
-    expect((failure as { code: number }).code).toBe(1);
-    expect((failure as { out: string }).out).toContain('RNDS_AMBIENTE');
-    expect((failure as { out: string }).out).toContain('RNDS_UF');
-  });
+    const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_AMBIENTE: 'teste', RNDS_UF: 'Minas' });
+    expect(failure.code).toBe(1);
+    expect(failure.out).toContain('RNDS_AMBIENTE');
+    expect(failure.out).toContain('RNDS_UF');
+  }, NO_TIMEOUT);
+
+  it('when several variables are wrong, then each gets one pt-BR line saying what it expects, and a secret is never echoed', async () => {
+    const { chaves, data } = setup();
+    const secret = 'curto-segredo';
+    const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: 'oitenta', RNDS_POLLING: 'sim', RNDS_ACCESS_TOKEN: secret });
+    const lines = failure.out.split('\n').filter((line) => line.startsWith('- '));
+
+    expect(failure.code).toBe(1);
+    expect(lines).toEqual([
+      expect.stringMatching(/^- PORT \(está "oitenta"\): deve ser um número de porta de 0 a 65535 \(por exemplo PORT=8080/),
+      expect.stringMatching(/^- RNDS_ACCESS_TOKEN: deve ter ao menos 16 caracteres/),
+      expect.stringMatching(/^- RNDS_POLLING \(está "sim"\): deve ser 1 .* ou 0/),
+    ]);
+    expect(failure.out).not.toMatch(/Invalid|expected|Too (small|big)/);
+    expect(failure.out).not.toContain(secret);
+  }, NO_TIMEOUT);
+
+  it('when the port is already taken, then it says so in pt-BR and how to choose another with PORT=', async () => {
+    const { chaves, data } = setup();
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PORT: String(port) });
+
+      expect(failure.code).toBe(1);
+      expect(failure.out).toContain(`a porta ${port} já está em uso em 127.0.0.1`);
+      expect(failure.out).toContain(`PORT=${port + 1} npm start`);
+      expect(failure.out).not.toContain('address already in use');
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  }, NO_TIMEOUT);
 
   it('when a client sends its body slowly, then the server answers 408 and closes the connection (RNDS_REQUEST_TIMEOUT_SECONDS)', async () => {
     const { chaves, data } = setup();

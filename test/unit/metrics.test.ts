@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRndsModule } from '../../module/index.js';
-import { createMetrics } from '../../module/metrics.js';
+import { X509Certificate } from 'node:crypto';
+import { createMetrics, decimalSerial, distinguishedNameFields } from '../../module/metrics.js';
+import { openPkcs12 } from '../../module/certificates/index.js';
 import type { Status } from '../../module/types.js';
 
 interface Sample {
@@ -46,6 +48,7 @@ function enabledStatus(overrides: Partial<Status> = {}): Status {
   return {
     state: 'enabled',
     contraChave: '0123-4567-89ab-cdef-0123-4567-89ab-cdef',
+    contraChaveOrigin: 'instalacao',
     chavesDir: { path: '/opt/e-SUS/webserver/chaves', exists: true, readable: true },
     certificates: [
       { file: 'municipio.pfx', size: 3456, modifiedAt: '2026-11-01T10:00:00.000Z', sha256: 'a'.repeat(64), status: 'ready' },
@@ -105,7 +108,7 @@ describe('metrics', () => {
     expect(value(samples, 'pec_rnds_info', { version: '1.2.3' })).toBe(1);
     expect(types.get('pec_rnds_enable_failures_total')).toBe('counter');
     expect(types.get('pec_rnds_enabled')).toBe('gauge');
-    expect(samples.every((s) => s.name.startsWith('pec_rnds_'))).toBe(true);
+    expect(samples.every((s) => s.name.startsWith('pec_rnds_') || s.name.startsWith('x509_cert_'))).toBe(true);
   });
 
   it('when nothing is enabled, then enabled is 0 and the certificate and connection-time series are absent, not 0', async () => {
@@ -132,7 +135,7 @@ describe('metrics', () => {
     const before = await scrape(metrics);
     current = enabledStatus({
       state: 'degraded',
-      problems: [{ code: 'CERTIFICATE_MISSING', message: 'O arquivo municipio.pfx foi removido da pasta chaves: copie-o de volta.' }],
+      problems: [{ code: 'CERTIFICATE_MISSING', severity: 'critical', message: 'O arquivo municipio.pfx foi removido da pasta chaves: copie-o de volta.' }],
       certificates: [],
     });
     const after = await scrape(metrics);
@@ -204,5 +207,113 @@ describe('metrics', () => {
       await rnds.close();
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  describe('fleet labels', () => {
+    const ICP_SUBJECT = 'CN=MUNICIPIO DE EXEMPLO:12345678000190, OU=Certificado PJ A1, OU=AC EXEMPLO\\, RFB, OU=Secretaria da Receita Federal do Brasil - RFB, O=ICP-Brasil, L=Belo Horizonte, ST=MG, C=BR';
+    const ICP_ISSUER = 'CN=AC EXEMPLO RFB v5, OU=Secretaria da Receita Federal do Brasil - RFB, O=ICP-Brasil, C=BR';
+    const icpStatus = (overrides: Partial<Status> = {}): Status => {
+      const base = enabledStatus(overrides);
+      return {
+        ...base,
+        contraChaveOrigin: 'instalacao',
+        enabled: base.enabled && {
+          ...base.enabled,
+          services: ['RNDS', 'CADSUS'],
+          certificate: { ...base.enabled.certificate, subject: ICP_SUBJECT, issuer: ICP_ISSUER, serialNumber: '3c6f0a1b2d' },
+        },
+      } as Status;
+    };
+
+    it('when a certificate is enabled, then pec_rnds_installation_info names the UF, environment, services, CNPJ, identificador, issuer, serial, contra-chave origin and version', async () => {
+      const metrics = createMetrics(icpStatus, { version: '1.2.3', uf: 'mg' });
+
+      const { samples, types } = await scrape(metrics);
+      const info = samples.filter((s) => s.name === 'pec_rnds_installation_info');
+
+      expect(types.get('pec_rnds_installation_info')).toBe('gauge');
+      expect(info).toEqual([
+        {
+          name: 'pec_rnds_installation_info',
+          value: 1,
+          labels: {
+            uf: 'MG',
+            environment: 'producao',
+            services: 'RNDS,CADSUS',
+            cnpj: '12345678000190',
+            identificador_solicitante: '3167',
+            issuer: 'AC EXEMPLO RFB v5',
+            serial: '3c6f0a1b2d',
+            contra_chave_origin: 'instalacao',
+            version: '1.2.3',
+          },
+        },
+      ]);
+    });
+
+    it('when nothing is enabled, then pec_rnds_installation_info is still one series (the installation exists), with the certificate labels empty', async () => {
+      const metrics = createMetrics(disabledStatus, { version: '1.2.3' });
+
+      const { samples } = await scrape(metrics);
+      const info = samples.filter((s) => s.name === 'pec_rnds_installation_info');
+
+      expect(info).toHaveLength(1);
+      expect(info[0]!.labels).toMatchObject({ uf: '', environment: '', cnpj: '', serial: '', version: '1.2.3' });
+      expect(samples.some((s) => s.name.startsWith('x509_cert_'))).toBe(false);
+    });
+
+    it('when a certificate is enabled, then its expiry is also x509_cert_not_after with the x509 certificate exporter labels (decimal serial, first value of each DN field, file path)', async () => {
+      const metrics = createMetrics(icpStatus, { version: '1' });
+
+      const { samples, types } = await scrape(metrics);
+      const notAfter = samples.filter((s) => s.name === 'x509_cert_not_after');
+
+      expect(types.get('x509_cert_not_after')).toBe('gauge');
+      expect(notAfter).toHaveLength(1);
+      expect(notAfter[0]!.value).toBe(Date.parse(NOT_AFTER) / 1000);
+      expect(notAfter[0]!.labels).toEqual({
+        serial_number: String(0x3c6f0a1b2d),
+        subject_C: 'BR',
+        subject_ST: 'MG',
+        subject_L: 'Belo Horizonte',
+        subject_O: 'ICP-Brasil',
+        subject_OU: 'Secretaria da Receita Federal do Brasil - RFB',
+        subject_CN: 'MUNICIPIO DE EXEMPLO:12345678000190',
+        issuer_C: 'BR',
+        issuer_ST: '',
+        issuer_L: '',
+        issuer_O: 'ICP-Brasil',
+        issuer_OU: 'Secretaria da Receita Federal do Brasil - RFB',
+        issuer_CN: 'AC EXEMPLO RFB v5',
+        filename: 'municipio.pfx',
+        filepath: '/opt/e-SUS/webserver/chaves/municipio.pfx',
+      });
+      expect(value(samples, 'x509_cert_not_before')).toBe(Date.parse('2026-01-01T00:00:00.000Z') / 1000);
+      expect(value(samples, 'x509_cert_expired')).toBe(0);
+    });
+
+    it('when the enabled certificate has expired, then x509_cert_expired is 1, as the Status says', async () => {
+      const expired = () =>
+        icpStatus({ state: 'degraded', problems: [{ code: 'CERTIFICATE_EXPIRED', severity: 'critical', message: 'O certificado expirou em 31/03/2027: baixe um certificado novo.' }] });
+      const metrics = createMetrics(expired, { version: '1' });
+
+      const { samples } = await scrape(metrics);
+
+      expect(value(samples, 'x509_cert_expired')).toBe(1);
+    });
+
+    it('when a real PKCS#12 is read, then the x509 labels agree with Node\'s own X.509 parser (serial, subject and issuer fields)', () => {
+      const bytes = fs.readFileSync(path.resolve(import.meta.dirname, '../fixtures/pkcs12/aes256-default.p12'));
+      const opened = openPkcs12(bytes, 'Senha@çã1', { checkValidity: false });
+      const native = new X509Certificate(opened.certPem);
+      const nativeFields = (text: string) => Object.fromEntries(text.split('\n').map((line) => line.split('=') as [string, string]).reverse());
+
+      expect(decimalSerial(opened.serialNumber)).toBe(BigInt(`0x${native.serialNumber}`).toString(10));
+      const subject = distinguishedNameFields(opened.subject);
+      const issuer = distinguishedNameFields(opened.issuer);
+      for (const [field, v] of Object.entries(nativeFields(native.subject))) if (['C', 'ST', 'L', 'O', 'CN'].includes(field)) expect(subject[field], field).toBe(v);
+      for (const [field, v] of Object.entries(nativeFields(native.issuer))) if (['C', 'ST', 'L', 'O', 'CN'].includes(field)) expect(issuer[field], field).toBe(v);
+      expect(subject.CN).toBe(opened.commonName);
+    });
   });
 });

@@ -318,7 +318,7 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_WEBHOOK_URL: 'deve ser um endereço http:// ou https:// que receba os alertas em JSON (ou remova a linha)',
   NO_PROXY: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo NO_PROXY=localhost,.municipio.gov.br',
   no_proxy: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo no_proxy=localhost,.municipio.gov.br',
-  RNDS_CONTRA_CHAVE: 'deve ser a contra-chave que o PEC mostra: 8 grupos de 4 dígitos hexadecimais separados por hífen (ou remova a linha)',
+  RNDS_CONTRA_CHAVE: `a contra-chave deve ter o formato ${CONTRA_CHAVE_SHAPE}, como o PEC a mostra em Gestão municipal › Certificados (ou remova a linha)`,
   RNDS_ALLOWED_HOSTS: 'deve ser uma lista de nomes separados por vírgula, sem porta, por exemplo RNDS_ALLOWED_HOSTS=pec.municipio.gov.br (ou * para não verificar)',
   RNDS_REQUEST_TIMEOUT_SECONDS: 'deve ser um número inteiro de segundos de 1 a 600, por exemplo RNDS_REQUEST_TIMEOUT_SECONDS=30',
   RNDS_MAX_CONNECTIONS: 'deve ser um número inteiro de conexões de 1 a 100000, por exemplo RNDS_MAX_CONNECTIONS=200',

@@ -308,10 +308,24 @@ const results: { ok: boolean; text: string }[] = [];
 function check(ok: boolean, text: string): void {
   results.push({ ok, text });
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  armWatchdog();
+}
+
+/** How long a browser step may go without a finished check before it counts as stuck (not a speed check). */
+const QUIET_MS = 120_000;
+let watchdog: NodeJS.Timeout | undefined;
+function armWatchdog(): void {
+  clearTimeout(watchdog);
+  watchdog = setTimeout(() => {
+    console.error(`preview: parado há ${QUIET_MS / 1000} s depois de "${results.at(-1)?.text ?? 'início'}"; encerrando.`);
+    process.exit(1);
+  }, QUIET_MS);
+  watchdog.unref();
 }
 
 async function openPage(browser: Browser, origin: string, name: string, width = 1280): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({ viewport: { width, height: 800 }, locale: 'pt-BR', deviceScaleFactor: 1 });
+  context.setDefaultTimeout(QUIET_MS);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -403,6 +417,7 @@ async function interactions(browser: Browser, origin: string): Promise<void> {
   // Copiar on plain HTTP (no navigator.clipboard), the eye, identificador required only with RNDS.
   {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'pt-BR' });
+    context.setDefaultTimeout(QUIET_MS);
     // A string, not a function: tsx would wrap a function with helpers that do not exist in the page.
     await context.addInitScript(`
       Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
@@ -472,6 +487,7 @@ async function interactions(browser: Browser, origin: string): Promise<void> {
   // Without JavaScript, forms still post and no control is left dead.
   {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(QUIET_MS);
     const page = await context.newPage();
     await page.goto(`${origin}/s/habilitado/`);
     check(!(await page.isVisible('#copiar')) && !(await page.isVisible('#mostrar-senha')), 'when JavaScript is off, then Copiar and the eye are not shown');
@@ -483,11 +499,8 @@ async function interactions(browser: Browser, origin: string): Promise<void> {
   }
 }
 
-// A stuck browser step must not hang whoever runs this (the test suite runs it): say where it stopped and leave.
-const watchdog = setTimeout(() => {
-  console.error(`preview: parado há 90 s depois de "${results.at(-1)?.text ?? 'início'}"; encerrando.`);
-  process.exit(1);
-}, 90_000);
-watchdog.unref();
+// A stuck browser step must not hang whoever runs this (the test suite runs it): when no check has finished for
+// QUIET_MS, say where it stopped and leave. Progress resets it, so a slow, loaded machine is never cut short.
+armWatchdog();
 await main();
 process.exit(process.exitCode ?? 0);

@@ -18,7 +18,17 @@ export interface CertificateOpenerOptions {
   maxIterations?: number;
   /** Time limit of one open, in milliseconds, not counting the worker's start (default 15 s). */
   timeoutMs?: number;
+  /**
+   * Arms the time limit of one open: calls `expire` once `ms` have passed and returns what disarms it. Default
+   * setTimeout; tests pass their own to decide, without a clock, which job runs over.
+   */
+  startTimeLimit?: (ms: number, expire: () => void) => () => void;
 }
+
+const realTimeLimit = (ms: number, expire: () => void): (() => void) => {
+  const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
+};
 
 export interface OpenOptions {
   fileName?: string;
@@ -63,6 +73,7 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const startTimeLimit = options.startTimeLimit ?? realTimeLimit;
   const queue: Job[] = [];
   let thread: Thread | null = null;
   let running = false;
@@ -87,11 +98,13 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
       const { worker } = current;
       const id = nextId++;
       let timer: NodeJS.Timeout | undefined;
+      let disarmLimit = (): void => undefined;
       let settled = false;
       const finish = (outcome: () => void, discard: boolean): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        disarmLimit();
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
@@ -105,9 +118,8 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
         done();
       };
       const post = (): void => {
-        timer = setTimeout(
-          () => finish(() => job.reject(new CertificateMessages(job.options.fileName).timedOut(timeoutMs)), true),
-          timeoutMs,
+        disarmLimit = startTimeLimit(timeoutMs, () =>
+          finish(() => job.reject(new CertificateMessages(job.options.fileName).timedOut(timeoutMs)), true),
         );
         const message: OpenJob = {
           id,

@@ -31,7 +31,7 @@ export function sha1Rehash(digest: Buffer, times: number): Buffer {
     let c = 0x98badcfe | 0;
     let d = 0x10325476;
     let e = 0xc3d2e1f0 | 0;
-    let t = 0;
+    let t: number;
     let i = 0;
     for (; i < 20; i++) {
       t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[i]!) | 0;

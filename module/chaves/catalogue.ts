@@ -157,6 +157,26 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     return { bytes: result.bytes, sha256: sha256Hex(result.bytes) };
   }
 
+  /**
+   * Resolves once the catalogue has nothing left to decide: no look at a name or re-listing running or scheduled,
+   * no follow-up after a quiet interval and no `change` waiting to be emitted (the periodic rescan does not count).
+   * What the list says then stays so until the folder changes. Tests wait on this instead of sleeping.
+   */
+  async idle(): Promise<void> {
+    while (!this.closed) {
+      const running = [...this.inFlight.values(), this.reconcileRunning, this.arming, this.starting];
+      if (this.inFlight.size > 0 || this.reconcileRunning) {
+        await Promise.allSettled(running);
+      } else if (this.followUps.size > 0 || this.reconcileTimer || this.emitTimer) {
+        // A timer of ours is due: let the event loop run it, then look again.
+        await new Promise<void>((wake) => setTimeout(wake, Math.min(this.debounceMs, this.stableMs, 10)));
+      } else {
+        await Promise.allSettled(running);
+        if (this.inFlight.size === 0 && !this.reconcileRunning && this.followUps.size === 0 && !this.reconcileTimer && !this.emitTimer) return;
+      }
+    }
+  }
+
   /** Stops watchers and timers so the process can exit. */
   async close(): Promise<void> {
     if (this.closed) return;

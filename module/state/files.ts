@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -46,9 +47,10 @@ export function ensureDirSync(dir: string): void {
 const UNSUPPORTED_DIR_SYNC = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
 /** fsync a folder so a rename or link inside it survives a power cut. */
-export async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string, seam: FsSeam = REAL_FS): Promise<void> {
   let handle: fsp.FileHandle | undefined;
   try {
+    seam.before('fsync', dir);
     handle = await fsp.open(dir, 'r');
     await handle.sync();
   } catch (error) {
@@ -58,9 +60,10 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export function fsyncDirSync(dir: string): void {
+export function fsyncDirSync(dir: string, seam: FsSeam = REAL_FS): void {
   let fd: number | undefined;
   try {
+    seam.before('fsync', dir);
     fd = fs.openSync(dir, 'r');
     fs.fsyncSync(fd);
   } catch (error) {
@@ -70,20 +73,26 @@ export function fsyncDirSync(dir: string): void {
   }
 }
 
-async function writeTemp(temp: string, data: string | Uint8Array): Promise<void> {
+async function writeTemp(temp: string, data: string | Uint8Array, seam: FsSeam): Promise<void> {
+  seam.before('open', temp);
   const handle = await fsp.open(temp, 'wx', FILE_MODE);
   try {
+    seam.before('write', temp);
     await handle.writeFile(data);
+    seam.before('fsync', temp);
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
-function writeTempSync(temp: string, data: string | Uint8Array): void {
+function writeTempSync(temp: string, data: string | Uint8Array, seam: FsSeam): void {
+  seam.before('open', temp);
   const fd = fs.openSync(temp, 'wx', FILE_MODE);
   try {
+    seam.before('write', temp);
     fs.writeFileSync(fd, data);
+    seam.before('fsync', temp);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -95,18 +104,19 @@ function writeTempSync(temp: string, data: string | Uint8Array): void {
  * temp file in the same folder (exclusive, 0600) → write → fsync → rename → fsync the folder.
  * On failure the temp file is removed, `target` is untouched and the original error is thrown.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, seam: FsSeam = REAL_FS): Promise<void> {
   const temp = tempPathFor(target);
   try {
-    await writeTemp(temp, data);
+    await writeTemp(temp, data, seam);
+    seam.before('rename', temp);
     await fsp.rename(temp, target);
   } catch (error) {
-    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    await removeQuietly(temp, seam);
     throw error;
   }
   // After the rename the new file is the state; a failing folder fsync must not be reported as
   // "old state kept", so it is only attempted.
-  await fsyncDir(path.dirname(target)).catch(() => undefined);
+  await fsyncDir(path.dirname(target), seam).catch(() => undefined);
 }
 
 /**
@@ -114,66 +124,81 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
  * bytes go to a temp file first and are hard-linked into place (link fails if the name exists).
  * Returns false when `target` already existed (its content is left alone).
  */
-export async function createFileOnce(target: string, data: string | Uint8Array): Promise<boolean> {
+export async function createFileOnce(target: string, data: string | Uint8Array, seam: FsSeam = REAL_FS): Promise<boolean> {
   const temp = tempPathFor(target);
   try {
-    await writeTemp(temp, data);
+    await writeTemp(temp, data, seam);
     try {
+      seam.before('link', temp);
       await fsp.link(temp, target);
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;
       if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
       // No hard links on this file system: an exclusive create is the next best thing.
+      seam.before('open', target);
       const handle = await fsp.open(target, 'wx', FILE_MODE).catch((openError: unknown) => {
         if (errnoCode(openError) === 'EEXIST') return null;
         throw openError;
       });
       if (!handle) return false;
       try {
+        seam.before('write', target);
         await handle.writeFile(data);
+        seam.before('fsync', target);
         await handle.sync();
       } finally {
         await handle.close();
       }
     }
   } finally {
-    await fsp.rm(temp, { force: true }).catch(() => undefined);
+    await removeQuietly(temp, seam);
   }
-  await fsyncDir(path.dirname(target)).catch(() => undefined);
+  await fsyncDir(path.dirname(target), seam).catch(() => undefined);
   return true;
+}
+
+/** Removes a temp file if it exists; a failure here must not hide the error being reported. */
+async function removeQuietly(file: string, seam: FsSeam): Promise<void> {
+  seam.before('unlink', file);
+  await fsp.rm(file, { force: true }).catch(() => undefined);
 }
 
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV']);
 
 /** Synchronous `createFileOnce`, for the secret key (sealing is synchronous). */
-export function createFileOnceSync(target: string, data: string | Uint8Array): boolean {
+export function createFileOnceSync(target: string, data: string | Uint8Array, seam: FsSeam = REAL_FS): boolean {
   const temp = tempPathFor(target);
   try {
-    writeTempSync(temp, data);
+    writeTempSync(temp, data, seam);
     try {
+      seam.before('link', temp);
       fs.linkSync(temp, target);
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;
       if (!LINK_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
       let fd: number;
       try {
+        seam.before('open', target);
         fd = fs.openSync(target, 'wx', FILE_MODE);
       } catch (openError) {
         if (errnoCode(openError) === 'EEXIST') return false;
         throw openError;
       }
       try {
+        seam.before('write', target);
         fs.writeFileSync(fd, data);
+        seam.before('fsync', target);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
       }
     }
   } finally {
+    seam.before('unlink', temp);
     fs.rmSync(temp, { force: true });
   }
   try {
-    fsyncDirSync(path.dirname(target));
+    fsyncDirSync(path.dirname(target), seam);
   } catch {
     // best-effort, as in writeFileAtomic
   }
@@ -181,10 +206,11 @@ export function createFileOnceSync(target: string, data: string | Uint8Array): b
 }
 
 /** Removes temp files a crash left behind. Returns the names removed. */
-export async function removeLeftoverTempFiles(dir: string): Promise<string[]> {
+export async function removeLeftoverTempFiles(dir: string, seam: FsSeam = REAL_FS): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await fsp.readdir(dir)) {
     if (!TEMP_PATTERN.test(name)) continue;
+    seam.before('unlink', path.join(dir, name));
     await fsp.rm(path.join(dir, name), { force: true });
     removed.push(name);
   }

@@ -9,6 +9,7 @@ export { AuditTrail, AUDIT_DESCRIPTIONS, type AuditAction, type AuditInput, type
 export { loadOrCreateAccessToken } from './access-token.js';
 export { generateContraChave, isContraChave } from './contra-chave.js';
 export { FILE_NAMES } from './files.js';
+export { REAL_FS, type FsSeam, type FsOpName } from './fs-seam.js';
 export {
   PersistedStateSchema,
   SecretEnvelopeSchema,

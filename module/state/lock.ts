@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RndsError } from '../errors.js';
 import { FILE_MODE, FILE_NAMES, errnoCode, fsyncDir } from './files.js';
+import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 const LOCK_TEMP_PATTERN = /^state\.lock\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
@@ -52,13 +53,16 @@ export interface DataDirLock {
 }
 
 /** Takes the data folder's lock or throws ALREADY_RUNNING. The folder must exist. */
-export async function acquireLock(dataDir: string): Promise<DataDirLock> {
+export async function acquireLock(dataDir: string, seam: FsSeam = REAL_FS): Promise<DataDirLock> {
   const lockPath = path.join(dataDir, FILE_NAMES.lock);
   const temp = path.join(dataDir, `${FILE_NAMES.lock}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  await removeDeadLockTemps(dataDir);
+  await removeDeadLockTemps(dataDir, seam);
+  seam.before('open', temp);
   const handle = await fsp.open(temp, 'wx', FILE_MODE);
   try {
+    seam.before('write', temp);
     await handle.writeFile(`${process.pid}\n`);
+    seam.before('fsync', temp);
     await handle.sync();
   } finally {
     await handle.close();
@@ -67,9 +71,10 @@ export async function acquireLock(dataDir: string): Promise<DataDirLock> {
     // A few rounds at most: each round links, refuses, or takes over one stale lock.
     for (let attempt = 0; attempt < 5; attempt += 1) {
       try {
+        seam.before('link', temp);
         await fsp.link(temp, lockPath);
-        await fsyncDir(dataDir).catch(() => undefined);
-        return makeLock(lockPath);
+        await fsyncDir(dataDir, seam).catch(() => undefined);
+        return makeLock(lockPath, seam);
       } catch (error) {
         if (errnoCode(error) !== 'EEXIST') throw error;
       }
@@ -81,10 +86,11 @@ export async function acquireLock(dataDir: string): Promise<DataDirLock> {
       // processes taking over the same stale lock at once.
       const again = await readLockPid(lockPath);
       if (again !== owner) continue;
+      seam.before('rename', temp);
       await fsp.rename(temp, lockPath);
-      await fsyncDir(dataDir).catch(() => undefined);
+      await fsyncDir(dataDir, seam).catch(() => undefined);
       const now = await readLockPid(lockPath);
-      if (now === process.pid) return makeLock(lockPath);
+      if (now === process.pid) return makeLock(lockPath, seam);
       if (typeof now === 'number' && isProcessAlive(now)) throw alreadyRunning(dataDir, lockPath, now);
       // Another starter replaced the lock after us and is gone already: give up with a clear message
       // rather than loop (our temp file was consumed by the rename).
@@ -96,11 +102,12 @@ export async function acquireLock(dataDir: string): Promise<DataDirLock> {
         `com a mesma pasta de dados (${dataDir}). Verifique se já há um em execução e tente de novo.`,
     );
   } finally {
+    seam.before('unlink', temp);
     await fsp.rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
-function makeLock(lockPath: string): DataDirLock {
+function makeLock(lockPath: string, seam: FsSeam): DataDirLock {
   let released = false;
   return {
     path: lockPath,
@@ -109,18 +116,20 @@ function makeLock(lockPath: string): DataDirLock {
       released = true;
       // Never remove a lock another process took over (e.g. after ours was deleted by hand).
       if ((await readLockPid(lockPath).catch(() => null)) === process.pid) {
+        seam.before('unlink', lockPath);
         await fsp.rm(lockPath, { force: true });
       }
     },
   };
 }
 
-async function removeDeadLockTemps(dataDir: string): Promise<void> {
+async function removeDeadLockTemps(dataDir: string, seam: FsSeam): Promise<void> {
   for (const name of await fsp.readdir(dataDir)) {
     const match = LOCK_TEMP_PATTERN.exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
     if (pid !== process.pid && !isProcessAlive(pid)) {
+      seam.before('unlink', path.join(dataDir, name));
       await fsp.rm(path.join(dataDir, name), { force: true }).catch(() => undefined);
     }
   }

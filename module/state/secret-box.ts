@@ -9,6 +9,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { RndsError } from '../errors.js';
 import { FILE_NAMES, createFileOnceSync, ensureDir, errnoCode, isLooserThanOwnerOnly } from './files.js';
 import { SecretEnvelopeSchema, type SecretEnvelope } from './schema.js';
+import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -98,8 +99,11 @@ export class SecretBox {
   /** Last answer of `check` per envelope object (the state store hands out frozen objects). */
   #checked = new WeakMap<object, { signature: string; problem: RndsError | null }>();
 
-  private constructor(keyPath: string) {
+  readonly #seam: FsSeam;
+
+  private constructor(keyPath: string, seam: FsSeam) {
     this.keyPath = keyPath;
+    this.#seam = seam;
     this.#key = { signature: '', state: { kind: 'missing' } };
     this.#current();
   }
@@ -108,10 +112,10 @@ export class SecretBox {
    * Loads `<dataDir>/secret.key` if present. A missing key is not an error here (nothing sealed
    * yet); a key with loose permissions or a wrong size is refused when it is used.
    */
-  static async open(dataDir: string): Promise<SecretBox> {
+  static async open(dataDir: string, options: { fsSeam?: FsSeam } = {}): Promise<SecretBox> {
     const dir = path.resolve(dataDir);
     await ensureDir(dir);
-    return new SecretBox(path.join(dir, FILE_NAMES.key));
+    return new SecretBox(path.join(dir, FILE_NAMES.key), options.fsSeam ?? REAL_FS);
   }
 
   #current(): KeyState {
@@ -207,7 +211,7 @@ export class SecretBox {
     if (key.kind === 'refused') throw new RndsError('SECRET_KEY_UNUSABLE', key.error.message);
     const fresh = randomBytes(KEY_BYTES);
     try {
-      createFileOnceSync(this.keyPath, fresh);
+      createFileOnceSync(this.keyPath, fresh, this.#seam);
     } catch (error) {
       throw new RndsError(
         'WRITE_FAILED',

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RndsError } from '../errors.js';
 import { CONTRA_CHAVE_SHAPE, generateContraChave, normalizeContraChave } from './contra-chave.js';
 import { FILE_NAMES, ensureDir, errnoCode, removeLeftoverTempFiles, writeFileAtomic } from './files.js';
+import { REAL_FS, type FsSeam } from './fs-seam.js';
 import { acquireLock, type DataDirLock } from './lock.js';
 import { PersistedStateSchema, StoredSecretSchema, type PersistedState } from './schema.js';
 
@@ -20,6 +21,8 @@ export interface StateStoreOptions {
   contraChave?: string;
   /** Clock for `createdAt` (tests). */
   now?: () => Date;
+  /** Sees every file operation on the data folder before it runs (crash tests); default the real `fs`. */
+  fsSeam?: FsSeam;
 }
 
 /** Receives a private copy of the state; returns the next state (or mutates the copy). */
@@ -178,12 +181,14 @@ export class StateStore {
   #lock: DataDirLock;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  readonly #seam: FsSeam;
 
-  private constructor(dataDir: string, state: PersistedState, lock: DataDirLock) {
+  private constructor(dataDir: string, state: PersistedState, lock: DataDirLock, seam: FsSeam) {
     this.dataDir = dataDir;
     this.file = path.join(dataDir, FILE_NAMES.state);
     this.#state = deepFreeze(state);
     this.#lock = lock;
+    this.#seam = seam;
   }
 
   /**
@@ -203,16 +208,17 @@ export class StateStore {
         { fields: { contraChave: `Use o formato ${CONTRA_CHAVE_SHAPE}.` } },
       );
     }
+    const seam = options.fsSeam ?? REAL_FS;
     let lock: DataDirLock;
     try {
       await ensureDir(dataDir);
-      lock = await acquireLock(dataDir);
+      lock = await acquireLock(dataDir, seam);
     } catch (error) {
       if (error instanceof RndsError) throw error;
       throw folderUnusable(dataDir, error);
     }
     try {
-      await removeLeftoverTempFiles(dataDir).catch((error: unknown) => {
+      await removeLeftoverTempFiles(dataDir, seam).catch((error: unknown) => {
         throw folderUnusable(dataDir, error);
       });
       let state = await loadStateFile(file);
@@ -226,12 +232,12 @@ export class StateStore {
           connection: null,
         };
         try {
-          await writeFileAtomic(file, serialize(state));
+          await writeFileAtomic(file, serialize(state), seam);
         } catch (error) {
           throw writeFailed(file, error);
         }
       }
-      return new StateStore(dataDir, state, lock);
+      return new StateStore(dataDir, state, lock, seam);
     } catch (error) {
       await lock.release().catch(() => undefined);
       throw error;
@@ -289,7 +295,7 @@ export class StateStore {
         throw new RndsError('INTERNAL', 'Erro interno: a contra-chave desta instalação não pode ser trocada; a configuração anterior foi mantida.');
       }
       try {
-        await writeFileAtomic(this.file, serialize(parsed.data));
+        await writeFileAtomic(this.file, serialize(parsed.data), this.#seam);
       } catch (error) {
         throw writeFailed(this.file, error);
       }

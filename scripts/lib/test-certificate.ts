@@ -105,7 +105,7 @@ export function cnpjCheckDigits(base12: string): string {
 
 /** Normalises a typed CNPJ (drops . / - and spaces, upper case); throws a pt-BR message when it is not valid. */
 export function normalizeCnpj(input: string): string {
-  const cnpj = input.replace(/[.\/\-\s]/g, '').toUpperCase();
+  const cnpj = input.replace(/[./\-\s]/g, '').toUpperCase();
   if (!/^[0-9A-Z]{12}[0-9]{2}$/.test(cnpj)) {
     throw new Error(`CNPJ inválido (${input}): use 14 caracteres — 12 letras ou números e 2 dígitos verificadores, como 11.222.333/0001-81.`);
   }

@@ -5,13 +5,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, CERTS, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
 import { launchChromium } from '../support/browser.js';
+import { HANG_MS } from '../support/wait.js';
 import request from 'supertest';
 
 // A browser, a module and enables on a shared, loaded machine: the limit only turns a hang into a failure.
-vi.setConfig({ testTimeout: 300_000 });
 
 const HOST = 'pec.municipio.lan';
 const INSTALACAO = '0916-0409-8915-9622-2161-0480-1336-1227';
@@ -86,8 +86,8 @@ describe('the contra-chave form on the screen', () => {
 
     await request(h.app).post(`${BASE}/api/contra-chave`).set(bearer).send({ contraChave: INSTALACAO }).expect(200);
 
-    await expect.poll(() => page.inputValue('#contra-chave'), { timeout: 60_000 }).toBe(INSTALACAO);
-    await expect.poll(() => page.getAttribute('#contra-chave-origem', 'data-origin'), { timeout: 60_000 }).toBe('instalacao');
+    await expect.poll(() => page.inputValue('#contra-chave'), { timeout: HANG_MS }).toBe(INSTALACAO);
+    await expect.poll(() => page.getAttribute('#contra-chave-origem', 'data-origin'), { timeout: HANG_MS }).toBe('instalacao');
     expect(await page.isHidden('#contra-chave-instalacao')).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
   });

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, CERTS, FIXTURES, TOKEN, startHarness, type Harness } from '../support/harness.js';
 import { SCREENSHOT_DIR, launchChromium } from '../support/browser.js';
+import { HANG_MS } from '../support/wait.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
 const HOST = 'pec.municipio.lan';
@@ -36,6 +37,7 @@ async function open(files: string[] = [], options: Parameters<typeof startHarnes
   origin = `http://${HOST}:${(server.address() as AddressInfo).port}`;
   const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR' });
   page = await context.newPage();
+  page.setDefaultTimeout(HANG_MS); // a hang detector: a loaded machine must not fail a correct screen
   await page.goto(`${origin}${BASE}/entrar?token=${TOKEN}`);
   await page.waitForSelector('#contra-chave');
 }
@@ -60,7 +62,7 @@ describe('the screen in a real browser', () => {
     await open();
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     h.drop(CERTS.legacy.file, 'municipio.pfx');
-    await page.waitForSelector('#certificado option[value="municipio.pfx"]:not([disabled])', { state: 'attached', timeout: 10_000 });
+    await page.waitForSelector('#certificado option[value="municipio.pfx"]:not([disabled])', { state: 'attached', timeout: HANG_MS });
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
   });
 
@@ -71,7 +73,7 @@ describe('the screen in a real browser', () => {
     h.drop(CERTS.legacy.file, 'linha\u2028nova.pfx');
     h.drop(CERTS.legacy.file, nfc);
     h.drop(CERTS.aes.file, nfd);
-    await page.waitForFunction(() => document.querySelectorAll('#certificado option').length === 4, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#certificado option').length === 4, undefined, { timeout: HANG_MS });
 
     const options = await page.$$eval('#certificado option', (els) => els.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent ?? '', disabled: (o as HTMLOptionElement).disabled })));
     const byValue = new Map(options.map((o) => [o.value, o]));
@@ -127,7 +129,7 @@ describe('the screen in a real browser', () => {
     await page.click('#habilitar');
     await page.waitForSelector('#painel-habilitado');
     fs.rmSync(path.join(h.chavesDir, CERTS.legacy.file));
-    await expect.poll(() => page.textContent('#estado'), { timeout: 10_000 }).toContain(`O arquivo ${CERTS.legacy.file} foi removido da pasta chaves`);
+    await expect.poll(() => page.textContent('#estado'), { timeout: HANG_MS }).toContain(`O arquivo ${CERTS.legacy.file} foi removido da pasta chaves`);
   });
 
   it('when Testar conexão is clicked against the RNDS double, then "Conexão bem-sucedida" shows on the screen', async () => {
@@ -140,7 +142,7 @@ describe('the screen in a real browser', () => {
       await page.click('#habilitar');
       await page.waitForSelector('#testar-conexao');
       await page.click('#testar-conexao');
-      await expect.poll(() => page.textContent('#estado'), { timeout: 15_000 }).toContain('Conexão bem-sucedida');
+      await expect.poll(() => page.textContent('#estado'), { timeout: HANG_MS }).toContain('Conexão bem-sucedida');
       expect(double.requests).toHaveLength(1);
       // The README's picture of the enabled screen: `npm run screenshots` regenerates it.
       if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
@@ -152,5 +154,5 @@ describe('the screen in a real browser', () => {
     } finally {
       await double.close();
     }
-  }, 300_000); // enables, a TLS handshake and two page loads on a loaded shared machine: only a hang fails it
+  });
 });

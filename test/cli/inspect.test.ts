@@ -6,18 +6,7 @@ import { OPEN_ERROR_LABEL } from '../../scripts/lib/cli.js';
 import { readPassword } from '../../scripts/lib/password.js';
 import { FIXTURES, runScript, tempDir } from './run.js';
 
-interface ManifestEntry {
-  file: string;
-  password: string;
-  error: string | null;
-  cnpj?: string;
-  encoding?: string;
-  keyType?: string;
-  keySize?: number;
-  clientAuth?: boolean;
-  chainLength?: number;
-}
-const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as { fixtures: ManifestEntry[] };
+import { manifest } from '../support/fixtures.js';
 
 const temp = tempDir();
 afterAll(() => fs.rmSync(temp, { recursive: true, force: true }));

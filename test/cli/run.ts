@@ -1,13 +1,13 @@
-/** Runs the command-line scripts from source, as a support person would run them, and captures what they print. */
+/** Runs the command-line scripts as `npm run <script>` does (compiled), and captures what they print. */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { compiled } from '../support/spawn.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const FIXTURES = path.join(ROOT, 'test/fixtures/pkcs12');
+export { ROOT } from '../support/files.js';
+export { FIXTURES_DIR as FIXTURES } from '../support/fixtures.js';
+import { ROOT, tempDir as sharedTempDir } from '../support/files.js';
 
 export interface RunResult {
   code: number | null;
@@ -15,10 +15,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** `node --import tsx scripts/<script>.ts …args` with only the given environment (plus PATH). */
+/** `node dist/scripts/<script>.js …args` (what `npm run <script>` runs) with only the given environment (plus PATH). */
 export function runScript(script: string, args: string[], options: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${script}.ts`), ...args], {
+    const child = spawn(process.execPath, [compiled(`scripts/${script}.ts`), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TZ: 'UTC', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -33,9 +33,7 @@ export function runScript(script: string, args: string[], options: { env?: Recor
   });
 }
 
-export function tempDir(prefix = 'pec-rnds-cli-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export const tempDir = (prefix = 'pec-rnds-cli-'): string => sharedTempDir(prefix);
 
 /** A port nothing listens on (taken from the OS, then released). */
 export async function freePort(): Promise<number> {

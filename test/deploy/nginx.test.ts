@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { createTestCa } from '../doubles/pki.js';
 import { freePort, runScript } from '../cli/run.js';
-import { DEPLOY, ROOT, start, waitForHttp, which, type Started } from './support.js';
+import { compiled } from '../support/spawn.js';
+import { DEPLOY, start, waitForHttp, which, type Started } from './support.js';
 
 const nginx = which('nginx');
 const SNIPPET = path.join(DEPLOY, 'nginx/pec-rnds-location.conf');
@@ -81,7 +82,7 @@ describe.skipIf(!nginx)('deploy/nginx (nginx installed)', () => {
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-proxy-'));
       chavesDir = path.join(work, 'chaves');
       fs.mkdirSync(chavesDir);
-      server = start(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/serve.ts')], {
+      server = start(process.execPath, [compiled('scripts/serve.ts')], {
         env: {
           PATH: process.env.PATH,
           PORT: '0',

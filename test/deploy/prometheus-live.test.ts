@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { freePort } from '../cli/run.js';
 import { FIXTURES, CERTS } from '../support/harness.js';
 import { dashboardQueries } from './monitoring-files.js';
+import { compiled } from '../support/spawn.js';
 import { DEPLOY, ROOT, start, which, type Started } from './support.js';
 
 const prometheusBin = which('prometheus');
@@ -80,7 +81,7 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping two running pec-rnds
     fs.mkdirSync(chavesDir, { recursive: true });
     fs.copyFileSync(path.join(FIXTURES, fixture.file), path.join(chavesDir, fixture.file));
     const port = await freePort();
-    const server = start(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+    const server = start(process.execPath, [compiled('scripts/serve.ts')], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',

@@ -56,7 +56,7 @@ describe('deploy/prometheus: the alert rules', () => {
       expect(rule.annotations.summary, rule.alert).toBeTruthy();
       // pt-BR text that says what to do, naming the installation.
       expect(rule.annotations.summary, rule.alert).toContain('{{ $labels.instance }}');
-      expect(rule.annotations.description.length, rule.alert).toBeGreaterThan(60);
+      expect(rule.annotations.description?.length ?? 0, rule.alert).toBeGreaterThan(60);
     }
   });
 

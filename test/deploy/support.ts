@@ -2,8 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { HANG_MS } from '../support/wait.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+import { ROOT } from '../support/files.js';
+export { ROOT };
 export const DEPLOY = path.join(ROOT, 'deploy');
 
 /** The absolute path of a command on PATH (or in the sbin folders tests may not have on PATH), or null. */
@@ -49,7 +51,7 @@ export function start(command: string, args: string[], options: { env?: NodeJS.P
   return {
     child,
     output: () => output,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = HANG_MS) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} in:\n${output}`)), timeoutMs);
         const check = () => {
@@ -75,7 +77,7 @@ export function start(command: string, args: string[], options: { env?: NodeJS.P
 }
 
 /** Polls `url` until it answers (any HTTP status) or the deadline passes. */
-export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = HANG_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

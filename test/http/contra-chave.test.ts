@@ -6,14 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 import { AuditTrail, FILE_NAMES } from '../../module/state/index.js';
 import { BASE, CERTS, FIXTURES, TOKEN, bearer, tempDir } from '../support/harness.js';
 
 // Several restarts and enables per test: on a loaded shared machine each enable (a worker thread opening a PKCS#12)
 // can take seconds. The limit only turns a hang into a failure.
-vi.setConfig({ testTimeout: 300_000 });
 
 const INSTALACAO = '0916-0409-8915-9622-2161-0480-1336-1227';
 const OUTRA = 'AbCd-0123-4567-89Ef-cdef-0000-1111-2222';

@@ -61,7 +61,11 @@ function openStream(port: number, path: string, headers: Record<string, string>)
           const event = buffer.slice(0, i);
           buffer = buffer.slice(i + 2);
           events.push(event);
-          for (const w of waiters) if (w.predicate(event)) (waiters.delete(w), w.resolve(event));
+          for (const w of waiters) {
+            if (!w.predicate(event)) continue;
+            waiters.delete(w);
+            w.resolve(event);
+          }
         }
       });
       const ended = new Promise<void>((r) => res.once('close', () => r()));
@@ -192,7 +196,7 @@ async function login(port: number): Promise<{ cookie: string; csrf: string }> {
   const base = `http://127.0.0.1:${port}${BASE}`;
   const entrar = await fetch(`${base}/entrar?token=${TOKEN}`, { redirect: 'manual' });
   expect(entrar.status).toBe(303);
-  const cookie = entrar.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('pec_rnds_sessao='))!;
+  const cookie = entrar.headers.getSetCookie().map((c) => c.split(';')[0] ?? '').find((c) => c.startsWith('pec_rnds_sessao='))!;
   const page = await fetch(`${base}/`, { headers: { Cookie: cookie } });
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
   return { cookie, csrf };

@@ -43,7 +43,7 @@ const wrongPasswordForm = (csrf: string) => ({
 });
 
 describe('anonymous visitors (item 1)', () => {
-  it('when 1 100 anonymous visitors open the login page, then the logged-in admin stays logged in', { timeout: 300_000 }, async () => {
+  it('when 1 100 anonymous visitors open the login page, then the logged-in admin stays logged in', async () => {
     h = await startHarness();
     const origin = await listen(h);
     const admin = await loggedIn(origin);

@@ -114,7 +114,7 @@ describe('the module behind an HTTP proxy with a login', () => {
   });
 
   // Three `npm run status` processes (tsx) on a shared 2-core machine: the same allowance as the other CLI-heavy tests.
-  it('when everything has run, then the proxy password appears in no output: API, screen, metrics, logs, audit, data folder, npm run status', { timeout: 120_000 }, async () => {
+  it('when everything has run, then the proxy password appears in no output: API, screen, metrics, logs, audit, data folder, npm run status', async () => {
     await setup(['RNDS', 'CADSUS']);
     await request(h.app).post(`${BASE}/api/connection-test`).set(bearer).expect(200);
     await request(h.app).get(`${BASE}/api/token`).set(bearer).expect(200);

@@ -81,8 +81,9 @@ describe('the screen', () => {
       .type('form')
       .send({ _csrf: csrf, file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167', services: ['RNDS', 'CADSUS'] })
       .expect(303);
-    expect(res.headers.location).toBe(`${BASE}/?aviso=habilitado`);
-    const page = await agent.get(res.headers.location).expect(200);
+    const location = `${BASE}/?aviso=habilitado`;
+    expect(res.headers.location).toBe(location);
+    const page = await agent.get(location).expect(200);
     expect(page.text).toContain('Certificado habilitado');
     expect(page.text).toMatch(/data-state="enabled"/);
     expect(page.text).toContain('12.345.678/0001-90');

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
+import { HANG_MS } from './wait.js';
 import { createRndsModule, type RndsModule, type RndsModuleOptions } from '../../module/index.js';
 import { generateContraChave } from '../../module/state/index.js';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/pkcs12');
+export { FIXTURES_DIR as FIXTURES } from './fixtures.js';
+export { tempDir } from './files.js';
+import { FIXTURES_DIR as FIXTURES } from './fixtures.js';
+import { tempDir } from './files.js';
 
 /** The fixtures the HTTP and browser tests use, with their passwords (see scripts/make-fixtures.sh). */
 export const CERTS = {
@@ -32,10 +35,6 @@ export interface Harness {
   /** Waits until the catalogue lists `file` with status `ready` (or the predicate holds). */
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-export function tempDir(prefix = 'pec-rnds-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** A host app with the module mounted at a non-root base path, as PEC would mount it. */
@@ -66,7 +65,7 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
   });
   const app = express();
   app.use(BASE, rnds.router);
-  const waitFor = async (predicate: () => boolean, what: string, timeoutMs = 5000) => {
+  const waitFor = async (predicate: () => boolean, what: string, timeoutMs = HANG_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

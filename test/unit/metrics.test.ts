@@ -48,6 +48,7 @@ function enabledStatus(overrides: Partial<Status> = {}): Status {
   return {
     state: 'enabled',
     contraChave: '0123-4567-89ab-cdef-0123-4567-89ab-cdef',
+    contraChaveOrigin: 'instalacao',
     chavesDir: { path: '/opt/e-SUS/webserver/chaves', exists: true, readable: true },
     certificates: [
       { file: 'municipio.pfx', size: 3456, modifiedAt: '2026-11-01T10:00:00.000Z', sha256: 'a'.repeat(64), status: 'ready' },
@@ -134,7 +135,7 @@ describe('metrics', () => {
     const before = await scrape(metrics);
     current = enabledStatus({
       state: 'degraded',
-      problems: [{ code: 'CERTIFICATE_MISSING', message: 'O arquivo municipio.pfx foi removido da pasta chaves: copie-o de volta.' }],
+      problems: [{ code: 'CERTIFICATE_MISSING', severity: 'critical', message: 'O arquivo municipio.pfx foi removido da pasta chaves: copie-o de volta.' }],
       certificates: [],
     });
     const after = await scrape(metrics);
@@ -293,7 +294,7 @@ describe('metrics', () => {
 
     it('when the enabled certificate has expired, then x509_cert_expired is 1, as the Status says', async () => {
       const expired = () =>
-        icpStatus({ state: 'degraded', problems: [{ code: 'CERTIFICATE_EXPIRED', message: 'O certificado expirou em 31/03/2027: baixe um certificado novo.' }] });
+        icpStatus({ state: 'degraded', problems: [{ code: 'CERTIFICATE_EXPIRED', severity: 'critical', message: 'O certificado expirou em 31/03/2027: baixe um certificado novo.' }] });
       const metrics = createMetrics(expired, { version: '1' });
 
       const { samples } = await scrape(metrics);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPkcs12 } from '../../../module/certificates/index.js';
-import { caFile, standardLegacy } from './fixtures.js';
+import { caFile, standardLegacy } from '../../support/fixtures.js';
 
 /** A local HTTPS server that, like RNDS, only talks to clients with a certificate from its CA. */
 let server: https.Server;

@@ -2,7 +2,7 @@ import crypto, { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RndsError } from '../../../module/errors.js';
 import { openPkcs12, summarizeCertificate } from '../../../module/certificates/index.js';
-import { fixture, fixtureBytes, manifest, standardAes, standardLegacy } from './fixtures.js';
+import { fixture, fixtureBytes, manifest, standardAes, standardLegacy } from '../../support/fixtures.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChavesCatalogue, type ChavesCatalogueOptions } from '../../../module/chaves/index.js';
 import { RndsError } from '../../../module/errors.js';
 import type { Entry } from '../../../module/types.js';
-import { derBlob, sha256, sleep, tempDir, waitForCatalogue } from './helpers.js';
+import { derBlob, sha256, tempDir, waitForCatalogue } from './helpers.js';
 
 let base: string;
 let cleanup: () => Promise<void>;
@@ -116,7 +116,9 @@ describe('ChavesCatalogue — files coming and going', () => {
     try {
       await handle.write(bytes, 0, 2000);
       await waitForCatalogue(catalogue, () => catalogue.get('lento.pfx')?.status === 'incomplete', 'lento.pfx incompleto');
-      await sleep(1000); // the writer pauses, as scp over a slow link does
+      // The writer pauses, as scp over a slow link does: however long, once the catalogue has nothing left to
+      // decide (every quiet-interval follow-up has run), the half file is still incomplete.
+      await catalogue.idle();
       expect(catalogue.get('lento.pfx')?.status).toBe('incomplete');
       await handle.write(bytes, 2000, bytes.length - 2000, 2000);
     } finally {
@@ -145,7 +147,7 @@ describe('ChavesCatalogue — files coming and going', () => {
     await writeFile(join(dir, 'vazio.pfx'), '');
 
     const catalogue = await startCatalogue({ dir });
-    await sleep(300); // longer than the quiet time: the status must not flip to ready
+    await catalogue.idle(); // every quiet-time follow-up has run: the status must not have flipped to ready
 
     expect(catalogue.get('vazio.pfx')).toMatchObject({ status: 'incomplete', size: 0 });
     expect(catalogue.get('vazio.pfx')?.sha256).toBeUndefined();
@@ -165,6 +167,7 @@ describe('ChavesCatalogue — files coming and going', () => {
       () => catalogue.list().filter((e) => e.status === 'ready').length === 5 && catalogue.list().filter((e) => e.status === 'unusable').length === 3,
       'cinco prontos e três inutilizáveis',
     );
+    await catalogue.idle();
 
     expect(catalogue.list().map((e) => [e.file, e.status])).toEqual([
       ['a.pfx', 'ready'], ['b.PFX', 'ready'], ['c.p12', 'ready'], ['d.P12', 'ready'], ['e.PfX', 'ready'],
@@ -210,7 +213,7 @@ describe('ChavesCatalogue — the folder itself', () => {
     await waitForCatalogue(catalogue, () => !catalogue.dirInfo().exists && catalogue.list().length === 0, 'pasta removida');
     await mkdir(dir);
     await waitForCatalogue(catalogue, () => catalogue.dirInfo().exists, 'pasta recriada');
-    await sleep(100);
+    await catalogue.idle(); // the watcher is re-armed on the new folder
     const later = derBlob();
     await writeFile(join(dir, 'depois.pfx'), later);
     await waitForCatalogue(catalogue, () => isReadyWith(catalogue, 'depois.pfx', later), 'depois.pfx pronto');
@@ -254,8 +257,11 @@ describe('ChavesCatalogue — the folder itself', () => {
     catalogue.on('change', () => events++);
 
     await catalogue.close();
-    await writeFile(join(dir, 'tarde.pfx'), derBlob());
-    await sleep(300);
+    // A second catalogue on the same folder witnesses that the change happened and was noticeable.
+    const witness = await startCatalogue({ dir });
+    const bytes = derBlob();
+    await writeFile(join(dir, 'tarde.pfx'), bytes);
+    await waitForCatalogue(witness, () => isReadyWith(witness, 'tarde.pfx', bytes), 'tarde.pfx visto pela testemunha');
 
     expect(events).toBe(0);
     expect(catalogue.get('tarde.pfx')).toBeUndefined();

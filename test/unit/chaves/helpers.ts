@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { ChavesCatalogue } from '../../../module/chaves/index.js';
+import { compiled } from '../../support/spawn.js';
+import { HANG_MS } from '../../support/wait.js';
 
-export const PROJECT_ROOT = resolve(import.meta.dirname, '../../..');
+export { ROOT as PROJECT_ROOT } from '../../support/files.js';
+import { ROOT as PROJECT_ROOT, tempRoot } from '../../support/files.js';
 
 /** Bytes shaped like a PKCS#12 file: one DER SEQUENCE whose header states the length (content is random). */
 export function derBlob(contentLength = 2500): Buffer {
@@ -23,10 +24,7 @@ export function sha256(bytes: Buffer | string): string {
 }
 
 /** A fresh temp dir and its cleanup. */
-export async function tempDir(prefix = 'chaves-test-'): Promise<{ base: string; cleanup: () => Promise<void> }> {
-  const base = await mkdtemp(join(tmpdir(), prefix));
-  return { base, cleanup: () => rm(base, { recursive: true, force: true }) };
-}
+export const tempDir = (prefix = 'chaves-test-'): Promise<{ base: string; cleanup: () => Promise<void> }> => tempRoot(prefix);
 
 /**
  * Resolves once `predicate` holds, checked now and after every `change` event. The timeout only turns a hang into
@@ -36,7 +34,7 @@ export function waitForCatalogue(
   catalogue: ChavesCatalogue,
   predicate: () => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = HANG_MS,
 ): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const check = (): void => {
@@ -57,7 +55,6 @@ export function waitForCatalogue(
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface ChildResult {
   code: number | null;
@@ -70,7 +67,7 @@ export interface ChildResult {
 /** Runs test/unit/chaves/child/list-chaves.ts in its own Node process (optionally as another user). */
 export function runListChild(args: string[], options: { uid?: number; gid?: number; guardMs?: number } = {}): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/unit/chaves/child/list-chaves.ts'), ...args], {
+    const child = spawn(process.execPath, [compiled('test/unit/chaves/child/list-chaves.ts'), ...args], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
@@ -85,7 +82,7 @@ export function runListChild(args: string[], options: { uid?: number; gid?: numb
     const guard = setTimeout(() => {
       killedByGuard = true;
       child.kill('SIGKILL');
-    }, options.guardMs ?? 20_000);
+    }, options.guardMs ?? HANG_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(guard);

@@ -12,7 +12,7 @@ import { closedPort } from '../../doubles/net.js';
 import { createRndsTestPki, createTestCa, type RndsTestPki } from '../../doubles/pki.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../../doubles/rnds-auth.js';
 import { startConnectProxy, type ConnectProxy } from '../../doubles/connect-proxy.js';
-import { caFile, standardLegacy } from '../certificates/fixtures.js';
+import { caFile, standardLegacy } from '../../support/fixtures.js';
 
 const USER = 'maria.ti';
 // Characters that must be percent-encoded in the URL, an accent, and something easy to grep for.

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiled } from '../../support/spawn.js';
+import { tempRoot } from '../../support/files.js';
 
 export const helpersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers');
 
 /** A fresh folder under os.tmpdir(); `dataDir` inside it does not exist yet. */
 export async function makeTempRoot(): Promise<{ root: string; dataDir: string; cleanup: () => Promise<void> }> {
-  const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'pec-rnds-state-'));
-  return { root, dataDir: path.join(root, 'data'), cleanup: () => fsp.rm(root, { recursive: true, force: true }) };
+  const { base, cleanup } = await tempRoot('pec-rnds-state-');
+  return { root: base, dataDir: path.join(base, 'data'), cleanup };
 }
 
 export function modeOf(file: string): number {
@@ -25,29 +26,19 @@ export async function deadPid(): Promise<number> {
   return pid;
 }
 
-/** Starts a TypeScript helper in a child `node --import tsx`. */
+/** Starts a helper of helpers/ (compiled: dist/test/unit/state/helpers/<name>.js) in a child node. */
 export function spawnHelper(script: string, args: string[], options: { shell?: string } = {}): ChildProcess {
-  const file = path.join(helpersDir, script);
+  const file = compiled(`test/unit/state/helpers/${script}`);
   if (options.shell) {
-    // `$0`, `$1`… inside the shell snippet are node, --import, tsx, the script, its args.
-    return spawn('bash', ['-c', options.shell, process.execPath, '--import', 'tsx', file, ...args], {
+    // `$0`, `$1`… inside the shell snippet are node, the script, its args.
+    return spawn('bash', ['-c', options.shell, process.execPath, file, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
   }
-  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** Collects a child's output and waits for it to exit. */
-export async function runToEnd(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.once('close', (c, s) => resolve([c, s])),
-  );
-  return { code, signal, stdout, stderr };
-}
+export { runToEnd } from '../../support/spawn.js';
 
 /** Every regular file under `dir`, recursively. */
 export async function listFiles(dir: string): Promise<string[]> {

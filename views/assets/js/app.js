@@ -343,7 +343,7 @@
     const firstEvent = certificatesSignature === null;
     certificatesSignature = signature;
 
-    let reasons = {};
+    let reasons;
     try {
       reasons = JSON.parse(select.dataset.reasons || '{}');
     } catch {

@@ -9,6 +9,7 @@ export function versionFor(current: PersistedState, n: number, secret?: SecretEn
   return {
     version: 1,
     contraChave: current.contraChave,
+    ...(current.contraChaveOrigin === undefined ? {} : { contraChaveOrigin: current.contraChaveOrigin }),
     createdAt: current.createdAt,
     enabled: enabled
       ? {

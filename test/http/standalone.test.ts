@@ -19,49 +19,47 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Starts `npm start`'s script (compiled) and waits for its banner. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
+/** Spawns `npm start`'s script (compiled) on a free loopback port, collecting everything it prints. */
+function spawnServe(env: Record<string, string>): { child: ChildProcess; out: () => string } {
   const child = spawn(process.execPath, [compiled('scripts/serve.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  let printed = '';
+  child.stdout!.on('data', (d) => (printed += d));
+  child.stderr!.on('data', (d) => (printed += d));
+  return { child, out: () => printed };
+}
+
+/** Starts `npm start`'s script (compiled) and waits for its banner. */
+function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
+  const { child, out } = spawnServe(env);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), HANG_MS);
+    const timer = setTimeout(() => reject(new Error(`no banner:\n${out()}`)), HANG_MS);
     const check = () => {
-      const url = /Tela:\s+(\S+)/.exec(out)?.[1];
-      const login = /Entrar:\s+(\S+)/.exec(out)?.[1];
-      if (url && login && /Estado:/.test(out)) {
+      const url = /Tela:\s+(\S+)/.exec(out())?.[1];
+      const login = /Entrar:\s+(\S+)/.exec(out())?.[1];
+      if (url && login && /Estado:/.test(out())) {
         clearTimeout(timer);
-        resolve({ child, out: () => out, url, login });
+        resolve({ child, out, url, login });
       }
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(Object.assign(new Error(`exited ${code}:\n${out}`), { out, code }));
+      reject(Object.assign(new Error(`exited ${code}:\n${out()}`), { out: out(), code }));
     });
   });
 }
 
 /** Starts `npm start`'s script expecting it to refuse: waits for its exit (no timer) and returns what it printed. */
 function serveRefused(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [compiled('scripts/serve.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const { child, out } = spawnServe(env);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out }));
+    child.once('close', (code) => resolve({ code, out: out() }));
   });
 }
 

@@ -11,8 +11,6 @@ import { launchChromium } from '../support/browser.js';
 import { HANG_MS } from '../support/wait.js';
 import request from 'supertest';
 
-// A browser, a module and enables on a shared, loaded machine: the limit only turns a hang into a failure.
-
 const HOST = 'pec.municipio.lan';
 const INSTALACAO = '0916-0409-8915-9622-2161-0480-1336-1227';
 let chromium: { browser: Browser; close: () => Promise<void> };

@@ -89,6 +89,8 @@ export function createApp(deps: AppDeps): express.Express {
       // PEC and its LAN neighbours share host names; HSTS is the host's decision, not an embedded module's.
       strictTransportSecurity: false,
       crossOriginEmbedderPolicy: false,
+      // Over plain HTTP (a LAN address) browsers ignore COOP and print an error on every page: send it only with TLS.
+      crossOriginOpenerPolicy: secure,
     });
   const helmetHttps = helmetFor(true);
   const helmetHttp = helmetFor(false);

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
-import { UNSAFE_CHARS_SOURCE, commonNameOf, displayName } from '../display.js';
+import { commonNameOf, displayName } from '../display.js';
+import { REQUIRED_MESSAGES } from '../enablement.js';
+import { RndsError } from '../errors.js';
 import { formatDate, formatDateTime } from '../status.js';
 import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
@@ -38,16 +41,63 @@ const NOTICES = {
   'contra-chave': { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const;
 
-const helpers = { displayName, commonNameOf, formatDate, formatDateTime, renewalReminder, guidePath: GUIDE_PATH, lookAlikeNames, unsafeChars: UNSAFE_CHARS_SOURCE };
+/** Why a listed file cannot be chosen yet, short, beside its name in the select (the long reason is listed below it). */
+const ENTRY_REASONS = {
+  incomplete: 'copiando…',
+  unreadable: 'sem permissão de leitura',
+  'too-large': 'arquivo grande demais',
+  'not-a-file': 'não é um arquivo comum',
+  unusable: 'não pode ser usado',
+  // Not a status: two names that look the same (NFC/NFD), neither can be chosen until one is renamed.
+  twin: 'outro arquivo tem o mesmo nome aparente: renomeie um deles',
+  other: 'indisponível',
+} as const;
+
+/** The version of a rendered region: app.js swaps a region only when the one the server now renders differs. */
+const version = (html: string): string => createHash('sha256').update(html).digest('base64url').slice(0, 16);
+
+const helpers = {
+  displayName,
+  commonNameOf,
+  formatDate,
+  formatDateTime,
+  renewalReminder,
+  guidePath: GUIDE_PATH,
+  lookAlikeNames,
+  requiredMessages: REQUIRED_MESSAGES,
+  entryReasons: ENTRY_REASONS,
+  version,
+};
+
+/** The screen's live regions, each a partial rendered into the page and by GET {base}/fragmentos. */
+const FRAGMENTS = ['avisos', 'estado', 'contra-chave', 'pasta', 'certificados', 'motivos'] as const;
+
+/** What the screen reader hears when the state changes while the page is open. */
+const STATE_TEXT: Record<Status['state'], string> = {
+  enabled: 'Situação atualizada: certificado habilitado.',
+  disabled: 'Situação atualizada: nenhum certificado habilitado.',
+  degraded: 'Situação atualizada: o certificado habilitado tem um problema.',
+};
+
+/** A form posted by app.js (fetch, Accept: application/json): it gets JSON back instead of a redirect or a page. */
+const inPlace = (req: Request): boolean => req.method === 'POST' && req.accepts(['html', 'json']) === 'json';
+
+/** After a form succeeded: a redirect (post/redirect/get), or where to go for app.js's in-place submit. */
+function done(req: Request, res: Response, url: string): void {
+  if (inPlace(req)) res.json({ redirect: url });
+  else res.redirect(303, url);
+}
 
 export interface RenderExtra {
   form?: FormState;
   notice?: Notice;
   status?: number;
   contraChaveForm?: ContraChaveFormState;
+  /** The refusal, for a form posted in place (its JSON carries the code and the fields). */
+  error?: RndsError;
 }
 
-export type Render = (req: Request, res: Response, view: 'page' | 'partials/estado' | 'guia', extra?: RenderExtra) => void;
+export type Render = (req: Request, res: Response, view: 'page' | 'fragmentos' | 'guia', extra?: RenderExtra) => void;
 
 export interface ScreenDeps {
   access: Access;
@@ -64,10 +114,11 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
     const session = req.rndsSession ?? deps.access.ensureSession(req, res);
     const status = deps.status();
     const form: FormState = extra.form ?? {
-      values: { services: ['RNDS'], environment: status.enabled?.environment ?? deps.defaultEnvironment },
+      // As PEC: no service ticked until the admin says which ones the credential includes.
+      values: { services: [], environment: status.enabled?.environment ?? deps.defaultEnvironment },
       errors: {},
     };
-    res.status(extra.status ?? 200).render(view, {
+    const locals = {
       base: req.baseUrl,
       status,
       csrfToken: session.csrfToken,
@@ -78,8 +129,36 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
       paths: PEC_CHAVES_PATHS,
       helpers,
       loginEnabled: deps.access.usesLogin,
-    });
+    };
+    if (view === 'fragmentos') {
+      // Every live region, rendered by the same partials as the page, with its version.
+      void Promise.all(FRAGMENTS.map((name) => renderToString(res, `partials/${name}`, locals))).then(
+        (rendered) =>
+          res.json({
+            state: status.state,
+            stateText: STATE_TEXT[status.state],
+            contraChaveOrigin: status.contraChaveOrigin,
+            fragments: Object.fromEntries(FRAGMENTS.map((name, i) => [name, { version: version(rendered[i]!), html: rendered[i]! }])),
+          }),
+        (error: unknown) => req.next?.(error),
+      );
+      return;
+    }
+    if (inPlace(req)) {
+      // A refused form posted by app.js: the page it would have shown, for app.js to take the form from, and the
+      // error with its fields (CONTRACT.md's Error).
+      renderToString(res, view, locals).then(
+        (html) => res.status(extra.status ?? 200).json({ ...(extra.error ? extra.error.toJSON() : {}), html }),
+        (error: unknown) => req.next?.(error),
+      );
+      return;
+    }
+    res.status(extra.status ?? 200).render(view, locals);
   };
+}
+
+function renderToString(res: Response, view: string, locals: object): Promise<string> {
+  return new Promise((resolve, reject) => res.app.render(view, locals, (error, html) => (error ? reject(error) : resolve(html))));
 }
 
 /** The Habilitar form's body as the Enable input (CONTRACT.md); form fields are text or lists of text. */
@@ -104,16 +183,17 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
     const notice = Object.hasOwn(NOTICES, key) ? NOTICES[key as keyof typeof NOTICES] : undefined;
     render(req, res, 'page', { notice });
   });
-  router.get('/fragmentos/estado', (req, res) => render(req, res, 'partials/estado'));
+  router.get('/fragmentos', (req, res) => render(req, res, 'fragmentos'));
   router.get('/guia', (req, res) => render(req, res, 'guia'));
 
   router.post('/contra-chave', async (req, res, next) => {
     const typed = typeof req.body?.contraChave === 'string' ? req.body.contraChave : '';
     const result = await actions.changeContraChave({ contraChave: typed }, req.rndsCaller!.actor, 'tela');
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=contra-chave`);
+    if (result.ok) return done(req, res, `${req.baseUrl}/?aviso=contra-chave`);
     if (result.error.httpStatus >= 500) return next(result.error);
     render(req, res, 'page', {
       status: result.error.httpStatus,
+      error: result.error,
       contraChaveForm: { value: typed.slice(0, 100), error: result.error.fields?.contraChave ?? result.error.message },
     });
   });
@@ -121,7 +201,7 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
   router.post('/habilitar', deps.enableLimiter, async (req, res, next) => {
     const input = enableInputOf((req.body ?? {}) as Record<string, unknown>);
     const result = await actions.enable(input, req.rndsCaller!.actor);
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=habilitado`);
+    if (result.ok) return done(req, res, `${req.baseUrl}/?aviso=habilitado`);
     const { error } = result;
     if (error.httpStatus >= 500) return next(error);
     const errors: FormState['errors'] = {};
@@ -130,9 +210,10 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
     }
     deps.onEnableFailure?.(error.code);
     res.locals.rndsErrorCode = error.code;
-    if (error.code === 'INVALID_INPUT' && input.services.length === 0) errors.services = 'Escolha ao menos um serviço.';
+    if (error.code === 'INVALID_INPUT' && input.services.length === 0) errors.services = REQUIRED_MESSAGES.services;
     render(req, res, 'page', {
       status: error.httpStatus,
+      error: new RndsError(error.code, error.message, { fields: errors }),
       form: {
         // The password is never sent back.
         values: { file: input.file, identificadorSolicitante: input.identificadorSolicitante, services: input.services, environment: input.environment ?? deps.defaultEnvironment },

@@ -313,3 +313,40 @@ describe('what the administrator meets (issue 12 §2), at 1366×768 and 800×600
     expect(await page.isVisible('#identificador')).toBe(true);
   });
 });
+
+describe('§2.2 the server goes away and comes back', () => {
+  for (const viewport of VIEWPORTS) {
+    it(`at ${viewport.width}×${viewport.height}: when the server stops, then "Reconectando…" shows; when it is back on the same port, the screen refreshes itself and what was typed stays`, async () => {
+      const s = await openAt(viewport, [CERTS.legacy.file]);
+      await page.waitForFunction(() => document.querySelector('#certificado') !== null);
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+      await page.check('#servico-rnds');
+      await page.selectOption('#certificado', CERTS.legacy.file);
+      await page.fill('#senha', 'S3nh@');
+      expect(await page.isVisible('#reconectando')).toBe(false);
+
+      // A real stop: the listening socket and every open connection (the event stream among them) closed.
+      s.server.closeAllConnections();
+      await new Promise((resolve) => s.server.close(resolve));
+      await page.waitForSelector('#reconectando', { state: 'visible' });
+      expect(await page.textContent('#reconectando')).toContain('Reconectando…');
+      expect(await page.$eval('#reconectando', (e) => e.parentElement?.getAttribute('aria-live'))).toBe('polite');
+      expect(await axeViolations(page)).toEqual([]);
+      if (viewport.width === 1366) await screenshot(page, 'preview/reconectando.png');
+
+      // Meanwhile an installer drops a certificate; then the server listens again on the same port.
+      h.drop(CERTS.aes.file);
+      await h.waitFor(() => h.rnds.status().certificates.length === 2, 'two files');
+      s.server.listen(s.port, '127.0.0.1');
+      await new Promise((resolve) => s.server.once('listening', resolve));
+
+      await page.waitForSelector('#reconectando', { state: 'hidden' });
+      await page.waitForSelector(`#certificado option[value="${CERTS.aes.file}"]:not([disabled])`, { state: 'attached' });
+      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // refreshed in place
+      expect(await page.inputValue('#senha')).toBe('S3nh@');
+      expect(await page.inputValue('#certificado')).toBe(CERTS.legacy.file);
+      // The page's own requests while the server was away failed by design; nothing else went wrong.
+      screen!.problems.splice(0, screen!.problems.length, ...screen!.problems.filter((p) => !/ERR_CONNECTION_REFUSED|api\/events/.test(p)));
+    });
+  }
+});

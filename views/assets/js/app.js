@@ -187,7 +187,7 @@
       });
       answer = await response.json();
     } catch {
-      answer = null;
+      // No answer, or not JSON: the ordinary post below lets the server show what it has to say.
     }
     if (answer && typeof answer.redirect === 'string') {
       window.location.assign(answer.redirect);

@@ -18,10 +18,12 @@ export const FILE_NAMES = {
   key: 'secret.key',
   audit: 'audit.jsonl',
   accessToken: 'access-token',
+  sessionKey: 'session.key',
+  sessionsRevoked: 'sessions-revoked.json',
 } as const;
 
 // `<target>.<12 hex>.tmp`: recognisable at start-up, never mistaken for a real file.
-const TEMP_PATTERN = /^(state\.json|secret\.key|access-token)\.[0-9a-f]{12}\.tmp$/;
+const TEMP_PATTERN = /^(state\.json|secret\.key|access-token|session\.key|sessions-revoked\.json)\.[0-9a-f]{12}\.tmp$/;
 
 export function tempPathFor(target: string): string {
   return `${target}.${randomBytes(6).toString('hex')}.tmp`;

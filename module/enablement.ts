@@ -531,9 +531,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         return connection;
       })().finally(() => {
         this.#testing = null;
-        this.emit('change'); // the result, or at least the end of "testing…"
+        this.emit('change'); // the result, and the end of "testing…" (cleared just above)
       });
-      this.emit('change'); // screens show "testing…" until the result arrives
     }
     return this.#testing;
   }

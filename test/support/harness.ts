@@ -61,6 +61,8 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     // The periodic check (on by default) would call the real RNDS hosts: off unless a test asks for it.
     connectionCheckMinutes: 0,
+    // Likewise the test started after every enable: on only where a test asks for it (with the RNDS double).
+    connectionTestAfterEnable: false,
     ...moduleOptions,
   });
   const app = express();
@@ -101,6 +103,17 @@ export async function loggedIn(harness: Harness) {
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
   if (!csrf) throw new Error('no CSRF token on the page');
   return { agent, csrf, page };
+}
+
+/**
+ * Post/redirect/get: a form answer must be a 303 to the screen itself (no message in the URL); returns the screen that
+ * redirect leads to (what the session's flash holds shows once there).
+ */
+export async function followToScreen(agent: ReturnType<typeof request.agent>, res: { status: number; headers: Record<string, string> }) {
+  if (res.status !== 303 || res.headers.location !== `${BASE}/`) {
+    throw new Error(`expected 303 to ${BASE}/, got ${res.status} to ${res.headers.location}`);
+  }
+  return agent.get(`${BASE}/`).expect(200);
 }
 
 /** Every file under `dir`, read as bytes. */

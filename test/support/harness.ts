@@ -28,12 +28,18 @@ export interface Harness {
   chavesDir: string;
   dataDir: string;
   app: express.Express;
-  rnds: RndsModule;
+  /** The module instance serving now (a new one after restart()). */
+  readonly rnds: RndsModule;
   logs: string[];
   /** Copies a fixture into the chaves folder (optionally under another name). */
   drop(fixture: string, as?: string): string;
   /** Waits until the catalogue lists `file` with status `ready` (or the predicate holds). */
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Stops the module and starts a new instance on the same folders behind the same host app, as a service restart
+   * does: nothing kept in memory survives.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
   };
   for (const f of files) drop(f);
   const logs: string[] = [];
-  const rnds = await createRndsModule({
+  const moduleInput: RndsModuleOptions = {
     chavesDir,
     dataDir,
     // An installation whose contra-chave was configured (each harness its own), unless the test passes `contraChave`
@@ -64,9 +70,11 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     // Likewise the test started after every enable: on only where a test asks for it (with the RNDS double).
     connectionTestAfterEnable: false,
     ...moduleOptions,
-  });
+  };
+  let rnds = await createRndsModule(moduleInput);
   const app = express();
-  app.use(BASE, rnds.router);
+  // Through a function, so that restart() can put a new instance behind the same host app (and the same port).
+  app.use(BASE, (req, res, next) => rnds.router(req, res, next));
   const waitFor = async (predicate: () => boolean, what: string, timeoutMs = HANG_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
@@ -82,10 +90,16 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     chavesDir,
     dataDir,
     app,
-    rnds,
+    get rnds() {
+      return rnds;
+    },
     logs,
     drop,
     waitFor,
+    async restart() {
+      await rnds.close();
+      rnds = await createRndsModule(moduleInput);
+    },
     async close() {
       await rnds.close();
       fs.rmSync(root, { recursive: true, force: true });

@@ -7,8 +7,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { RndsError } from '../errors.js';
-import { FILE_MODE, FILE_NAMES, createFileOnce, ensureDir, errnoCode, isLooserThanOwnerOnly, writeFileAtomic } from './files.js';
+import { FILE_NAMES, loadOrCreateSecretLine, writeFileAtomic } from './files.js';
 
 const KEY_PATTERN = /^[\w-]{43}$/;
 
@@ -18,26 +17,12 @@ const KEY_PATTERN = /^[\w-]{43}$/;
  * only logs everybody out.
  */
 export async function loadOrCreateSessionKey(dataDir: string): Promise<Buffer> {
-  const dir = path.resolve(dataDir);
-  const file = path.join(dir, FILE_NAMES.sessionKey);
-  await ensureDir(dir);
-  await createFileOnce(file, `${crypto.randomBytes(32).toString('base64url')}\n`);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (error) {
-    throw new RndsError(
-      'STATE_UNREADABLE',
-      `Não foi possível ler a chave das sessões em ${file} (${errnoCode(error) ?? 'erro desconhecido'}). Corrija as permissões do arquivo, ou apague-o: uma nova chave é criada e quem estava na tela entra de novo.`,
-      { cause: error },
-    );
-  }
-  const key = text.trim();
-  if (!KEY_PATTERN.test(key)) {
-    throw new RndsError('STATE_UNREADABLE', `A chave das sessões em ${file} está danificada. Apague o arquivo: uma nova chave é criada e quem estava na tela entra de novo.`);
-  }
-  const stat = await fsp.stat(file);
-  if (isLooserThanOwnerOnly(stat.mode)) await fsp.chmod(file, FILE_MODE);
+  const file = path.join(path.resolve(dataDir), FILE_NAMES.sessionKey);
+  const key = await loadOrCreateSecretLine(file, () => crypto.randomBytes(32).toString('base64url'), KEY_PATTERN, {
+    unreadable: (code) =>
+      `Não foi possível ler a chave das sessões em ${file} (${code}). Corrija as permissões do arquivo, ou apague-o: uma nova chave é criada e quem estava na tela entra de novo.`,
+    invalid: `A chave das sessões em ${file} está danificada. Apague o arquivo: uma nova chave é criada e quem estava na tela entra de novo.`,
+  });
   return Buffer.from(key, 'base64url');
 }
 

@@ -204,11 +204,17 @@
     }
     form.replaceWith(fresh);
     enhance(fresh);
+    // The summary of what went wrong (at the top of the panel) comes with the page too: shown, or gone when fixed.
+    const summary = $('#resumo-erros');
+    const freshSummary = template.content.getElementById('resumo-erros');
+    if (summary) summary.remove();
+    const title = $('#certificados > h2');
+    if (freshSummary && title) title.after(freshSummary);
     const again = password ? document.getElementById(password.id) : null;
     if (again) again.value = typed;
-    const first = $('[aria-invalid="true"]', fresh) || $('[data-form-error]', fresh);
+    // Focus on the first field in error; a refusal that belongs to no field is read from the summary.
+    const first = $('[aria-invalid="true"]', fresh) || $('#resumo-erros');
     if (first) {
-      if (first.matches('[data-form-error]')) first.tabIndex = -1;
       first.focus();
       first.scrollIntoView({ block: 'center' });
     }

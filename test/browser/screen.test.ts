@@ -316,7 +316,7 @@ describe('what the administrator meets (issue 12 §2), at 1366×768 and 800×600
 
 describe('§2.2 the server goes away and comes back', () => {
   for (const viewport of VIEWPORTS) {
-    it(`at ${viewport.width}×${viewport.height}: when the server stops, then "Reconectando…" shows; when it is back on the same port, the screen refreshes itself and what was typed stays`, async () => {
+    it(`at ${viewport.width}×${viewport.height}: when the service stops, then "Reconectando…" shows; when it restarts on the same port, the screen refreshes itself, still logged in, and what was typed stays`, async () => {
       const s = await openAt(viewport, [CERTS.legacy.file]);
       await page.waitForFunction(() => document.querySelector('#certificado') !== null);
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
@@ -334,8 +334,10 @@ describe('§2.2 the server goes away and comes back', () => {
       expect(await axeViolations(page)).toEqual([]);
       if (viewport.width === 1366) await screenshot(page, 'preview/reconectando.png');
 
-      // Meanwhile an installer drops a certificate; then the server listens again on the same port.
+      // Meanwhile an installer drops a certificate, and the service restarts: a new module instance on the same
+      // folders (nothing kept in memory survives; the session lives in its signed cookie), on the same port.
       h.drop(CERTS.aes.file);
+      await h.restart();
       await h.waitFor(() => h.rnds.status().certificates.length === 2, 'two files');
       s.server.listen(s.port, '127.0.0.1');
       await new Promise((resolve) => s.server.once('listening', resolve));
@@ -343,6 +345,7 @@ describe('§2.2 the server goes away and comes back', () => {
       await page.waitForSelector('#reconectando', { state: 'hidden' });
       await page.waitForSelector(`#certificado option[value="${CERTS.aes.file}"]:not([disabled])`, { state: 'attached' });
       expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // refreshed in place
+      expect(new URL(page.url()).pathname).toBe(`${BASE}/`);
       expect(await page.inputValue('#senha')).toBe('S3nh@');
       expect(await page.inputValue('#certificado')).toBe(CERTS.legacy.file);
       // The page's own requests while the server was away failed by design; nothing else went wrong.

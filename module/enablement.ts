@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
 import { computeStatus, daysLeft } from './status.js';
 import { displayName } from './display.js';
-import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
+// Not the certificates barrel: it loads the parser (node-forge), which only the worker needs.
+import type { CertificateOpener } from './certificates/opener.js';
+import type { OpenedCertificate } from './certificates/open.js';
+import { summarizeCertificate } from './certificates/summary.js';
 import { isPlainFileName, lookAlikeNames, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave, sameContraChave } from './state/contra-chave.js';

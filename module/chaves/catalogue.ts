@@ -72,6 +72,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   private readonly debounceMs: number;
 
   private readonly tracked = new Map<string, Tracked>();
+  private changes = 0;
   private sorted: Entry[] | null = null;
   private dirState: ChavesDirInfo;
 
@@ -134,6 +135,11 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   /** The entry named exactly `file` (no normalisation, no case folding), if listed. */
   get(file: string): Entry | undefined {
     return this.tracked.get(file)?.entry;
+  }
+
+  /** Counts every change of the list or the folder state (before the coalesced `change` event): equal means unchanged. */
+  get revision(): number {
+    return this.changes;
   }
 
   /** Whether the folder exists and can be listed. */
@@ -297,6 +303,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   }
 
   private changed(): void {
+    this.changes++;
     this.sorted = null;
     if (this.emitTimer || this.closed) return;
     this.emitTimer = setTimeout(() => {

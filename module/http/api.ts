@@ -18,11 +18,15 @@ export function apiRoutes(router: express.Router, deps: ApiDeps): void {
   const { enablement, actions, access, events } = deps;
   const json = (req: express.Request) => (req.is('application/json') ? (req.body as unknown) : undefined);
 
+  // Serialised once per change (Enablement.statusSnapshot) and sent with its ETag: a poller that sends it back in
+  // If-None-Match gets 304 without the body (Express answers it from the ETag set here).
   router.get('/api/status', (_req, res) => {
-    res.json(enablement.status());
+    const { json, etag } = enablement.statusSnapshot().body;
+    res.set('ETag', etag).type('application/json').send(json);
   });
   router.get('/api/certificates', (_req, res) => {
-    res.json({ certificates: enablement.status().certificates });
+    const { json, etag } = enablement.statusSnapshot().certificates;
+    res.set('ETag', etag).type('application/json').send(json);
   });
   router.post('/api/enable', deps.enableLimiter, async (req, res) => {
     const result = await actions.enable(json(req), req.rndsCaller!.actor);

@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: '1h' }));
   app.use(cookieParser());
   app.get('/health', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.status().state });
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.statusSnapshot().status.state });
   });
 
   app.use(express.json({ limit: '16kb' }));

@@ -100,6 +100,8 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
   let closed = false;
   let nextId = 1;
   let started = 0;
+  /** A job is in the worker now. */
+  let busy = false;
   let disarmIdle: (() => void) | null = null;
 
   const closedError = (): RndsError =>
@@ -123,7 +125,7 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
     if (!idle || closed) return;
     disarmIdle = startIdleTimer(idleMs, () => {
       disarmIdle = null;
-      if (thread !== idle || running || queue.length > 0) return;
+      if (thread !== idle || busy || queue.length > 0) return;
       thread = null;
       void idle.worker.terminate();
     });
@@ -133,6 +135,7 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
     new Promise<void>((done) => {
       const current = (thread ??= startThread());
       const { worker } = current;
+      busy = true;
       const id = nextId++;
       let timer: NodeJS.Timeout | undefined;
       let disarmLimit = (): void => undefined;
@@ -145,12 +148,16 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
+        busy = false;
         if (discard) {
           if (thread === current) thread = null;
           void worker.terminate();
         } else {
           worker.unref();
         }
+        // The last job of the queue: the worker may go after the idle delay (before the caller hears the result, so
+        // that a caller's next open always finds the timer to disarm).
+        if (queue.length === 0) armIdle();
         outcome();
         done();
       };
@@ -203,7 +210,6 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
     } finally {
       running = false;
     }
-    armIdle();
   };
 
   return {

@@ -8,6 +8,7 @@
  * - 5 000 files copied into `chaves` at once (`cp -r`, whose own time is the baseline) until `/api/certificates` lists
  *   them all, ready and hashed.
  * `npm run bench -- lean` runs only this section; add `--quick` for fewer, shorter rounds (CI smoke, not figures).
+ * BENCH_SERVER_ROOT=/other/checkout measures that checkout's built server instead (before/after comparisons).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +46,7 @@ async function start(kind: Kind, dirs: { chaves: string; data: string }, statusJ
   const root = projectRoot();
   const args =
     kind === 'pec-rnds'
-      ? [path.join(root, 'dist/scripts/serve.js')]
+      ? [path.join(process.env.BENCH_SERVER_ROOT ?? root, 'dist/scripts/serve.js')]
       : kind === 'express'
         ? [path.join(root, 'dist/scripts/bench/baseline/bare-express.js')]
         : ['-e', BARE_NODE];

@@ -25,7 +25,7 @@ export function statusReads(enablement: Enablement, access: Access): express.Req
     if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
     let caller: Caller | undefined;
     try {
-      caller = await access.identify(req);
+      caller = await access.identify(req, res);
     } catch (error) {
       return next(error);
     }

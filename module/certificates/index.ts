@@ -13,6 +13,7 @@ export {
 export {
   type CertificateOpener,
   type CertificateOpenerOptions,
+  DEFAULT_IDLE_MS,
   DEFAULT_TIMEOUT_MS,
   type OpenOptions,
   createCertificateOpener,

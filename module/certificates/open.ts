@@ -3,13 +3,17 @@
  * out. Synchronous and CPU-bound: production code calls it through createCertificateOpener.
  */
 import crypto, { X509Certificate } from 'node:crypto';
-import type { CertificateSummary } from '../types.js';
 import { RndsError } from '../errors.js';
 import { StructureError, child, oid, parseDer } from './asn1.js';
 import { describeCertificate } from './describe.js';
 import { CertificateMessages, certificateWarnings } from './messages.js';
 import { UnsupportedAlgorithm } from './pbe.js';
 import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
+
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize, summarizeCertificate } from './summary.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A certificate whose password opened it: what to show, and what mutual TLS needs. */
 export interface OpenedCertificate {
@@ -61,11 +65,6 @@ export interface OpenPkcs12Options {
   /** False skips the expired / not-yet-valid errors (the details still tell). Default true. */
   checkValidity?: boolean;
 }
-
-export const DEFAULT_MAX_BYTES = 64 * 1024;
-export const DEFAULT_MAX_ITERATIONS = 200_000;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Opens a PKCS#12 (.pfx/.p12) file; throws RndsError with a contract code on every failure. */
 export function openPkcs12(
@@ -137,28 +136,6 @@ export function openPkcs12(
       certs.filter((other) => other !== cert).map((other) => other.x509),
     ).map((x509) => x509.toString()),
   };
-}
-
-/** The part of an opened certificate that Status shows (CONTRACT.md). */
-export function summarizeCertificate(cert: OpenedCertificate, now: Date = new Date()): CertificateSummary {
-  return {
-    subject: cert.subject,
-    commonName: cert.commonName,
-    cnpj: cert.cnpj,
-    razaoSocial: cert.razaoSocial,
-    issuer: cert.issuer,
-    serialNumber: cert.serialNumber,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    daysLeft: Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS),
-    sha256: cert.sha256,
-  };
-}
-
-/** Refuses empty and oversized files before any parsing. */
-export function checkSize(data: Uint8Array, maxBytes: number, messages: CertificateMessages): void {
-  if (data.byteLength > maxBytes) throw messages.tooLarge(data.byteLength, maxBytes);
-  if (data.byteLength === 0) throw messages.empty();
 }
 
 function decode(data: Buffer, password: string, maxIterations: number, messages: CertificateMessages): DecodedPkcs12 {

@@ -3,7 +3,7 @@
  * (Accept: application/json): what the browser script receives instead of building markup itself.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, CERTS, loggedIn, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, enableForm, loggedIn, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -58,19 +58,10 @@ describe('the live regions of the screen', () => {
 });
 
 describe('the Habilitar form posted in place', () => {
-  const form = (csrf: string, password: string) => ({
-    _csrf: csrf,
-    file: CERTS.legacy.file,
-    password,
-    identificadorSolicitante: '3167',
-    services: 'RNDS',
-    environment: 'producao',
-  });
-
   it('when the password is wrong, then the answer is the Error with its field and the page to take the form from, without the password', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);
-    const res = await agent.post(`${BASE}/habilitar`).set('Accept', 'application/json').type('form').send(form(csrf, 'S3nha-Errada!')).expect(422);
+    const res = await agent.post(`${BASE}/habilitar`).set('Accept', 'application/json').type('form').send(enableForm(csrf, 'S3nha-Errada!')).expect(422);
     expect(res.body.error).toMatchObject({ code: 'WRONG_PASSWORD', fields: { password: expect.stringMatching(/[Ss]enha incorreta/) } });
     expect(res.body.html).toContain('id="form-habilitar"');
     expect(res.body.html).toMatch(/id="erro-password">[^<]*[Ss]enha incorreta/);
@@ -81,7 +72,7 @@ describe('the Habilitar form posted in place', () => {
   it('when no service is ticked, then the services field says so, in the same words app.js shows before sending', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf, page } = await loggedIn(h);
-    const { services: _none, ...withoutServices } = form(csrf, CERTS.legacy.password);
+    const { services: _none, ...withoutServices } = enableForm(csrf, CERTS.legacy.password);
     const res = await agent.post(`${BASE}/habilitar`).set('Accept', 'application/json').type('form').send(withoutServices).expect(400);
     expect(res.body.error.fields).toEqual({ services: 'Escolha ao menos um serviço.' });
     expect(page.text).toContain('data-required-message="Escolha ao menos um serviço."');
@@ -90,7 +81,7 @@ describe('the Habilitar form posted in place', () => {
   it('when the certificate opens, then the answer says where to go next (no redirect for fetch to follow)', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);
-    const res = await agent.post(`${BASE}/habilitar`).set('Accept', 'application/json').type('form').send(form(csrf, CERTS.legacy.password)).expect(200);
+    const res = await agent.post(`${BASE}/habilitar`).set('Accept', 'application/json').type('form').send(enableForm(csrf, CERTS.legacy.password)).expect(200);
     expect(res.body).toEqual({ redirect: expect.stringMatching(new RegExp(`^${BASE}/`)) });
     expect(h.rnds.status().state).toBe('enabled');
   });

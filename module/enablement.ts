@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
-import { computeStatus, daysLeft } from './status.js';
-import { displayName } from './display.js';
+import { computeStatus } from './status.js';
+import { daysLeft, displayName } from './present/index.js';
 import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
 import { isPlainFileName, lookAlikeNames, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
@@ -93,6 +93,8 @@ export interface EnablementDeps {
   /** The outbound proxy and NO_PROXY, for every request to RNDS/CADSUS. */
   proxy?: ProxySettings;
   now: () => Date;
+  /** The installation's time zone (present/dates.ts): dates in messages, calendar days left. */
+  timeZone: string;
 }
 
 /**
@@ -213,7 +215,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       } catch {
         continue; // another password, expired, not a certificate: the admin enables it as today
       }
-      const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+      const summary = { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 };
       const current = this.#deps.store.get().enabled;
       if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
       if (this.#renewal?.forSha256 === enabledSha && new Date(this.#renewal.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#renewalStillThere()) continue;
@@ -235,7 +237,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   #currentRenewal(): RenewalInfo | null {
     if (!this.#renewalStillThere()) return null;
     const info = this.#renewal!.info;
-    return { ...info, sameFile: info.file === this.#deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, this.#deps.now()) } };
+    return { ...info, sameFile: info.file === this.#deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, this.#deps.now(), this.#deps.timeZone) } };
   }
 
   #signature(): string {
@@ -262,6 +264,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       secretProblem: secretProblem?.message,
       renewal: this.#currentRenewal(),
       now: this.#deps.now(),
+      timeZone: this.#deps.timeZone,
     });
     return this.#alertsInfo ? { ...status, alerts: this.#alertsInfo() } : status;
   }
@@ -297,7 +300,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         }
         const password = this.#deps.secretBox.unseal(enabled.secret);
         const certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(renewal.file), now: this.#deps.now() });
-        const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+        const summary = { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 };
         if (!isRenewalOf(summary, enabled.certificate)) {
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(renewal.file)} não é uma renovação do certificado habilitado (outro CNPJ ou validade menor): habilite-o digitando a senha, se for o caso.`);
         }
@@ -310,6 +313,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             ca: this.#ca,
             method: this.#deps.tokenMethod,
             now: this.#deps.now(),
+            timeZone: this.#deps.timeZone,
           });
           if (connection.status !== 'ok') {
             const code = connection.status === 'no-connection' ? 'RNDS_UNAVAILABLE' : 'RNDS_CERTIFICATE_REJECTED';
@@ -400,7 +404,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             services,
             environment,
             enabledAt,
-            certificate: { ...summarizeCertificate(certificate, this.#deps.now()), sha256 },
+            certificate: { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 },
             secret,
           },
           connection: null,
@@ -583,6 +587,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       now: this.#deps.now(),
       services,
       proxy: this.#deps.proxy,
+      timeZone: this.#deps.timeZone,
     });
   }
 
@@ -608,6 +613,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
           ca: this.#ca,
           method: this.#deps.tokenMethod,
           proxy: this.#deps.proxy,
+          timeZone: this.#deps.timeZone,
         }),
       };
     }

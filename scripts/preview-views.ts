@@ -12,9 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import ejs from 'ejs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { UNSAFE_CHARS_SOURCE, commonNameOf, displayName } from '../module/display.js';
+import { DEFAULT_TIME_ZONE, viewHelpers } from '../module/present/index.js';
 import { lookAlikeNames } from '../module/chaves/index.js';
-import { formatDate, formatDateTime } from '../module/status.js';
 import { PEC_CHAVES_PATHS } from '../module/options.js';
 import { viewsDir, assetsDir, packageRoot } from '../module/paths.js';
 import type { Connection, Entry, Status } from '../module/types.js';
@@ -41,7 +40,7 @@ const now = Date.now();
 const iso = (offsetDays: number) => new Date(now + offsetDays * DAY).toISOString();
 
 // The same helpers and folder paths the router passes.
-const helpers = { displayName, commonNameOf, formatDate, formatDateTime, lookAlikeNames, unsafeChars: UNSAFE_CHARS_SOURCE };
+const helpers = { ...viewHelpers(DEFAULT_TIME_ZONE), lookAlikeNames };
 const paths = PEC_CHAVES_PATHS;
 
 const entry = (file: string, status: Entry['status'] = 'ready'): Entry => ({

@@ -17,4 +17,3 @@ export {
   type OpenOptions,
   createCertificateOpener,
 } from './opener.js';
-export { formatDateBr } from './messages.js';

@@ -8,6 +8,7 @@ import { RndsError } from '../errors.js';
 import { StructureError, child, oid, parseDer } from './asn1.js';
 import { describeCertificate } from './describe.js';
 import { CertificateMessages, certificateWarnings } from './messages.js';
+import { DEFAULT_TIME_ZONE, daysLeft as calendarDaysLeft } from '../present/index.js';
 import { UnsupportedAlgorithm } from './pbe.js';
 import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
 
@@ -60,12 +61,12 @@ export interface OpenPkcs12Options {
   now?: Date;
   /** False skips the expired / not-yet-valid errors (the details still tell). Default true. */
   checkValidity?: boolean;
+  /** The installation's time zone: dates in the messages, calendar days left (default America/Sao_Paulo). */
+  timeZone?: string;
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 export const DEFAULT_MAX_ITERATIONS = 200_000;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Opens a PKCS#12 (.pfx/.p12) file; throws RndsError with a contract code on every failure. */
 export function openPkcs12(
@@ -73,7 +74,8 @@ export function openPkcs12(
   password: string,
   options: OpenPkcs12Options = {},
 ): OpenedCertificate {
-  const messages = new CertificateMessages(options.fileName);
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const messages = new CertificateMessages(options.fileName, timeZone);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const now = options.now ?? new Date();
@@ -103,7 +105,7 @@ export function openPkcs12(
 
   const { key, cert } = match;
   const facts = describeCertificate(cert.der);
-  const daysLeft = Math.floor((facts.notAfter.getTime() - now.getTime()) / DAY_MS);
+  const daysLeft = calendarDaysLeft(facts.notAfter, now, timeZone);
   if (options.checkValidity !== false) {
     if (now < facts.notBefore) throw messages.notYetValid(facts.notBefore);
     if (now > facts.notAfter) throw messages.expired(facts.notAfter);
@@ -127,7 +129,7 @@ export function openPkcs12(
     keySize,
     curve,
     clientAuth: facts.clientAuth,
-    warnings: certificateWarnings({ clientAuth: facts.clientAuth, notAfter: facts.notAfter, daysLeft }),
+    warnings: certificateWarnings({ clientAuth: facts.clientAuth, notAfter: facts.notAfter, daysLeft, expired: now > facts.notAfter }, timeZone),
     encoding: decoded.encoding,
     friendlyName: key.friendlyName ?? cert.friendlyName,
     keyPem: key.object.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -140,7 +142,7 @@ export function openPkcs12(
 }
 
 /** The part of an opened certificate that Status shows (CONTRACT.md). */
-export function summarizeCertificate(cert: OpenedCertificate, now: Date = new Date()): CertificateSummary {
+export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZone: string): CertificateSummary {
   return {
     subject: cert.subject,
     commonName: cert.commonName,
@@ -150,7 +152,7 @@ export function summarizeCertificate(cert: OpenedCertificate, now: Date = new Da
     serialNumber: cert.serialNumber,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
-    daysLeft: Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS),
+    daysLeft: calendarDaysLeft(cert.notAfter, now, timeZone),
     sha256: cert.sha256,
   };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
-import { displayName } from '../display.js';
+import { displayName } from '../present/index.js';
 import type { AuthorizeHook } from '../options.js';
 
 export const SESSION_COOKIE = 'pec_rnds_sessao';

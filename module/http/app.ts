@@ -9,8 +9,7 @@ import type { Logger } from '../options.js';
 import { LOOPBACK_HOSTS, PEC_CHAVES_PATHS, normalizeHostName } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import { lookAlikeNames } from '../chaves/index.js';
-import { UNSAFE_CHARS_SOURCE, commonNameOf, displayName } from '../display.js';
-import { formatDate, formatDateTime } from '../status.js';
+import { displayName, viewHelpers } from '../present/index.js';
 import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import type { Environment, Status } from '../types.js';
 import { Access, crossSiteReason, csrfProtection, forbidden, safeEqual, sentCsrfToken } from './access.js';
@@ -22,6 +21,8 @@ export interface AppDeps {
   events: EventHub;
   logger: Logger;
   defaultEnvironment: Environment;
+  /** The installation's time zone (present/dates.ts), for every date the views show. */
+  timeZone: string;
   trustProxy: boolean | number | string;
   maxFailedAttempts: number;
   /** Host names accepted in the Host header (loopback names are added); undefined = no check (embedded default). */
@@ -54,7 +55,10 @@ interface ContraChaveFormState {
   error: string;
 }
 
-const helpers = { displayName, commonNameOf, formatDate, formatDateTime, renewalReminder, guidePath: GUIDE_PATH, lookAlikeNames, unsafeChars: UNSAFE_CHARS_SOURCE };
+/** What the views call (`helpers`): the present rules bound to the installation's time zone, and the screen's own few. */
+function screenHelpers(timeZone: string) {
+  return { ...viewHelpers(timeZone), renewalReminder: (status: Status) => renewalReminder(status, timeZone), guidePath: GUIDE_PATH, lookAlikeNames };
+}
 
 /**
  * The module's private Express app: its own view engine, assets, security headers, access control and routes. Only
@@ -62,6 +66,7 @@ const helpers = { displayName, commonNameOf, formatDate, formatDateTime, renewal
  */
 export function createApp(deps: AppDeps): express.Express {
   const { enablement, access, events, logger } = deps;
+  const helpers = screenHelpers(deps.timeZone);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);

@@ -45,7 +45,6 @@ export {
   classifyProxyError,
   classifyConnectStatus,
   PROXY_FAILURE_REASONS,
-  formatDatePtBr,
   type FailureReason,
   type FailureStatus,
   type RequestPhase,

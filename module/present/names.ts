@@ -1,7 +1,7 @@
 /**
  * File names come from installers and actors from hosts and proxies: they may hold control characters, terminal escape
  * sequences, line separators or bidi overrides (U+202E makes `gpj.xfp` read as `pfx.jpg`; U+2028 starts a new line in
- * many log viewers). This file is THE one rule for them: every name or actor shown to a person — HTML, a log line,
+ * many log viewers). This file is THE one rule for them (there is no other control/bidi pattern in the code): every name or actor shown to a person — HTML, a log line,
  * the CLI, audit.jsonl, the browser script (which reads the pattern from `data-unsafe-chars`) — goes through it, and
  * the chaves folder refuses to choose a name that holds any of these characters. HTML escaping is still the
  * template's job.

@@ -1,0 +1,64 @@
+import type express from 'express';
+import { RndsError } from '../errors.js';
+import type { Enablement } from '../enablement.js';
+import type { Access } from './access.js';
+import type { Actions } from './actions.js';
+import type { EventHub } from './events.js';
+
+export interface ApiDeps {
+  enablement: Enablement;
+  actions: Actions;
+  access: Access;
+  events: EventHub;
+  enableLimiter: express.RequestHandler;
+}
+
+/** The JSON routes of CONTRACT.md. A refused action is thrown to the error mapping (errors.ts), which answers the Error. */
+export function apiRoutes(router: express.Router, deps: ApiDeps): void {
+  const { enablement, actions, access, events } = deps;
+  const json = (req: express.Request) => (req.is('application/json') ? (req.body as unknown) : undefined);
+
+  router.get('/api/status', (_req, res) => {
+    res.json(enablement.status());
+  });
+  router.get('/api/certificates', (_req, res) => {
+    res.json({ certificates: enablement.status().certificates });
+  });
+  router.post('/api/enable', deps.enableLimiter, async (req, res) => {
+    const result = await actions.enable(json(req), req.rndsCaller!.actor);
+    if (!result.ok) throw result.error;
+    res.json(result.status);
+  });
+  router.post('/api/disable', async (req, res) => {
+    const result = await actions.disable(req.rndsCaller!.actor);
+    if (!result.ok) throw result.error;
+    res.json(result.status);
+  });
+  router.post('/api/renew', async (req, res) => {
+    const result = await actions.renew(json(req) ?? {}, req.rndsCaller!.actor);
+    if (!result.ok) throw result.error;
+    res.json(result.status);
+  });
+  router.post('/api/connection-test', async (_req, res) => {
+    const result = await actions.testConnection();
+    if (!result.ok) throw result.error;
+    res.json({ connection: result.connection });
+  });
+  // The RNDS token is for the host's integrations (Bearer, or rnds.getToken() in process), never for a browser session.
+  router.get('/api/token', async (req, res) => {
+    if (!req.rndsCaller?.viaHeader) {
+      throw new RndsError('FORBIDDEN', 'O token da RNDS só é entregue a integrações com o cabeçalho Authorization: Bearer <token> (ou por rnds.getToken() no próprio servidor), não à sessão do navegador.');
+    }
+    const token = await enablement.getToken();
+    res.json({ accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt.toISOString() });
+  });
+  router.post('/api/contra-chave', async (req, res) => {
+    const result = await actions.changeContraChave(json(req), req.rndsCaller!.actor, 'api');
+    if (!result.ok) throw result.error;
+    res.json(result.status);
+  });
+  router.get('/api/events', (req, res) => {
+    const sessionId = req.rndsCaller?.viaHeader ? undefined : req.rndsSession?.id;
+    events.subscribe(req, res, sessionId === undefined ? {} : { sessionId, isLive: () => access.isLive(sessionId) });
+  });
+}

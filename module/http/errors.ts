@@ -1,0 +1,59 @@
+import type { NextFunction, Request, Response } from 'express';
+import { RndsError, isRndsError } from '../errors.js';
+import type { Environment } from '../types.js';
+import type { Logger } from '../options.js';
+import type { Render } from './screen.js';
+
+export interface ErrorDeps {
+  logger: Logger;
+  render: Render;
+  defaultEnvironment: Environment;
+  onEnableFailure?: (code: string) => void;
+}
+
+/** The last route: anything not matched is a 404 in the module's own words. */
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new RndsError('NOT_FOUND', 'Página não encontrada: volte à tela de certificados.'));
+}
+
+/** Any error as an RndsError: express's body-parser failures get their contract code; anything else is INTERNAL. */
+export function toRndsError(error: unknown): RndsError {
+  if (isRndsError(error)) return error;
+  const e = error as { type?: string; status?: number };
+  if (e?.type === 'entity.parse.failed') return new RndsError('INVALID_INPUT', 'O corpo do pedido não é um JSON válido.', { fields: { body: 'JSON inválido.' } });
+  if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') {
+    return new RndsError('PAYLOAD_TOO_LARGE', 'O pedido é grande demais (limite de 16 KB): envie só os campos do formulário.');
+  }
+  if (e?.status === 404) return new RndsError('NOT_FOUND', 'Arquivo não encontrado.');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new RndsError('INVALID_INPUT', 'Pedido inválido.');
+  return new RndsError('INTERNAL', 'Erro inesperado: tente novamente e, se persistir, contate o suporte.', { cause: error });
+}
+
+/** Error text for the log: never request bodies (they may hold the password). */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
+}
+
+/** One error shape for the API (CONTRACT.md's Error); a readable page (or plain text) for the screen. */
+export function errorHandler(deps: ErrorDeps) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const rndsError = toRndsError(error);
+    res.locals.rndsErrorCode = rndsError.code;
+    if (!rndsError.isOperational) deps.logger.error(`Erro inesperado em ${req.method} ${req.baseUrl}${req.path}: ${describe(error)}`);
+    const enableRoute = req.method === 'POST' && (req.path === '/api/enable' || req.path === '/habilitar');
+    if (enableRoute && rndsError.httpStatus >= 400 && rndsError.httpStatus < 500) deps.onEnableFailure?.(rndsError.code);
+    if (rndsError.retryAfterSeconds !== undefined) res.set('Retry-After', String(rndsError.retryAfterSeconds));
+    if (res.headersSent) return;
+    const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');
+    if (wantsJson) {
+      res.status(rndsError.httpStatus).json(rndsError.toJSON());
+    } else if (enableRoute && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsCaller) {
+      deps.render(req, res, 'page', {
+        status: rndsError.httpStatus,
+        form: { values: { services: ['RNDS'], environment: deps.defaultEnvironment }, errors: {}, formError: rndsError.message },
+      });
+    } else {
+      res.status(rndsError.httpStatus).type('text/plain; charset=utf-8').send(rndsError.message);
+    }
+  };
+}

@@ -28,6 +28,8 @@ export function securityHeaders(): RequestHandler {
       referrerPolicy: { policy: 'same-origin' },
       strictTransportSecurity: false,
       crossOriginEmbedderPolicy: false,
+      // Over plain HTTP (a LAN address) browsers ignore COOP and print an error on every page: send it only with TLS.
+      crossOriginOpenerPolicy: secure,
     });
   const helmetHttps = helmetFor(true);
   const helmetHttp = helmetFor(false);

@@ -1,45 +1,33 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, CERTS, FIXTURES, TOKEN, startHarness, type Harness } from '../support/harness.js';
-import { SCREENSHOT_DIR, launchChromium } from '../support/browser.js';
+import { CERTS, FIXTURES, type Harness } from '../support/harness.js';
+import { axeViolations, launchChromium, openScreen, screenshot, type Screen } from '../support/browser.js';
 import { HANG_MS } from '../support/wait.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
-const HOST = 'pec.municipio.lan';
 let chromium: { browser: Browser; close: () => Promise<void> };
+let screen: Screen | undefined;
 let h: Harness;
-let server: http.Server;
 let page: Page;
-let origin: string;
 
 beforeAll(async () => {
-  chromium = await launchChromium(HOST);
+  chromium = await launchChromium();
 });
 afterAll(async () => {
   await chromium?.close();
 });
 afterEach(async () => {
-  await page?.context().close();
-  server?.closeAllConnections();
-  server?.close();
-  await h?.close();
+  expect(screen?.problems ?? []).toEqual([]);
+  await screen?.close();
+  screen = undefined;
 });
 
 /** The module served over plain HTTP under a LAN host name, and a browser logged in with the token link. */
-async function open(files: string[] = [], options: Parameters<typeof startHarness>[0] = {}): Promise<void> {
-  h = await startHarness({ files, ...options });
-  server = http.createServer(h.app).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  origin = `http://${HOST}:${(server.address() as AddressInfo).port}`;
-  const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR' });
-  page = await context.newPage();
-  page.setDefaultTimeout(HANG_MS); // a hang detector: a loaded machine must not fail a correct screen
-  await page.goto(`${origin}${BASE}/entrar?token=${TOKEN}`);
-  await page.waitForSelector('#contra-chave');
+async function open(files: string[] = [], options: NonNullable<Parameters<typeof openScreen>[1]>['harness'] = {}): Promise<void> {
+  screen = await openScreen(chromium.browser, { harness: { files, ...options } });
+  ({ h, page } = screen);
 }
 
 describe('the screen in a real browser', () => {
@@ -145,9 +133,10 @@ describe('the screen in a real browser', () => {
       await expect.poll(() => page.textContent('#estado'), { timeout: HANG_MS }).toContain('Conexão bem-sucedida');
       expect(double.requests).toHaveLength(1);
       // The README's picture of the enabled screen: `npm run screenshots` regenerates it.
-      if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'tela-habilitado.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'tela-habilitado.png');
       // The credenciamento guide then shows every step done, the connection test included.
-      await page.goto(`${origin}${BASE}/guia`);
+      await page.goto(screen!.url('/guia'));
       const steps = await page.$$eval('[data-step]', (all) => Object.fromEntries(all.map((s) => [(s as HTMLElement).dataset.step, (s as HTMLElement).dataset.state])));
       expect(steps).toMatchObject({ 'contra-chave': 'feito', certificado: 'feito', habilitar: 'feito', conexao: 'feito' });
       expect(await page.textContent('[data-step="conexao"]')).toContain('Último teste: Conexão bem-sucedida');

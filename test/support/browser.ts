@@ -1,15 +1,23 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { BASE, TOKEN, startHarness, type Harness } from './harness.js';
+import { HANG_MS } from './wait.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The LAN-like host name the browser tests open the screen under (plain HTTP, not localhost: an insecure context). */
+export const HOST = 'pec.municipio.lan';
 
 /**
  * Debian's Chromium, headless, with the flags this closed network needs. `hostAlias` maps a LAN-like host name to
  * 127.0.0.1 so a page can be opened as plain HTTP on a non-localhost origin (an insecure context, as on a municipal
  * LAN) without any traffic leaving the machine.
  */
-export async function launchChromium(hostAlias = 'pec.municipio.lan'): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchChromium(hostAlias = HOST): Promise<{ browser: Browser; close: () => Promise<void> }> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium não encontrado em ${CHROMIUM}: apt-get install -y chromium (o .ci/run instala).`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -32,4 +40,142 @@ export async function launchChromium(hostAlias = 'pec.municipio.lan'): Promise<{
   };
 }
 
+/** The window sizes every state is checked at: a common office laptop and the smallest screen still in use. */
+export const VIEWPORTS = [
+  { width: 1366, height: 768 },
+  { width: 800, height: 600 },
+] as const;
+export type Viewport = (typeof VIEWPORTS)[number];
+
+/** Where `npm run screenshots` (UPDATE_SCREENSHOTS=1) writes the pictures the README and docs/ show. */
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs');
+const updateScreenshots = Boolean(process.env.UPDATE_SCREENSHOTS);
+
+/** Saves a full-page picture under docs/ when the run regenerates them (npm run screenshots); otherwise nothing. */
+export async function screenshot(page: Page, file: string): Promise<void> {
+  if (!updateScreenshots) return;
+  const target = path.join(SCREENSHOT_DIR, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  await page.screenshot({ path: target, fullPage: true, animations: 'disabled', caret: 'hide' });
+}
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Where axe-core's own file is offered to the page: a same-origin URL, so the page's CSP (script-src 'self') stays on. */
+const AXE_PATH = '/__axe-core.min.js';
+const axeRouted = new WeakSet<Page>();
+
+/**
+ * axe-core's violations on the page as it is now (WCAG 2.x A/AA and best practices), one readable line each: rule,
+ * impact and the elements. The script is served to the page from its own origin by the browser's request routing
+ * (the module never serves it), so the real Content-Security-Policy is checked together with the page.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!axeRouted.has(page)) {
+    axeRouted.add(page);
+    await page.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE_SOURCE, contentType: 'text/javascript; charset=utf-8' }));
+  }
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** Everything a page did that a user must never see happen: console errors (CSP violations among them), script
+ *  errors, native dialogs, requests leaving the server's origin. */
+export function watchProblems(page: Page, origin: string): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // A failed load is reported below with its URL; the console line without one would only repeat it.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+  });
+  // A page the user navigated to answers with its own status (422 for a refused form is that page); any script,
+  // style, font, fragment or stream the page itself asks for must load.
+  page.on('response', (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document') problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`native dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith('data:')) problems.push(`external request: ${url}`);
+  });
+  return problems;
+}
+
+export interface Screen {
+  h: Harness;
+  server: http.Server;
+  port: number;
+  origin: string;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, CSP violations, script errors, native dialogs and external requests seen so far. */
+  problems: string[];
+  /** POST requests the page sent, by path below the module's base. */
+  posts: string[];
+  /** The module's URL for `route` (below its base path). */
+  url(route?: string): string;
+  close(): Promise<void>;
+}
+
+export interface ScreenOptions {
+  harness?: Parameters<typeof startHarness>[0];
+  javaScript?: boolean;
+  viewport?: { width: number; height: number };
+  /** Log in with the token link first (default), or stay anonymous (the login page). */
+  login?: boolean;
+  /** Run before the page opens (a context init script). */
+  initScript?: string;
+}
+
+/** The module mounted by a host app, served over plain HTTP under a LAN host name, and one browser tab logged in. */
+export async function openScreen(browser: Browser, options: ScreenOptions = {}): Promise<Screen> {
+  const h = await startHarness(options.harness);
+  const server = http.createServer(h.app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://${HOST}:${port}`;
+  const context = await browser.newContext({
+    viewport: options.viewport ?? VIEWPORTS[0],
+    locale: 'pt-BR',
+    deviceScaleFactor: 1,
+    javaScriptEnabled: options.javaScript ?? true,
+  });
+  context.setDefaultTimeout(HANG_MS); // a hang detector: a loaded machine must not fail a correct screen
+  if (options.initScript) await context.addInitScript(options.initScript);
+  const page = await context.newPage();
+  const problems = watchProblems(page, origin);
+  const posts: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(new URL(request.url()).pathname.slice(BASE.length));
+  });
+  const url = (route = '/') => `${origin}${BASE}${route}`;
+  if (options.login ?? true) {
+    await page.goto(url(`/entrar?token=${TOKEN}`));
+    await page.waitForSelector('#certificados');
+    await page.evaluate(() => document.fonts.ready);
+  }
+  return {
+    h,
+    server,
+    port,
+    origin,
+    context,
+    page,
+    problems,
+    posts,
+    url,
+    async close() {
+      await context.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await h.close();
+    },
+  };
+}

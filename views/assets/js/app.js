@@ -410,7 +410,8 @@
   let events = null;
 
   const setupLiveUpdates = () => {
-    if (typeof window.EventSource !== 'function' || events) return;
+    // Only the screen listens: the login page has no session to listen with, the guide is read once.
+    if (typeof window.EventSource !== 'function' || events || !$('#estado')) return;
     events = new EventSource(base + '/api/events');
     const handle = (event) => {
       let data;

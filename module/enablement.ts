@@ -528,15 +528,37 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   async testConnection(): Promise<Connection> {
     const enabled = this.#deps.store.get().enabled;
     if (!enabled) throw notEnabled();
-    this.#testing ??= (async () => {
-      const connection = await this.#connectionFor(enabled.environment, enabled.services);
-      await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
-      this.emit('change');
-      return connection;
-    })().finally(() => {
-      this.#testing = null;
-    });
+    if (!this.#testing) {
+      this.#testing = (async () => {
+        const connection = await this.#connectionFor(enabled.environment, enabled.services);
+        await this.#deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
+        return connection;
+      })().finally(() => {
+        this.#testing = null;
+        this.emit('change'); // the result, and the end of "testing…" (cleared just above)
+      });
+    }
     return this.#testing;
+  }
+
+  /** True while a connection test is under way (the screen says so until its result arrives). */
+  get connectionTesting(): boolean {
+    return this.#testing !== null;
+  }
+
+  /**
+   * Starts a connection test without waiting for it (after enabling: the answer does not wait for RNDS; the result
+   * arrives with the next Status). A failure to record it is reported to `onError`; nothing is thrown.
+   */
+  startConnectionTest(onError: (error: unknown) => void): void {
+    this.testConnection().catch((error: unknown) => {
+      if (!(isRndsError(error) && error.code === 'NOT_ENABLED')) onError(error);
+    });
+  }
+
+  /** Resolves when no connection test is under way (tests, close). */
+  async connectionSettled(): Promise<void> {
+    while (this.#testing) await this.#testing.catch(() => undefined);
   }
 
   /** A current RNDS access token for the host's own calls (cached, renewed before expiry). */

@@ -4,6 +4,7 @@ import { Enablement } from './enablement.js';
 import { createCertificateOpener } from './certificates/index.js';
 import { ChavesCatalogue } from './chaves/index.js';
 import { AuditTrail, SecretBox, StateStore } from './state/index.js';
+import { SessionRevocations, loadOrCreateSessionKey } from './state/sessions.js';
 import { parseProxyUrl, resolveEnvironments, type ProxySettings, type RndsToken } from './rnds/index.js';
 import { PeriodicCheck } from './periodic-check.js';
 import { Access } from './http/access.js';
@@ -34,7 +35,10 @@ export interface RndsModule {
    * password), optionally after RNDS gives it a token (`checkRnds`). Audited under `actor`.
    */
   renew(input: { file?: string; sha256?: string; checkRnds?: boolean }, actor: string): Promise<Status>;
-  /** Resolves when the background work started so far is over: the search for a renewed certificate, alert deliveries. */
+  /**
+   * Resolves when the background work started so far is over: the search for a renewed certificate, the connection
+   * test started after an enable, alert deliveries.
+   */
   settled(): Promise<void>;
   /**
    * Evaluates the alerts now (the module also does on every change and every minute) and resolves when the
@@ -69,6 +73,8 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
   const cleanup: Array<() => Promise<void> | void> = [() => store.close()];
   try {
     const secretBox = await SecretBox.open(options.dataDir);
+    const sessionKey = await loadOrCreateSessionKey(options.dataDir);
+    const revocations = await SessionRevocations.open(options.dataDir);
     const audit = new AuditTrail(options.dataDir);
     const catalogue = new ChavesCatalogue({
       dir: options.chavesDir,
@@ -166,7 +172,14 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     registerAlertMetrics(metrics.registry, () => enablement.status().alerts);
     const router = createApp({
       enablement,
-      access: new Access({ accessToken: options.accessToken, authorize: options.authorize, monitoringToken: options.monitoringToken, now: () => now().getTime() }),
+      access: new Access({
+        accessToken: options.accessToken,
+        authorize: options.authorize,
+        monitoringToken: options.monitoringToken,
+        now: () => now().getTime(),
+        sessionKey,
+        revocations,
+      }),
       events,
       logger,
       defaultEnvironment: options.defaultEnvironment,
@@ -174,6 +187,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       trustProxy: options.trustProxy,
       maxFailedAttempts: options.maxFailedAttempts,
       allowedHosts: options.allowedHosts,
+      testConnectionAfterEnable: options.connectionTestAfterEnable ?? options.connectionCheckMinutes > 0,
       extraRoutes: (r) => metrics.mount(r),
       onEnableFailure: (code) => metrics.recordFailedAttempt(code),
     });
@@ -187,6 +201,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       renew: (renewInput, actor) => enablement.renew(renewInput, actor),
       settled: async () => {
         await enablement.renewalSettled();
+        await enablement.connectionSettled();
         await notifier?.settled();
       },
       checkAlerts: async () => {

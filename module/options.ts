@@ -150,6 +150,11 @@ export const optionsSchema = z
     allowedHosts: z.array(z.string().min(1, 'nome de host vazio')).optional(),
     /** Periodic connection test, in minutes; 0 = off. Default every 6 h, the first a few minutes after start. */
     connectionCheckMinutes: z.number().min(0).max(24 * 60).default(DEFAULT_CONNECTION_CHECK_MINUTES),
+    /**
+     * Test the connection right after every enable (the answer does not wait for it; the result arrives with the next
+     * Status). Default: on unless the periodic check is off (`connectionCheckMinutes: 0` turns off every automatic test).
+     */
+    connectionTestAfterEnable: z.boolean().optional(),
     /** Timers and randomness of the periodic check (tests drive it by hand). */
     scheduler: z
       .custom<Scheduler>((v) => typeof v === 'object' && v !== null && typeof (v as Scheduler).setTimeout === 'function' && typeof (v as Scheduler).clearTimeout === 'function', 'deve ter setTimeout e clearTimeout')

@@ -4,12 +4,19 @@ import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
 import { displayName } from '../present/index.js';
 import type { AuthorizeHook } from '../options.js';
+import type { Flash } from './flash.js';
 
 export const SESSION_COOKIE = 'pec_rnds_sessao';
 /** The login form's nonce: anonymous visitors get this cookie and no server-side storage at all. */
 export const LOGIN_NONCE_COOKIE = 'pec_rnds_entrada';
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
-/** Authenticated (or host-authorized) sessions only: anonymous traffic never creates one, so it can never evict one. */
+/** A session's cookie is signed again (with the time it was last seen) at most this often. */
+export const SESSION_REFRESH_MS = 60 * 1000;
+/**
+ * Sessions this process keeps in memory (their flash message, when they were last seen). Only authorized callers get
+ * one (a login, or the host's hook), so anonymous traffic can never evict one; a session dropped from memory is not
+ * logged out — its signed cookie brings it back.
+ */
 export const MAX_SESSIONS = 1000;
 
 export interface Session {
@@ -18,6 +25,24 @@ export interface Session {
   /** Logged in with the access token (standalone mode). */
   authenticated: boolean;
   lastSeen: number;
+  /** Shown once by the next page (post/redirect/get). */
+  flash?: Flash;
+}
+
+/** Where sessions ended at *Sair* are remembered (the data folder's list, or memory). */
+export interface Revocations {
+  has(id: string, now: number): boolean;
+  /** Resolves once the revocation will survive a restart. */
+  revoke(id: string, until: number, now: number): Promise<void>;
+}
+
+/** Revocations that last as long as the process (an Access built without a data folder). */
+export function memoryRevocations(): Revocations {
+  const revoked = new Map<string, number>();
+  return {
+    has: (id, now) => (revoked.get(id) ?? 0) > now,
+    revoke: async (id, until) => void revoked.set(id, until),
+  };
 }
 
 /** Who is making the request, as the audit trail records it. */
@@ -66,36 +91,50 @@ function readCookie(req: Request, name: string): string | undefined {
 
 /**
  * Access to the module: a host's authorization hook (embedded) or the standalone access token (Bearer header or a
- * login that sets a session cookie). Sessions live in memory, per module instance; they also carry the CSRF
- * synchronizer token.
+ * login that sets a session cookie). A session lives in its cookie, signed with the data folder's session key
+ * (`<id>.<logged in>.<last seen>.<HMAC>`), so it outlives a restart; its CSRF token is an HMAC of its id. Logging out
+ * revokes the id (remembered across restarts until the cookie would have idled out anyway).
  */
 export class Access {
+  /** Sessions seen by this process: flash messages and last-seen times (bounded, see MAX_SESSIONS). */
   readonly #sessions = new Map<string, Session>();
   readonly #accessToken?: string;
   readonly #authorize?: AuthorizeHook;
   readonly #monitoringToken?: string;
   readonly #now: () => number;
-  /** Signs the login form's nonce (per instance, never stored). */
-  readonly #loginKey = crypto.randomBytes(32);
+  /** Signs session cookies, their CSRF tokens and the login form's nonce. */
+  readonly #key: Buffer;
+  readonly #revocations: Revocations;
   readonly #endListeners = new Set<(sessionId: string) => void>();
 
-  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string; now?: () => number }) {
+  constructor(options: {
+    accessToken?: string;
+    authorize?: AuthorizeHook;
+    monitoringToken?: string;
+    now?: () => number;
+    /** The data folder's session key; without one, sessions last as long as this instance. */
+    sessionKey?: Buffer;
+    revocations?: Revocations;
+  }) {
     this.#accessToken = options.accessToken;
     this.#authorize = options.authorize;
     this.#monitoringToken = options.monitoringToken;
     this.#now = options.now ?? Date.now;
+    this.#key = options.sessionKey ?? crypto.randomBytes(32);
+    this.#revocations = options.revocations ?? memoryRevocations();
   }
 
-  /** Calls `listener` with the id of every session that ends (logout, expiry, eviction). */
+  /** Calls `listener` with the id of every session that ends (logout, expiry, dropped from memory). */
   onSessionEnd(listener: (sessionId: string) => void): void {
     this.#endListeners.add(listener);
   }
 
-  /** True while the session exists and has not expired; never extends it. */
+  /** True while the session is in memory, not revoked and not expired; never extends it. */
   isLive(sessionId: string): boolean {
     const session = this.#sessions.get(sessionId);
     if (!session) return false;
-    if (this.#now() - session.lastSeen > SESSION_IDLE_MS) {
+    const now = this.#now();
+    if (now - session.lastSeen > SESSION_IDLE_MS || this.#revocations.has(sessionId, now)) {
       this.#delete(session.id);
       return false;
     }
@@ -116,29 +155,43 @@ export class Access {
       nonce = randomToken();
       res.cookie(LOGIN_NONCE_COOKIE, nonce, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: req.baseUrl || '/' });
     }
-    return this.#sign(nonce);
+    return this.#mac('entrada', nonce);
   }
 
   /** True when `sent` is the login form's token for this visitor's nonce cookie. */
   checkLoginCsrf(req: Request, sent: string | undefined): boolean {
     const nonce = readCookie(req, LOGIN_NONCE_COOKIE);
-    return nonce !== undefined && sent !== undefined && safeEqual(sent, this.#sign(nonce));
+    return nonce !== undefined && sent !== undefined && safeEqual(sent, this.#mac('entrada', nonce));
   }
 
-  #sign(nonce: string): string {
-    return crypto.createHmac('sha256', this.#loginKey).update(nonce).digest('base64url');
+  #mac(purpose: string, text: string): string {
+    return crypto.createHmac('sha256', this.#key).update(`${purpose}\0${text}`).digest('base64url');
   }
 
   get usesLogin(): boolean {
     return this.#authorize === undefined;
   }
 
-  /** The request's session, if its cookie names a live one. */
-  session(req: Request): Session | undefined {
-    const id = readCookie(req, SESSION_COOKIE);
-    const session = id ? this.#sessions.get(id) : undefined;
-    if (!session || !this.isLive(session.id)) return undefined;
-    session.lastSeen = this.#now();
+  /**
+   * The request's session, if its cookie is signed with this installation's key, not revoked and not idle for too
+   * long. With `res`, a cookie last signed over a minute ago is signed again with the current time (sliding expiry).
+   */
+  session(req: Request, res?: Response): Session | undefined {
+    const cookie = this.#unseal(readCookie(req, SESSION_COOKIE));
+    if (!cookie) return undefined;
+    const now = this.#now();
+    let session = this.#sessions.get(cookie.id);
+    const lastSeen = Math.max(cookie.seen, session?.lastSeen ?? 0);
+    if (now - lastSeen > SESSION_IDLE_MS || this.#revocations.has(cookie.id, now)) {
+      if (session) this.#delete(session.id);
+      return undefined;
+    }
+    if (!session) {
+      session = { id: cookie.id, csrfToken: this.#mac('csrf', cookie.id), authenticated: cookie.authenticated, lastSeen };
+      this.#store(session);
+    }
+    session.lastSeen = now;
+    if (res && now - cookie.seen > SESSION_REFRESH_MS) this.#setCookie(req, res, session);
     return session;
   }
 
@@ -147,27 +200,57 @@ export class Access {
    * login, or the host's hook): anonymous visitors never get one.
    */
   ensureSession(req: Request, res: Response, authenticated = false): Session {
-    let session = this.session(req);
+    let session = this.session(req, res);
     if (!session || authenticated) {
       if (session) this.#delete(session.id); // a login gets a fresh id: no session fixation
       res.clearCookie(LOGIN_NONCE_COOKIE, { path: req.baseUrl || '/' });
-      session = { id: randomToken(), csrfToken: randomToken(), authenticated, lastSeen: this.#now() };
+      const id = randomToken();
+      session = { id, csrfToken: this.#mac('csrf', id), authenticated, lastSeen: this.#now() };
       this.#store(session);
-      res.cookie(SESSION_COOKIE, session.id, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: req.secure,
-        path: req.baseUrl || '/',
-      });
+      this.#setCookie(req, res, session);
     }
     req.rndsSession = session;
     return session;
   }
 
-  endSession(req: Request, res: Response): void {
+  /** Ends the request's session: its cookie is cleared and its id refused from now on, also after a restart. */
+  async endSession(req: Request, res: Response): Promise<void> {
     const session = this.session(req);
-    if (session) this.#delete(session.id);
     res.clearCookie(SESSION_COOKIE, { path: req.baseUrl || '/' });
+    if (!session) return;
+    this.#delete(session.id);
+    const now = this.#now();
+    // No cookie of this id was signed after now, so none can outlive now + the idle limit.
+    await this.#revocations.revoke(session.id, now + SESSION_IDLE_MS + SESSION_REFRESH_MS, now);
+  }
+
+  /** Keeps `flash` in the session for the next page. */
+  setFlash(session: Session, flash: Flash): void {
+    session.flash = flash;
+  }
+
+  /** The session's flash, removed: it is shown once. */
+  takeFlash(session: Session): Flash | undefined {
+    const { flash } = session;
+    session.flash = undefined;
+    return flash;
+  }
+
+  #setCookie(req: Request, res: Response, session: Session): void {
+    res.cookie(SESSION_COOKIE, this.#seal(session), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: req.baseUrl || '/' });
+  }
+
+  #seal(session: Session): string {
+    const body = `${session.id}.${session.authenticated ? 1 : 0}.${Math.floor(session.lastSeen / 1000)}`;
+    return `${body}.${this.#mac('sessao', body)}`;
+  }
+
+  #unseal(value: string | undefined): { id: string; authenticated: boolean; seen: number } | undefined {
+    const match = value === undefined ? null : /^([\w-]{43})\.([01])\.(\d{1,12})\.([\w-]{43})$/.exec(value);
+    if (!match) return undefined;
+    const [, id, authenticated, seen, mac] = match as unknown as [string, string, string, string, string];
+    if (!safeEqual(mac, this.#mac('sessao', `${id}.${authenticated}.${seen}`))) return undefined;
+    return { id, authenticated: authenticated === '1', seen: Number(seen) * 1000 };
   }
 
   /** True when the given text is the standalone access token. */
@@ -176,7 +259,7 @@ export class Access {
   }
 
   /** Resolves who is calling, or undefined when nobody is authorized. */
-  async identify(req: Request): Promise<Caller | undefined> {
+  async identify(req: Request, res?: Response): Promise<Caller | undefined> {
     const authorization = req.headers.authorization;
     if (authorization !== undefined && this.#monitoringToken !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -193,7 +276,7 @@ export class Access {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       return match && this.checkToken(match[1]!) ? { actor: `token (${clientAddress(req)})`, viaHeader: true } : undefined;
     }
-    const session = this.session(req);
+    const session = this.session(req, res);
     if (session?.authenticated) {
       req.rndsSession = session;
       return { actor: `sessão (${clientAddress(req)})`, viaHeader: false };
@@ -205,13 +288,13 @@ export class Access {
   require(onUnauthenticatedPage: (req: Request, res: Response) => void) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
-        const caller = await this.identify(req);
+        const caller = await this.identify(req, res);
         if (caller?.monitoring && !((req.method === 'GET' || req.method === 'HEAD') && MONITORING_ROUTES.has(req.path))) {
           return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
         }
         if (caller) {
           req.rndsCaller = caller;
-          req.rndsSession ??= this.session(req);
+          req.rndsSession ??= this.session(req, res);
           return next();
         }
         if (req.path.startsWith('/api/') || req.path === '/metrics' || req.headers.authorization !== undefined) {

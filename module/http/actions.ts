@@ -12,7 +12,8 @@ import type { Connection, Status } from '../types.js';
 export type ActionResult<T> = ({ ok: true } & T) | { ok: false; error: RndsError };
 
 export interface Actions {
-  enable(input: unknown, actor: string): Promise<ActionResult<{ status: Status }>>;
+  /** `connectionTestStarted`: a connection test was started and its result will arrive with a later Status. */
+  enable(input: unknown, actor: string): Promise<ActionResult<{ status: Status; connectionTestStarted: boolean }>>;
   disable(actor: string): Promise<ActionResult<{ status: Status }>>;
   renew(input: unknown, actor: string): Promise<ActionResult<{ status: Status }>>;
   changeContraChave(input: unknown, actor: string, source: 'api' | 'tela'): Promise<ActionResult<{ status: Status }>>;
@@ -29,13 +30,18 @@ async function attempt<T>(run: () => Promise<T>): Promise<ActionResult<T>> {
 }
 
 /** The module's use cases as the HTTP layer calls them (API and form alike), with their log lines. */
-export function createActions(enablement: Enablement, logger: Logger): Actions {
+export function createActions(enablement: Enablement, logger: Logger, options: { testConnectionAfterEnable: boolean }): Actions {
   return {
     enable: (input, actor) =>
       attempt(async () => {
         const status = await enablement.enable(input, actor);
         logger.info(`RNDS habilitado com ${displayName(status.enabled?.file ?? '')} por ${actor}`);
-        return { status };
+        // Accepted is not yet reachable: RNDS's answer to this certificate arrives with a later Status.
+        const connectionTestStarted = options.testConnectionAfterEnable;
+        if (connectionTestStarted) {
+          enablement.startConnectionTest((error) => logger.warn(`Teste de conexão depois de habilitar falhou: ${error instanceof Error ? error.message : String(error)}`));
+        }
+        return { status, connectionTestStarted };
       }),
     disable: (actor) =>
       attempt(async () => {

@@ -27,6 +27,8 @@ export interface AppDeps {
   maxFailedAttempts: number;
   /** Host names accepted in the Host header (loopback names are added); undefined = no check (embedded default). */
   allowedHosts?: string[];
+  /** Start a connection test after every enable (without waiting for it). */
+  testConnectionAfterEnable: boolean;
   /** Extra authenticated routes (metrics), mounted after access control. */
   extraRoutes?: (router: express.Router) => void;
   /** Told about every failed enable attempt (any 4xx of /api/enable or the form), for the metrics. */
@@ -53,6 +55,10 @@ export function createApp(deps: AppDeps): express.Express {
   if (hostCheck) app.use(hostCheck);
 
   app.use('/assets', express.static(assetsDir, { index: false, fallthrough: false, maxAge: '1h' }));
+  // Public and cached like the assets: browsers ask for it on their own, before (and without) any login.
+  app.get('/favicon.ico', (_req, res) => {
+    res.sendFile('favicon.ico', { root: assetsDir, maxAge: '1d', headers: { 'Content-Type': 'image/x-icon' } });
+  });
   app.use(cookieParser());
   app.get('/health', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.status().state });
@@ -72,17 +78,18 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(csrfProtection());
   access.onSessionEnd((sessionId) => events.endSession(sessionId));
 
-  const actions = createActions(enablement, logger);
+  const actions = createActions(enablement, logger, { testConnectionAfterEnable: deps.testConnectionAfterEnable });
   const limiter = enableLimiter(deps.maxFailedAttempts);
   const status = () => enablement.status();
-  const render = createRenderer({ access, status, defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone });
+  const connectionTesting = () => enablement.connectionTesting;
+  const render = createRenderer({ access, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone });
   const router = express.Router();
   apiRoutes(router, { enablement, actions, access, events, enableLimiter: limiter });
   deps.extraRoutes?.(router);
-  screenRoutes(router, { access, actions, status, defaultEnvironment: deps.defaultEnvironment, enableLimiter: limiter, onEnableFailure: deps.onEnableFailure }, render);
+  screenRoutes(router, { access, actions, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment, enableLimiter: limiter, onEnableFailure: deps.onEnableFailure }, render);
   app.use(router);
 
   app.use(notFound);
-  app.use(errorHandler({ logger, render, defaultEnvironment: deps.defaultEnvironment, onEnableFailure: deps.onEnableFailure }));
+  app.use(errorHandler({ logger, access, defaultEnvironment: deps.defaultEnvironment, onEnableFailure: deps.onEnableFailure }));
   return app;
 }

@@ -2,11 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 import { RndsError, isRndsError } from '../errors.js';
 import type { Environment } from '../types.js';
 import type { Logger } from '../options.js';
-import type { Render } from './screen.js';
+import type { Access } from './access.js';
+import { enableInputOf, redirectWithFlash, refusedForm } from './screen.js';
 
 export interface ErrorDeps {
   logger: Logger;
-  render: Render;
+  access: Access;
   defaultEnvironment: Environment;
   onEnableFailure?: (code: string) => void;
 }
@@ -47,11 +48,10 @@ export function errorHandler(deps: ErrorDeps) {
     const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');
     if (wantsJson) {
       res.status(rndsError.httpStatus).json(rndsError.toJSON());
-    } else if (enableRoute && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsCaller) {
-      deps.render(req, res, 'page', {
-        status: rndsError.httpStatus,
-        form: { values: { services: ['RNDS'], environment: deps.defaultEnvironment }, errors: {}, formError: rndsError.message },
-      });
+    } else if (enableRoute && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsSession) {
+      // The form comes back with what was typed (never the password) and the wait, like any refusal.
+      const input = enableInputOf((req.body ?? {}) as Record<string, unknown>);
+      redirectWithFlash(req, res, deps.access, { form: refusedForm(input, rndsError, deps.defaultEnvironment) });
     } else {
       res.status(rndsError.httpStatus).type('text/plain; charset=utf-8').send(rndsError.message);
     }

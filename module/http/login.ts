@@ -46,8 +46,10 @@ export function loginRoutes(app: express.Express, access: Access, loginPage: Log
     access.ensureSession(req, res, true);
     res.redirect(303, `${req.baseUrl}/`);
   });
+  // Opened by hand: logging out is a POST (with the session's CSRF token); the screen (or the login) answers a GET.
+  app.get('/sair', (req, res) => res.redirect(303, `${req.baseUrl}/`));
   // Logging out is a change too: a cross-site form must not be able to do it. Without a session there is nothing to end.
-  app.post('/sair', (req, res, next) => {
+  app.post('/sair', async (req, res, next) => {
     const session = access.session(req);
     if (session) {
       const crossSite = crossSiteReason(req);
@@ -55,7 +57,7 @@ export function loginRoutes(app: express.Express, access: Access, loginPage: Log
       const sent = sentCsrfToken(req);
       if (!sent || !safeEqual(sent, session.csrfToken)) return next(forbidden('token de segurança ausente ou expirado'));
     }
-    access.endSession(req, res); // its event streams end with it (onSessionEnd)
+    await access.endSession(req, res); // revoked on disk before the answer; its event streams end with it (onSessionEnd)
     res.redirect(303, `${req.baseUrl}/entrar`);
   });
 }

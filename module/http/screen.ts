@@ -4,38 +4,37 @@ import { viewHelpers } from '../present/index.js';
 import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import type { Environment, Status } from '../types.js';
-import type { Access } from './access.js';
+import type { Access, Session } from './access.js';
 import type { Actions } from './actions.js';
+import { FORM_FIELDS, type ContraChaveFormState, type Flash, type FormField, type FormState, type Notice } from './flash.js';
 
-export type FormField = 'file' | 'password' | 'identificadorSolicitante' | 'services' | 'environment';
-const FORM_FIELDS: readonly string[] = ['file', 'password', 'identificadorSolicitante', 'services', 'environment'] satisfies FormField[];
+export type { ContraChaveFormState, FormField, FormState, Notice } from './flash.js';
 
-/** The Habilitar form as the page shows it: what was typed (never the password) and why it was refused. */
-export interface FormState {
-  values: { file?: string; identificadorSolicitante?: string; services: string[]; environment: string };
-  errors: Partial<Record<FormField, string>>;
-  formError?: string;
-}
+/** Where each field of the Habilitar form is on the page: the error summary links there. */
+export const FIELD_IDS: Record<FormField, string> = {
+  file: 'certificado',
+  password: 'senha',
+  identificadorSolicitante: 'identificador',
+  services: 'servico-rnds',
+  environment: 'ambiente',
+};
 
-/** The screen's contra-chave form after a refused post: what was typed (not secret) and why it was refused. */
-export interface ContraChaveFormState {
-  value: string;
-  error: string;
-}
-
-export interface Notice {
-  type: string;
-  text: string;
-}
-
-/** Notices after post/redirect/get: a fixed list, so no text ever travels in the URL. */
-const NOTICES = {
-  habilitado: { type: 'success', text: 'Certificado habilitado. O PEC já pode acessar a RNDS.' },
+/** What each form action says when it worked (kept in the session, shown once by the next page). */
+export const NOTICES = {
+  habilitadoTestando: {
+    type: 'success',
+    text: 'Certificado aceito e habilitado. O teste de conexão com a RNDS começou: o resultado aparece em "Status da conexão" assim que chegar.',
+  },
+  habilitado: {
+    type: 'success',
+    text: 'Certificado aceito e habilitado. Use "Testar conexão" para confirmar que a RNDS aceita este certificado.',
+  },
   desabilitado: { type: 'info', text: 'Certificado desabilitado. O PEC não acessa mais a RNDS.' },
-  testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado abaixo.' },
+  nadaHabilitado: { type: 'info', text: 'Nenhum certificado está habilitado: não há o que desabilitar.' },
+  testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado em "Status da conexão".' },
   renovado: { type: 'success', text: 'Certificado renovado em uso. O PEC continua acessando a RNDS, agora com o novo certificado.' },
-  'contra-chave': { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
-} as const;
+  contraChave: { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
+} as const satisfies Record<string, Notice>;
 
 /** What the views call (`helpers`): the present rules bound to the installation's time zone, and the screen's own few. */
 function screenHelpers(timeZone: string) {
@@ -49,19 +48,22 @@ export interface RenderExtra {
   contraChaveForm?: ContraChaveFormState;
 }
 
-export type Render = (req: Request, res: Response, view: 'page' | 'partials/estado' | 'guia', extra?: RenderExtra) => void;
+export type View = 'page' | 'partials/estado' | 'guia' | 'desabilitar';
+export type Render = (req: Request, res: Response, view: View, extra?: RenderExtra) => void;
 
 export interface ScreenDeps {
   access: Access;
   actions: Actions;
   status: () => Status;
+  /** A connection test is under way (the screen says "Testando…" until its result arrives). */
+  connectionTesting: () => boolean;
   defaultEnvironment: Environment;
   enableLimiter: express.RequestHandler;
   onEnableFailure?: (code: string) => void;
 }
 
 /** Renders a page of the screen for an authorized caller (its session is created when the host's hook let it in). */
-export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'defaultEnvironment'> & { /** The installation's time zone, for every date the views show. */ timeZone: string }): Render {
+export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'defaultEnvironment' | 'connectionTesting'> & { /** The installation's time zone, for every date the views show. */ timeZone: string }): Render {
   const helpers = screenHelpers(deps.timeZone);
   return (req, res, view, extra = {}) => {
     const session = req.rndsSession ?? deps.access.ensureSession(req, res);
@@ -75,8 +77,10 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
       status,
       csrfToken: session.csrfToken,
       form,
+      fieldIds: FIELD_IDS,
       notice: extra.notice,
       contraChaveForm: extra.contraChaveForm,
+      connectionTesting: deps.connectionTesting(),
       defaultEnvironment: deps.defaultEnvironment,
       paths: PEC_CHAVES_PATHS,
       helpers,
@@ -86,7 +90,7 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
 }
 
 /** The Habilitar form's body as the Enable input (CONTRACT.md); form fields are text or lists of text. */
-function enableInputOf(body: Record<string, unknown>) {
+export function enableInputOf(body: Record<string, unknown>) {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const services = Array.isArray(body.services) ? body.services.filter((s): s is string => typeof s === 'string') : typeof body.services === 'string' ? [body.services] : [];
   return {
@@ -98,51 +102,72 @@ function enableInputOf(body: Record<string, unknown>) {
   };
 }
 
+/** The Habilitar form after a refusal: what was typed (never the password) and each error by its field. */
+export function refusedForm(
+  input: { file?: string; identificadorSolicitante?: string; services?: string[]; environment?: string },
+  error: { code: string; message: string; fields?: Record<string, string> },
+  defaultEnvironment: Environment,
+): FormState {
+  const errors: FormState['errors'] = {};
+  for (const [field, message] of Object.entries(error.fields ?? {})) {
+    if ((FORM_FIELDS as readonly string[]).includes(field)) errors[field as FormField] = message;
+  }
+  const services = input.services ?? [];
+  if (error.code === 'INVALID_INPUT' && services.length === 0 && !errors.services) errors.services = 'Escolha ao menos um serviço.';
+  return {
+    values: { file: input.file, identificadorSolicitante: input.identificadorSolicitante, services, environment: input.environment ?? defaultEnvironment },
+    errors,
+    formError: Object.keys(errors).length === 0 ? error.message : undefined,
+  };
+}
+
+/**
+ * Post/redirect/get: every form answers 303 to the screen, which shows what the session's flash holds once. F5 then
+ * repeats the GET, never the POST, and no message travels in the URL.
+ */
+export function redirectWithFlash(req: Request, res: Response, access: Access, flash: Flash | undefined): void {
+  const session: Session | undefined = req.rndsSession;
+  if (session && flash) access.setFlash(session, flash);
+  res.redirect(303, `${req.baseUrl}/`);
+}
+
 /** The HTML routes: the screen, its fragment, the guide, and the forms (each calls the same action as the API). */
 export function screenRoutes(router: express.Router, deps: ScreenDeps, render: Render): void {
-  const { actions } = deps;
+  const { actions, access } = deps;
+  const back = (req: Request, res: Response, flash?: Flash) => redirectWithFlash(req, res, access, flash);
 
   router.get('/', (req, res) => {
-    const key = typeof req.query.aviso === 'string' ? req.query.aviso : '';
-    const notice = Object.hasOwn(NOTICES, key) ? NOTICES[key as keyof typeof NOTICES] : undefined;
-    render(req, res, 'page', { notice });
+    const flash = req.rndsSession ? access.takeFlash(req.rndsSession) : undefined;
+    render(req, res, 'page', { notice: flash?.notice, form: flash?.form, contraChaveForm: flash?.contraChaveForm });
   });
   router.get('/fragmentos/estado', (req, res) => render(req, res, 'partials/estado'));
   router.get('/guia', (req, res) => render(req, res, 'guia'));
 
+  // Without JavaScript, "Desabilitar certificado" opens this page: the POST below only runs from its button.
+  router.get('/desabilitar', (req, res) => {
+    if (!deps.status().enabled) return back(req, res, { notice: NOTICES.nadaHabilitado });
+    render(req, res, 'desabilitar');
+  });
+  // Opened by hand, F5 on an old POST's address, a bookmark: the screen, not a 404.
+  for (const path of ['/habilitar', '/renovar', '/testar-conexao', '/contra-chave']) router.get(path, (req, res) => back(req, res));
+
   router.post('/contra-chave', async (req, res, next) => {
     const typed = typeof req.body?.contraChave === 'string' ? req.body.contraChave : '';
     const result = await actions.changeContraChave({ contraChave: typed }, req.rndsCaller!.actor, 'tela');
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=contra-chave`);
+    if (result.ok) return back(req, res, { notice: NOTICES.contraChave });
     if (result.error.httpStatus >= 500) return next(result.error);
-    render(req, res, 'page', {
-      status: result.error.httpStatus,
-      contraChaveForm: { value: typed.slice(0, 100), error: result.error.fields?.contraChave ?? result.error.message },
-    });
+    back(req, res, { contraChaveForm: { value: typed.slice(0, 100), error: result.error.fields?.contraChave ?? result.error.message } });
   });
 
   router.post('/habilitar', deps.enableLimiter, async (req, res, next) => {
     const input = enableInputOf((req.body ?? {}) as Record<string, unknown>);
     const result = await actions.enable(input, req.rndsCaller!.actor);
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=habilitado`);
+    if (result.ok) return back(req, res, { notice: result.connectionTestStarted ? NOTICES.habilitadoTestando : NOTICES.habilitado });
     const { error } = result;
     if (error.httpStatus >= 500) return next(error);
-    const errors: FormState['errors'] = {};
-    for (const [field, message] of Object.entries(error.fields ?? {})) {
-      if (FORM_FIELDS.includes(field)) errors[field as FormField] = message;
-    }
     deps.onEnableFailure?.(error.code);
-    res.locals.rndsErrorCode = error.code;
-    if (error.code === 'INVALID_INPUT' && input.services.length === 0) errors.services = 'Escolha ao menos um serviço.';
-    render(req, res, 'page', {
-      status: error.httpStatus,
-      form: {
-        // The password is never sent back.
-        values: { file: input.file, identificadorSolicitante: input.identificadorSolicitante, services: input.services, environment: input.environment ?? deps.defaultEnvironment },
-        errors,
-        formError: Object.keys(errors).length === 0 ? error.message : undefined,
-      },
-    });
+    res.locals.rndsErrorCode = error.code; // the attempt limit counts wrong passwords only
+    back(req, res, { form: refusedForm(input, error, deps.defaultEnvironment) });
   });
 
   router.post('/renovar', async (req, res) => {
@@ -153,20 +178,20 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
       checkRnds: body.checkRnds === '1',
     };
     const result = await actions.renew(input, req.rndsCaller!.actor);
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=renovado`);
-    // The current certificate stays enabled: say why on the screen itself.
-    render(req, res, 'page', { status: result.error.httpStatus, notice: { type: 'danger', text: result.error.message } });
+    // Refused, the current certificate stays enabled: the screen says why.
+    back(req, res, { notice: result.ok ? NOTICES.renovado : { type: 'danger', text: result.error.message } });
   });
 
   router.post('/desabilitar', async (req, res) => {
+    const wasEnabled = deps.status().enabled !== null;
     await actions.disable(req.rndsCaller!.actor);
-    res.redirect(303, `${req.baseUrl}/?aviso=desabilitado`);
+    back(req, res, { notice: wasEnabled ? NOTICES.desabilitado : NOTICES.nadaHabilitado });
   });
 
   router.post('/testar-conexao', async (req, res, next) => {
     const result = await actions.testConnection();
-    if (result.ok) return res.redirect(303, `${req.baseUrl}/?aviso=testado`);
-    if (result.error.code === 'NOT_ENABLED') return res.redirect(303, `${req.baseUrl}/`);
+    if (result.ok) return back(req, res, { notice: NOTICES.testado });
+    if (result.error.code === 'NOT_ENABLED') return back(req, res);
     next(result.error);
   });
 }

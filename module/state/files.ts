@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { RndsError } from '../errors.js';
 import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 export const FILE_MODE = 0o600;
@@ -18,10 +19,12 @@ export const FILE_NAMES = {
   key: 'secret.key',
   audit: 'audit.jsonl',
   accessToken: 'access-token',
+  sessionKey: 'session.key',
+  sessionsRevoked: 'sessions-revoked.json',
 } as const;
 
 // `<target>.<12 hex>.tmp`: recognisable at start-up, never mistaken for a real file.
-const TEMP_PATTERN = /^(state\.json|secret\.key|access-token)\.[0-9a-f]{12}\.tmp$/;
+const TEMP_PATTERN = /^(state\.json|secret\.key|access-token|session\.key|sessions-revoked\.json)\.[0-9a-f]{12}\.tmp$/;
 
 export function tempPathFor(target: string): string {
   return `${target}.${randomBytes(6).toString('hex')}.tmp`;
@@ -220,4 +223,30 @@ export async function removeLeftoverTempFiles(dir: string, seam: FsSeam = REAL_F
 /** True when group or others may read or write the file (POSIX only). */
 export function isLooserThanOwnerOnly(mode: number): boolean {
   return process.platform !== 'win32' && (mode & 0o077) !== 0;
+}
+
+/**
+ * A one-line secret file of the data folder (the access token, the session key): created once with `create()`
+ * (0600, never half-written), then read, trimmed and checked against `pattern`; a copy others can read is tightened,
+ * not replaced (replacing it would silently break what depends on it). `describe` words the refusals.
+ */
+export async function loadOrCreateSecretLine(
+  file: string,
+  create: () => string,
+  pattern: RegExp,
+  describe: { unreadable: (code: string) => string; invalid: string },
+): Promise<string> {
+  await ensureDir(path.dirname(file));
+  await createFileOnce(file, `${create()}\n`);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (error) {
+    throw new RndsError('STATE_UNREADABLE', describe.unreadable(errnoCode(error) ?? 'erro desconhecido'), { cause: error });
+  }
+  const line = text.trim();
+  if (!pattern.test(line)) throw new RndsError('STATE_UNREADABLE', describe.invalid);
+  const stat = await fsp.stat(file);
+  if (isLooserThanOwnerOnly(stat.mode)) await fsp.chmod(file, FILE_MODE);
+  return line;
 }

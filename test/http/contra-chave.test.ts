@@ -291,7 +291,7 @@ describe('the screen form "Informe a contra-chave desta instalação" (without J
     const post = await agent.post(`${BASE}/contra-chave`).type('form').send({ _csrf: csrf, contraChave: INSTALACAO.replaceAll('-', ' ') }).expect(303);
     const page = await agent.get(post.headers.location!).expect(200);
 
-    expect(post.headers.location).toBe(`${BASE}/?aviso=contra-chave`);
+    expect(post.headers.location).toBe(`${BASE}/`); // post/redirect/get: the notice is in the session, not the URL
     expect(rnds.status().contraChave).toBe(INSTALACAO);
     expect(page.text).toContain(`value="${INSTALACAO}"`);
     expect(page.text).toContain('Contra-chave desta instalação salva');
@@ -300,13 +300,15 @@ describe('the screen form "Informe a contra-chave desta instalação" (without J
     expect(await audit(where.dataDir)).toEqual([expect.objectContaining({ action: 'contra-chave', source: 'tela', contraChave: INSTALACAO })]);
   });
 
-  it('when the form is posted with a bad shape, then the page answers 400 with the error by the field, the typed value kept, and nothing saved', async () => {
+  it('when the form is posted with a bad shape, then the screen it redirects to has the error by the field, the typed value kept, and nothing saved', async () => {
     const where = folders();
     const { rnds, app } = await start(where);
     const generated = rnds.status().contraChave;
     const { agent, csrf } = await loggedIn(app);
 
-    const res = await agent.post(`${BASE}/contra-chave`).type('form').send({ _csrf: csrf, contraChave: '0916-0409-<b>x</b>' }).expect(400);
+    const post = await agent.post(`${BASE}/contra-chave`).type('form').send({ _csrf: csrf, contraChave: '0916-0409-<b>x</b>' }).expect(303);
+    expect(post.headers.location).toBe(`${BASE}/`);
+    const res = await agent.get(`${BASE}/`).expect(200);
 
     expect(res.text).toMatch(/<div class="field__error" role="alert" id="erro-contraChave">Use o formato xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx/);
     expect(res.text).toContain('value="0916-0409-&lt;b&gt;x&lt;/b&gt;"');
@@ -324,13 +326,14 @@ describe('the screen form "Informe a contra-chave desta instalação" (without J
     expect(rnds.status().contraChave).toBe(generated);
   });
 
-  it('when a certificate is enabled and the form is posted, then the page says to disable first (409) and nothing changes', async () => {
+  it('when a certificate is enabled and the form is posted, then the screen says to disable first and nothing changes', async () => {
     const { rnds, app } = await start(folders());
     await enable(app);
     const generated = rnds.status().contraChave;
     const { agent, csrf } = await loggedIn(app);
 
-    const res = await agent.post(`${BASE}/contra-chave`).type('form').send({ _csrf: csrf, contraChave: INSTALACAO }).expect(409);
+    await agent.post(`${BASE}/contra-chave`).type('form').send({ _csrf: csrf, contraChave: INSTALACAO }).expect(303);
+    const res = await agent.get(`${BASE}/`).expect(200);
 
     expect(res.text).toContain('Desabilite o certificado antes de trocar a contra-chave.');
     expect(rnds.status().contraChave).toBe(generated);

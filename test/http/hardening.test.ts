@@ -162,13 +162,16 @@ describe('item 12', () => {
     expect(res.text).toContain('"__proto__":"Campo desconhecido');
   });
 
-  it('when the enable form fails, then the page (with what was typed) is not cached', async () => {
+  it('when the enable form fails, then neither the redirect nor the page it leads to (with what was typed) is cached', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h.app);
-    const res = await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(422);
-    expect(res.headers['cache-control']).toBe('no-store');
-    const none = await agent.post(`${BASE}/habilitar`).type('form').send({ ...wrongPasswordForm(csrf), services: [] }).expect(400);
-    expect(none.headers['cache-control']).toBe('no-store');
+    for (const form of [wrongPasswordForm(csrf), { ...wrongPasswordForm(csrf), services: [] }]) {
+      const res = await agent.post(`${BASE}/habilitar`).type('form').send(form).expect(303);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const page = await agent.get(`${BASE}/`).expect(200);
+      expect(page.text).toContain('value="3167"');
+      expect(page.headers['cache-control']).toBe('no-store');
+    }
   });
 
   it('when a browser session asks /api/token, then it is refused; a Bearer client still gets to the token', async () => {
@@ -188,12 +191,12 @@ describe('the attempt limit counts only wrong passwords (item 13)', () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h.app);
     for (let i = 0; i < 3; i++) {
-      await agent.post(`${BASE}/habilitar`).type('form').send({ ...wrongPasswordForm(csrf), password: CERTS.legacy.password, services: [] }).expect(400); // no service ticked
-      await agent.post(`${BASE}/habilitar`).type('form').send({ ...wrongPasswordForm(csrf), file: 'nao-existe.pfx' }).expect(404);
+      await agent.post(`${BASE}/habilitar`).type('form').send({ ...wrongPasswordForm(csrf), password: CERTS.legacy.password, services: [] }).expect(303); // no service ticked
+      await agent.post(`${BASE}/habilitar`).type('form').send({ ...wrongPasswordForm(csrf), file: 'nao-existe.pfx' }).expect(303);
     }
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: 'abc' }).expect(400);
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file }).expect(400);
-    for (let i = 0; i < 4; i++) await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(422);
+    for (let i = 0; i < 4; i++) await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(303);
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167' }).expect(200);
     expect(h.rnds.status().state).toBe('enabled');
   });
@@ -201,7 +204,7 @@ describe('the attempt limit counts only wrong passwords (item 13)', () => {
   it('when wrong passwords are spread over the form and the API, then together they reach the limit, and the message says only they count', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h.app);
-    for (let i = 0; i < 3; i++) await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(422);
+    for (let i = 0; i < 3; i++) await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(303);
     for (let i = 0; i < 2; i++) {
       await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.legacy.file, password: 'errada', identificadorSolicitante: '3167' }).expect(422);
     }
@@ -210,7 +213,8 @@ describe('the attempt limit counts only wrong passwords (item 13)', () => {
     expect(res.body.error.message).toContain('Só senhas incorretas contam para este limite.');
     expect(res.body.error.message).toMatch(/aguarde \d+ minutos?/);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(429);
+    await agent.post(`${BASE}/habilitar`).type('form').send(wrongPasswordForm(csrf)).expect(303);
+    expect((await agent.get(`${BASE}/`).expect(200)).text).toContain('Só senhas incorretas contam para este limite.');
     expect(h.rnds.status().state).toBe('disabled');
   });
 });

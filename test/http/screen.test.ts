@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, CERTS, TOKEN, loggedIn, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, TOKEN, followToScreen, loggedIn, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -45,7 +45,7 @@ describe('the screen', () => {
     expect(page.text).toContain('\\u{202E}');
   });
 
-  it('when the form is posted with a wrong password, then the error sits by the field and the password is not echoed', async () => {
+  it('when the form is posted with a wrong password, then the screen it redirects to has the error by the field, once, and the password is not echoed', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);
     const wrong = 'MinhaSenhaErrada#77';
@@ -53,11 +53,16 @@ describe('the screen', () => {
       .post(`${BASE}/habilitar`)
       .type('form')
       .send({ _csrf: csrf, file: CERTS.legacy.file, password: wrong, identificadorSolicitante: '3167', services: 'RNDS', environment: 'producao' })
-      .expect(422);
-    expect(res.text).toContain('role="alert"');
-    expect(res.text).toMatch(/[Ss]enha incorreta/);
-    expect(res.text).not.toContain(wrong);
-    expect(res.text).toContain('value="3167"'); // what the admin typed stays, except the password
+      .expect(303);
+    const page = await followToScreen(agent, res);
+    expect(page.text).toContain('role="alert"');
+    expect(page.text).toMatch(/[Ss]enha incorreta/);
+    expect(page.text).not.toContain(wrong);
+    expect(page.text).toContain('value="3167"'); // what the admin typed stays, except the password
+    // F5 repeats the GET, not the POST: the error was shown once and nothing is posted again.
+    const again = await agent.get(`${BASE}/`).expect(200);
+    expect(again.text).not.toMatch(/[Ss]enha incorreta/);
+    expect(again.text).not.toContain('value="3167"');
   });
 
   it('when the form fails too often, then the screen itself says how long to wait', async () => {
@@ -65,15 +70,17 @@ describe('the screen', () => {
     const { agent, csrf } = await loggedIn(h);
     const post = () =>
       agent.post(`${BASE}/habilitar`).type('form').send({ _csrf: csrf, file: CERTS.legacy.file, password: 'errada', identificadorSolicitante: '3167', services: 'RNDS' });
-    for (let i = 0; i < 5; i++) await post().expect(422);
-    const res = await post().expect(429);
-    expect(res.headers['content-type']).toContain('text/html');
-    expect(res.text).toContain('Muitas senhas incorretas (5 em 15 minutos): aguarde 15 minutos');
-    expect(res.text).toContain('Só senhas incorretas contam para este limite.');
-    expect(res.text).toContain('id="contra-chave"');
+    for (let i = 0; i < 5; i++) await post().expect(303);
+    const res = await post().expect(303);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    const page = await followToScreen(agent, res);
+    expect(page.text).toContain('Muitas senhas incorretas (5 em 15 minutos): aguarde 15 minutos');
+    expect(page.text).toContain('Só senhas incorretas contam para este limite.');
+    expect(page.text).toContain('id="contra-chave"');
+    expect(page.text).toContain('value="3167"');
   });
 
-  it('when the form is posted right without JavaScript, then post/redirect/get shows the enabled panel', async () => {
+  it('when the form is posted right without JavaScript, then post/redirect/get shows the enabled panel and says the certificate was accepted', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);
     const res = await agent
@@ -81,17 +88,20 @@ describe('the screen', () => {
       .type('form')
       .send({ _csrf: csrf, file: CERTS.legacy.file, password: CERTS.legacy.password, identificadorSolicitante: '3167', services: ['RNDS', 'CADSUS'] })
       .expect(303);
-    const location = `${BASE}/?aviso=habilitado`;
-    expect(res.headers.location).toBe(location);
-    const page = await agent.get(location).expect(200);
-    expect(page.text).toContain('Certificado habilitado');
+    const page = await followToScreen(agent, res);
+    expect(page.text).toContain('Certificado aceito e habilitado');
+    expect(page.text).not.toContain('já pode acessar a RNDS'); // nothing was asked of RNDS yet
     expect(page.text).toMatch(/data-state="enabled"/);
     expect(page.text).toContain('12.345.678/0001-90');
     expect(page.text).toContain('Desabilitar certificado');
+    // The banner shows once: the next visit (or F5) does not repeat it.
+    expect((await agent.get(`${BASE}/`).expect(200)).text).not.toContain('Certificado aceito');
 
     const off = await agent.post(`${BASE}/desabilitar`).type('form').send({ _csrf: csrf }).expect(303);
-    expect(off.headers.location).toBe(`${BASE}/?aviso=desabilitado`);
+    expect((await followToScreen(agent, off)).text).toContain('Certificado desabilitado');
     expect(h.rnds.status().state).toBe('disabled');
+    // An old bookmark with ?aviso= shows nothing: no message travels in the URL.
+    expect((await agent.get(`${BASE}/?aviso=habilitado`).expect(200)).text).not.toContain('Certificado aceito');
   });
 });
 

@@ -90,6 +90,9 @@ describe('a damaged sealed password', () => {
       for (const broken of [0x22, 0x5c, 0x0a]) {
         const flipped = Buffer.from(original);
         flipped[start(m) + 1] = broken;
+        // A backslash breaks the JSON only before a letter that is no escape: the seal's next letter is random (it may be
+        // b, f, n, r, t, u or /), so it is set to one that never is.
+        if (broken === 0x5c) flipped[start(m) + 2] = 0x41;
         fs.writeFileSync(stateFile, flipped);
         expect(() => JSON.parse(flipped.toString('utf8'))).toThrow();
         const rnds = await createRndsModule({ chavesDir: h.chavesDir, dataDir: h.dataDir, accessToken: TOKEN });
@@ -150,10 +153,11 @@ describe.skipIf(!posix)('a refused secret.key (mode 0644)', () => {
       .post(`${BASE}/habilitar`)
       .type('form')
       .send({ _csrf: csrf, ...enableBody, services: 'RNDS' })
-      .expect(409);
-    expect(form.type).toBe('text/html');
-    expect(form.text).toContain(`chmod 600 ${keyFile}`);
-    expect(form.text).not.toContain(CERTS.legacy.password);
+      .expect(303);
+    expect(form.headers.location).toBe(`${BASE}/`);
+    const page = await agent.get(`${BASE}/`).expect(200);
+    expect(page.text).toContain(`chmod 600 ${keyFile}`);
+    expect(page.text).not.toContain(CERTS.legacy.password);
     expect(fs.readFileSync(stateFile)).toEqual(stateBefore);
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o644);
 

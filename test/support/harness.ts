@@ -28,12 +28,18 @@ export interface Harness {
   chavesDir: string;
   dataDir: string;
   app: express.Express;
-  rnds: RndsModule;
+  /** The module instance serving now (a new one after restart()). */
+  readonly rnds: RndsModule;
   logs: string[];
   /** Copies a fixture into the chaves folder (optionally under another name). */
   drop(fixture: string, as?: string): string;
   /** Waits until the catalogue lists `file` with status `ready` (or the predicate holds). */
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Stops the module and starts a new instance on the same folders behind the same host app, as a service restart
+   * does: nothing kept in memory survives.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
   };
   for (const f of files) drop(f);
   const logs: string[] = [];
-  const rnds = await createRndsModule({
+  const moduleInput: RndsModuleOptions = {
     chavesDir,
     dataDir,
     // An installation whose contra-chave was configured (each harness its own), unless the test passes `contraChave`
@@ -61,10 +67,14 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     // The periodic check (on by default) would call the real RNDS hosts: off unless a test asks for it.
     connectionCheckMinutes: 0,
+    // Likewise the test started after every enable: on only where a test asks for it (with the RNDS double).
+    connectionTestAfterEnable: false,
     ...moduleOptions,
-  });
+  };
+  let rnds = await createRndsModule(moduleInput);
   const app = express();
-  app.use(BASE, rnds.router);
+  // Through a function, so that restart() can put a new instance behind the same host app (and the same port).
+  app.use(BASE, (req, res, next) => rnds.router(req, res, next));
   const waitFor = async (predicate: () => boolean, what: string, timeoutMs = HANG_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
@@ -80,10 +90,16 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
     chavesDir,
     dataDir,
     app,
-    rnds,
+    get rnds() {
+      return rnds;
+    },
     logs,
     drop,
     waitFor,
+    async restart() {
+      await rnds.close();
+      rnds = await createRndsModule(moduleInput);
+    },
     async close() {
       await rnds.close();
       fs.rmSync(root, { recursive: true, force: true });
@@ -101,6 +117,17 @@ export async function loggedIn(harness: Harness) {
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)?.[1];
   if (!csrf) throw new Error('no CSRF token on the page');
   return { agent, csrf, page };
+}
+
+/**
+ * Post/redirect/get: a form answer must be a 303 to the screen itself (no message in the URL); returns the screen that
+ * redirect leads to (what the session's flash holds shows once there).
+ */
+export async function followToScreen(agent: ReturnType<typeof request.agent>, res: { status: number; headers: Record<string, string> }) {
+  if (res.status !== 303 || res.headers.location !== `${BASE}/`) {
+    throw new Error(`expected 303 to ${BASE}/, got ${res.status} to ${res.headers.location}`);
+  }
+  return agent.get(`${BASE}/`).expect(200);
 }
 
 /** Every file under `dir`, read as bytes. */

@@ -5,15 +5,11 @@
 export {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_ITERATIONS,
-  type OpenPkcs12Options,
   type OpenedCertificate,
   openPkcs12,
   summarizeCertificate,
 } from './open.js';
 export {
   type CertificateOpener,
-  type CertificateOpenerOptions,
-  DEFAULT_TIMEOUT_MS,
-  type OpenOptions,
   createCertificateOpener,
 } from './opener.js';

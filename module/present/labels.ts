@@ -8,7 +8,7 @@ export const STATE_LABEL: Readonly<Record<string, string>> = {
 };
 
 /** The environments, as a value (a table cell, a tag): *Produção*, *Homologação*. */
-export const ENVIRONMENT_LABEL: Readonly<Record<string, string>> = { producao: 'Produção', homologacao: 'Homologação' };
+const ENVIRONMENT_LABEL: Readonly<Record<string, string>> = { producao: 'Produção', homologacao: 'Homologação' };
 
 export function environmentLabel(environment: string): string {
   return ENVIRONMENT_LABEL[environment] ?? environment;

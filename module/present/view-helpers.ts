@@ -18,5 +18,3 @@ export function viewHelpers(timeZone: string) {
     unsafeChars: UNSAFE_CHARS_SOURCE,
   };
 }
-
-export type ViewHelpers = ReturnType<typeof viewHelpers>;

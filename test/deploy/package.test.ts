@@ -97,7 +97,8 @@ describe('the npm package', () => {
       (f) => /^(test|docs|scripts|module|deploy|\.ci)\//.test(f) || f.startsWith('dist/scripts/') || f.endsWith('.map') || f.endsWith('.tsbuildinfo') || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || /\.(p12|pfx|png)$/.test(f),
     );
     expect(unwanted).toEqual([]);
-    expect(packedFiles.length).toBeLessThan(150);
+    // A coarse bound (the list above is the real guard): each module file ships as .js and .d.ts; it was 360 with tests.
+    expect(packedFiles.length).toBeLessThan(200);
   });
 
   describe('installed into a host app with npm install --omit=dev', () => {

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
 import { computeStatus } from './status.js';
 import { daysLeft, displayName } from './present/index.js';
-import { summarizeCertificate, type CertificateOpener, type OpenedCertificate } from './certificates/index.js';
+// Not the certificates barrel: it loads the parser (node-forge), which only the worker needs.
+import type { CertificateOpener } from './certificates/opener.js';
+import type { OpenedCertificate } from './certificates/open.js';
+import { summarizeCertificate } from './certificates/summary.js';
 import { isPlainFileName, lookAlikeNames, type ChavesCatalogue } from './chaves/index.js';
 import type { AuditInput, AuditTrail, PersistedState, SecretBox, StateStore } from './state/index.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave, sameContraChave } from './state/contra-chave.js';
@@ -61,6 +65,34 @@ export function invalidInput(error: z.ZodError): RndsError {
   }
   // fromEntries defines own properties, so `__proto__` stays a field of the plain object sent back.
   return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields: Object.fromEntries(Object.entries(fields)) });
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** One Status, serialised once: the JSON bodies of /api/status and /api/certificates and their ETags. */
+export class StatusSnapshot {
+  readonly status: Status;
+  #body: { json: Buffer; etag: string } | undefined;
+  #certificates: { json: Buffer; etag: string } | undefined;
+
+  constructor(status: Status) {
+    this.status = status;
+  }
+
+  /** `JSON.stringify(status)` as bytes, with a strong ETag of them. */
+  get body(): { json: Buffer; etag: string } {
+    return (this.#body ??= tagged(this.status));
+  }
+
+  /** `{ certificates }` as bytes (GET /api/certificates), with its own ETag. */
+  get certificates(): { json: Buffer; etag: string } {
+    return (this.#certificates ??= tagged({ certificates: this.status.certificates }));
+  }
+}
+
+function tagged(value: unknown): { json: Buffer; etag: string } {
+  const json = Buffer.from(JSON.stringify(value));
+  return { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
 }
 
 /** How often the Status is recomputed to notice changes that come from the clock alone (expiry). */
@@ -122,6 +154,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   #renewalRescan = false;
   #closed = false;
   #alertsInfo: (() => AlertsInfo) | null = null;
+  #snapshot: { inputs: unknown[]; snapshot: StatusSnapshot } | null = null;
 
   constructor(deps: EnablementDeps) {
     super();
@@ -243,6 +276,44 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   #signature(): string {
     const { state, problems, enabled } = this.status();
     return JSON.stringify([state, problems.map((p) => p.code), enabled?.certificate.daysLeft]);
+  }
+
+  /**
+   * The current Status with its JSON and an ETag, computed again only when something it is made of changed: the
+   * saved state (a new object on every update), the folder listing (its revision), the stored password's check, the
+   * renewal found, the alert deliveries, and the clock — the Status reads the clock only through the days left and
+   * the expiry of the enabled and renewed certificates, so the whole days to each notAfter stand for it. A poller
+   * costs a key comparison and a write of the same bytes; the JSON is made once per change (issue 14).
+   */
+  statusSnapshot(): StatusSnapshot {
+    const inputs = this.#statusInputs();
+    const cached = this.#snapshot;
+    if (cached && inputs.length === cached.inputs.length && inputs.every((value, i) => value === cached.inputs[i])) return cached.snapshot;
+    const status = this.status();
+    const snapshot = new StatusSnapshot(status);
+    this.#snapshot = { inputs, snapshot };
+    return snapshot;
+  }
+
+  /** Everything status() reads, as values compared by identity (see statusSnapshot). */
+  #statusInputs(): unknown[] {
+    const state = this.#deps.store.get();
+    const now = this.#deps.now().getTime();
+    const clock = (notAfter: string | undefined): string => {
+      if (notAfter === undefined) return '';
+      const left = Date.parse(notAfter) - now;
+      return `${Math.floor(left / DAY_MS)}:${left <= 0}`;
+    };
+    const renewal = this.#renewal;
+    return [
+      state,
+      this.#deps.catalogue.revision,
+      state.enabled ? this.#deps.secretBox.check(state.enabled.secret) : null,
+      renewal,
+      clock(state.enabled?.certificate.notAfter),
+      clock(renewal?.info.certificate.notAfter),
+      this.#alertsInfo ? JSON.stringify(this.#alertsInfo()) : '',
+    ];
   }
 
   /** The current Status, computed from the state, the folder and the clock. */

@@ -1,7 +1,7 @@
 import type express from 'express';
 import { parseOptions, type Logger, type RndsModuleOptions } from './options.js';
 import { Enablement } from './enablement.js';
-import { createCertificateOpener } from './certificates/index.js';
+import { createCertificateOpener } from './certificates/opener.js'; // not the barrel: node-forge stays in the worker
 import { ChavesCatalogue } from './chaves/index.js';
 import { AuditTrail, SecretBox, StateStore } from './state/index.js';
 import { SessionRevocations, loadOrCreateSessionKey } from './state/sessions.js';
@@ -169,7 +169,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     }
 
     const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
-    registerAlertMetrics(metrics.registry, () => enablement.status().alerts);
+    metrics.extend((registry) => registerAlertMetrics(registry, () => enablement.status().alerts));
     const router = createApp({
       enablement,
       access: new Access({

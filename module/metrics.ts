@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { promClient, type PromClient } from './prom.js';
 import { ERROR_STATUS } from './errors.js';
 import type { ConnectionStatus, EntryStatus, ProblemCode, Service, State, Status } from './types.js';
 
@@ -69,8 +70,13 @@ export function decimalSerial(hex: string): string {
 }
 
 export interface RndsMetrics {
-  /** This instance's registry (merge it into a host's with `Registry.merge` if the host has its own /metrics). */
-  registry: Registry;
+  /**
+   * This instance's registry (merge it into a host's with `Registry.merge` if the host has its own /metrics). Built,
+   * and prom-client loaded, on first use: a server nobody scrapes never pays for it.
+   */
+  readonly registry: Registry;
+  /** Adds metrics to the registry when it is built (at once if it already is). */
+  extend(register: (registry: Registry) => void): void;
   /** Counts a failed enable attempt (any 4xx of /api/enable or the form, including TOO_MANY_ATTEMPTS). */
   recordFailedAttempt(code: string): void;
   /** Express handler answering the Prometheus text format. */
@@ -87,7 +93,50 @@ function contraChaveOrigin(status: Status): string {
 
 /** Creates the metrics of one module instance, reading `getStatus()` lazily at each scrape. */
 export function createMetrics(getStatus: () => Status, options: MetricsOptions): RndsMetrics {
-  const registry = new Registry();
+  // Failed attempts before the first scrape are counted here and handed to the counter when it is made.
+  const failedBefore = new Map<string, number>();
+  const extensions: Array<(registry: Registry) => void> = [];
+  let built: { registry: Registry; failures: Counter } | null = null;
+  const build = (): { registry: Registry; failures: Counter } => {
+    const prom = promClient();
+    const registry = new prom.Registry();
+    const failures = defineMetrics(registry, prom, getStatus, options);
+    for (const [code, count] of failedBefore) failures.inc({ code }, count);
+    failedBefore.clear();
+    for (const register of extensions.splice(0)) register(registry);
+    return { registry, failures };
+  };
+  const ensure = () => (built ??= build());
+
+  const handler = async (_req: Request, res: Response): Promise<void> => {
+    const { registry } = ensure();
+    const body = await registry.metrics();
+    res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body);
+  };
+
+  return {
+    get registry() {
+      return ensure().registry;
+    },
+    extend(register) {
+      if (built) register(built.registry);
+      else extensions.push(register);
+    },
+    recordFailedAttempt(code: string) {
+      // Bounded label values: only the module's own codes.
+      const label = Object.hasOwn(ERROR_STATUS, code) ? code : 'OTHER';
+      if (built) built.failures.inc({ code: label });
+      else failedBefore.set(label, (failedBefore.get(label) ?? 0) + 1);
+    },
+    handler,
+    mount(router: Router) {
+      router.get('/metrics', handler);
+    },
+  };
+}
+
+/** Registers every gauge of the Status and the failure counter in `registry`; returns the counter. */
+function defineMetrics(registry: Registry, { Counter, Gauge }: PromClient, getStatus: () => Status, options: MetricsOptions): Counter {
   const p = METRICS_PREFIX;
 
   // All collect() callbacks of one scrape run in the same tick: they share one Status.
@@ -313,20 +362,5 @@ export function createMetrics(getStatus: () => Status, options: MetricsOptions):
   });
   for (const code of ENABLE_FAILURE_CODES) failures.inc({ code }, 0);
 
-  const handler = async (_req: Request, res: Response): Promise<void> => {
-    const body = await registry.metrics();
-    res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body);
-  };
-
-  return {
-    registry,
-    recordFailedAttempt(code: string) {
-      // Bounded label values: only the module's own codes.
-      failures.inc({ code: Object.hasOwn(ERROR_STATUS, code) ? code : 'OTHER' });
-    },
-    handler,
-    mount(router: Router) {
-      router.get('/metrics', handler);
-    },
-  };
+  return failures;
 }

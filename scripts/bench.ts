@@ -3,7 +3,8 @@
  * their figures. A section file exports either `section: BenchSection` ({ title, run }) or a bare
  * `run()`; lib.* holds shared helpers. Timings are medians measured in the same run as their
  * baseline, so ratios stay meaningful on a busy machine. `npm run bench -- pkcs12` runs only the
- * files whose name contains "pkcs12".
+ * files whose name contains "pkcs12"; `--quick` asks the sections that know it for fewer, shorter rounds.
+ * Not part of `npm test`: speed is only ever measured here, never asserted in a test.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import type { BenchSection } from './bench/lib.js';
 
 const extension = path.extname(fileURLToPath(import.meta.url)); // .ts under tsx, .js once built
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
-const only = process.argv[2];
+const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 
 console.log(`pec-rnds bench — Node ${process.version}, ${process.platform}/${process.arch}`);
 const files = readdirSync(dir)

@@ -55,11 +55,16 @@ async function main(): Promise<void> {
     logger,
   });
 
-  const app = express();
-  app.disable('x-powered-by');
+  // At the root the module's own app is the whole server: an outer app mounting it would only add a layer to every
+  // request (Express switches the request's prototype in and out of a mounted app).
   const base = env.RNDS_BASE_PATH === '/' ? '' : env.RNDS_BASE_PATH;
-  app.use(base || '/', rnds.router);
-  if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
+  let app: express.Express = rnds.router;
+  if (base) {
+    app = express();
+    app.disable('x-powered-by');
+    app.use(base, rnds.router);
+    app.get('/', (_req, res) => res.redirect(302, `${base}/`));
+  }
 
   // A client that sends its headers or body slowly, or opens connections by the hundred, cannot hold the server.
   const requestTimeout = env.RNDS_REQUEST_TIMEOUT_SECONDS * 1000;

@@ -3,7 +3,7 @@
  * the state secretariat's monitoring). A failure becomes a pt-BR sentence that never carries the SMTP password or
  * the webhook URL's credentials.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { AlertEvent } from '../state/index.js';
 import type { AlertChannel } from '../types.js';
 
@@ -34,17 +34,26 @@ export interface EmailOptions {
 
 export function createEmailSender(options: EmailOptions): AlertSender {
   const timeout = options.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport(options.smtpUrl, {
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    ...(options.tls ? { tls: options.tls } : {}),
-  } as never);
+  // nodemailer is loaded and its transport made at the first alert: most servers never send one (README, "Lean").
+  let transport: Promise<Transporter> | null = null;
+  let made: Transporter | null = null;
+  let closed = false;
+  const open = (): Promise<Transporter> =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      made = nodemailer.createTransport(options.smtpUrl, {
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        ...(options.tls ? { tls: options.tls } : {}),
+      } as never);
+      if (closed) made.close();
+      return made;
+    }));
   return {
     channel: 'email',
     async send(event) {
       try {
-        await transport.sendMail({
+        await (await open()).sendMail({
           from: options.from,
           to: options.to,
           subject: event.subject,
@@ -56,7 +65,8 @@ export function createEmailSender(options: EmailOptions): AlertSender {
       }
     },
     close() {
-      transport.close();
+      closed = true;
+      made?.close();
     },
   };
 }

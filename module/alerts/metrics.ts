@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from '../prom.js';
 import type { AlertChannel, AlertsInfo } from '../types.js';
 
 /**
@@ -7,6 +8,7 @@ import type { AlertChannel, AlertsInfo } from '../types.js';
  */
 export function registerAlertMetrics(registry: Registry, info: () => AlertsInfo | undefined, prefix = 'pec_rnds_'): void {
   const channels: AlertChannel[] = ['email', 'webhook'];
+  const { Counter, Gauge } = promClient();
   new Counter({
     name: `${prefix}alert_deliveries_total`,
     help: 'Alert deliveries since start, by channel and result (sent, failed after every retry).',

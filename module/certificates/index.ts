@@ -11,5 +11,9 @@ export {
 } from './open.js';
 export {
   type CertificateOpener,
+  type CertificateOpenerOptions,
+  DEFAULT_IDLE_MS,
+  DEFAULT_TIMEOUT_MS,
+  type OpenOptions,
   createCertificateOpener,
 } from './opener.js';

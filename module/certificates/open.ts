@@ -3,7 +3,6 @@
  * out. Synchronous and CPU-bound: production code calls it through createCertificateOpener.
  */
 import crypto, { X509Certificate } from 'node:crypto';
-import type { CertificateSummary } from '../types.js';
 import { RndsError } from '../errors.js';
 import { StructureError, child, oid, parseDer } from './asn1.js';
 import { describeCertificate } from './describe.js';
@@ -11,6 +10,10 @@ import { CertificateMessages, certificateWarnings } from './messages.js';
 import { DEFAULT_TIME_ZONE, daysLeft as calendarDaysLeft } from '../present/index.js';
 import { UnsupportedAlgorithm } from './pbe.js';
 import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
+
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize, summarizeCertificate } from './summary.js';
+
 
 /** A certificate whose password opened it: what to show, and what mutual TLS needs. */
 export interface OpenedCertificate {
@@ -64,9 +67,6 @@ export interface OpenPkcs12Options {
   /** The installation's time zone: dates in the messages, calendar days left (default America/Sao_Paulo). */
   timeZone?: string;
 }
-
-export const DEFAULT_MAX_BYTES = 64 * 1024;
-export const DEFAULT_MAX_ITERATIONS = 200_000;
 
 /** Opens a PKCS#12 (.pfx/.p12) file; throws RndsError with a contract code on every failure. */
 export function openPkcs12(
@@ -139,28 +139,6 @@ export function openPkcs12(
       certs.filter((other) => other !== cert).map((other) => other.x509),
     ).map((x509) => x509.toString()),
   };
-}
-
-/** The part of an opened certificate that Status shows (CONTRACT.md). */
-export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZone: string): CertificateSummary {
-  return {
-    subject: cert.subject,
-    commonName: cert.commonName,
-    cnpj: cert.cnpj,
-    razaoSocial: cert.razaoSocial,
-    issuer: cert.issuer,
-    serialNumber: cert.serialNumber,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    daysLeft: calendarDaysLeft(cert.notAfter, now, timeZone),
-    sha256: cert.sha256,
-  };
-}
-
-/** Refuses empty and oversized files before any parsing. */
-export function checkSize(data: Uint8Array, maxBytes: number, messages: CertificateMessages): void {
-  if (data.byteLength > maxBytes) throw messages.tooLarge(data.byteLength, maxBytes);
-  if (data.byteLength === 0) throw messages.empty();
 }
 
 function decode(data: Buffer, password: string, maxIterations: number, messages: CertificateMessages): DecodedPkcs12 {

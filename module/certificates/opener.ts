@@ -1,6 +1,8 @@
 /**
  * createCertificateOpener: runs openPkcs12 in a worker thread, one job at a time, with a time
  * limit. A job that runs over is stopped by terminating the worker; the next job gets a new one.
+ * The worker starts at the first open and is let go after a quiet while (`idleMs`): a thread with
+ * its own heap and node-forge costs ~10 MB that an idle server does not need.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, RndsError } from '../errors.js';
 import { CertificateMessages } from './messages.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, type OpenedCertificate, checkSize } from './open.js';
+import type { OpenedCertificate } from './open.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
 import type { OpenJob } from './worker.js';
 
 export interface CertificateOpenerOptions {
@@ -25,10 +28,20 @@ export interface CertificateOpenerOptions {
    * setTimeout; tests pass their own to decide, without a clock, which job runs over.
    */
   startTimeLimit?: (ms: number, expire: () => void) => () => void;
+  /** How long the worker may sit without a job before it is let go (default 60 s); the next open starts a new one. */
+  idleMs?: number;
+  /** Arms the idle delay, like `startTimeLimit` (default setTimeout, unref'd): tests decide when the worker goes. */
+  startIdleTimer?: (ms: number, expire: () => void) => () => void;
 }
 
 const realTimeLimit = (ms: number, expire: () => void): (() => void) => {
   const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
+};
+
+const realIdleTimer = (ms: number, expire: () => void): (() => void) => {
+  const timer = setTimeout(expire, ms);
+  timer.unref();
   return () => clearTimeout(timer);
 };
 
@@ -45,6 +58,10 @@ export interface CertificateOpener {
   open(bytes: Uint8Array, password: string, options?: OpenOptions): Promise<OpenedCertificate>;
   /** Stops the worker; pending and later opens reject. */
   close(): Promise<void>;
+  /** Whether a worker thread exists now (started, not yet let go). */
+  readonly workerRunning: boolean;
+  /** How many worker threads were started so far (a new one after each idle let-go or a job that ran over). */
+  readonly workersStarted: number;
 }
 
 type WorkerReply =
@@ -66,6 +83,7 @@ interface Thread {
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_IDLE_MS = 60_000;
 /** A worker that has not loaded after this long is broken, not slow. */
 const BOOT_TIMEOUT_MS = 30_000;
 
@@ -78,28 +96,50 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const startTimeLimit = options.startTimeLimit ?? realTimeLimit;
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const startIdleTimer = options.startIdleTimer ?? realIdleTimer;
   const queue: Job[] = [];
   let thread: Thread | null = null;
   let running = false;
   let closed = false;
   let nextId = 1;
+  let started = 0;
+  /** A job is in the worker now. */
+  let busy = false;
+  let disarmIdle: (() => void) | null = null;
 
   const closedError = (): RndsError =>
     new RndsError('INTERNAL', 'O leitor de certificados foi encerrado. Reinicie o módulo e tente novamente.');
 
   const startThread = (): Thread => {
-    const started: Thread = { worker: spawnWorker(), ready: false };
+    const fresh: Thread = { worker: spawnWorker(), ready: false };
+    started++;
     // A worker that dies while idle must not be handed the next job.
-    started.worker.once('exit', () => {
-      if (thread === started) thread = null;
+    fresh.worker.once('exit', () => {
+      if (thread === fresh) thread = null;
     });
-    return started;
+    return fresh;
+  };
+
+  /** After the last queued job: the worker goes once it has been idle for idleMs (a new open disarms this). */
+  const armIdle = (): void => {
+    disarmIdle?.();
+    disarmIdle = null;
+    const idle = thread;
+    if (!idle || closed) return;
+    disarmIdle = startIdleTimer(idleMs, () => {
+      disarmIdle = null;
+      if (thread !== idle || busy || queue.length > 0) return;
+      thread = null;
+      void idle.worker.terminate();
+    });
   };
 
   const run = (job: Job): Promise<void> =>
     new Promise<void>((done) => {
       const current = (thread ??= startThread());
       const { worker } = current;
+      busy = true;
       const id = nextId++;
       let timer: NodeJS.Timeout | undefined;
       let disarmLimit = (): void => undefined;
@@ -112,12 +152,16 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
+        busy = false;
         if (discard) {
           if (thread === current) thread = null;
           void worker.terminate();
         } else {
           worker.unref();
         }
+        // The last job of the queue: the worker may go after the idle delay (before the caller hears the result, so
+        // that a caller's next open always finds the timer to disarm).
+        if (queue.length === 0) armIdle();
         outcome();
         done();
       };
@@ -180,13 +224,23 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
       } catch (error) {
         return Promise.reject(error);
       }
+      disarmIdle?.();
+      disarmIdle = null;
       return new Promise<OpenedCertificate>((resolve, reject) => {
         queue.push({ bytes, password, options: openOptions, resolve, reject });
         void pump();
       });
     },
+    get workerRunning() {
+      return thread !== null;
+    },
+    get workersStarted() {
+      return started;
+    },
     async close() {
       closed = true;
+      disarmIdle?.();
+      disarmIdle = null;
       for (const job of queue.splice(0)) job.reject(closedError());
       const current = thread;
       thread = null;

@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { promises as fsp, type Stats } from 'node:fs';
+import { watch as watchFolder, promises as fsp, type FSWatcher as FolderWatcher, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { RndsError } from '../errors.js';
 import type { ChavesDirInfo, Entry, EntryStatus } from '../types.js';
 import { isCertificateFileName } from './file-names.js';
 import { displayName } from '../present/index.js';
-import { compareEntries, DEFAULT_STABLE_MS, inspectEntry, mapLimited, probeDir } from './inspect.js';
-import { DEFAULT_MAX_FILE_SIZE, derCompleteness, readFileSafely, sha256Hex, statKey } from './safe-read.js';
+import { compareFileNames, DEFAULT_STABLE_MS, inspectEntry, mapLimited, probeDir } from './inspect.js';
+import { DEFAULT_MAX_FILE_SIZE, derCompleteness, lstatOf, readFileSafely, sha256Hex, statKey } from './safe-read.js';
 
 export interface ChavesCatalogueOptions {
   /** The watched folder, e.g. `/opt/e-SUS/webserver/chaves`. It may be missing; it is picked up when created. */
@@ -72,9 +72,23 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   private readonly debounceMs: number;
 
   private readonly tracked = new Map<string, Tracked>();
+  private changes = 0;
   private sorted: Entry[] | null = null;
+  /**
+   * The tracked names in list order, kept between changes: names that came are sorted on their own and merged in, so
+   * a listing asked for after every change of a burst costs a merge, not a sort of the whole folder.
+   */
+  private order: string[] = [];
+  private readonly cameNames = new Set<string>();
+  private wentNames = false;
   private dirState: ChavesDirInfo;
 
+  /**
+   * Names the watcher announced in this turn of the event loop, looked at together once it ends: a copy announces
+   * each file several times (created, written…), and thousands at once when a folder is copied in (issue 14).
+   */
+  private readonly noticed = new Set<string>();
+  private noticedFlush: NodeJS.Immediate | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly checkAgain = new Set<string>();
   private readonly followUps = new Map<string, NodeJS.Timeout>();
@@ -88,6 +102,8 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   private emitTimer: NodeJS.Timeout | null = null;
 
   private watcher: FSWatcher | null = null;
+  /** Notification mode: the folder's own fs.watch, which names every entry created, written, renamed or removed. */
+  private folderWatcher: FolderWatcher | null = null;
   private armedKey: string | null = null;
   private arming: Promise<void> = Promise.resolve();
   private starting: Promise<void> | null = null;
@@ -127,13 +143,37 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
 
   /** The `.pfx`/`.p12` entries directly in the folder, sorted by name. Cheap: served from the cache. */
   list(): Entry[] {
-    this.sorted ??= [...this.tracked.values()].map((t) => t.entry).sort(compareEntries);
+    this.sorted ??= this.sortedNames().map((name) => this.tracked.get(name)!.entry);
     return this.sorted.slice();
+  }
+
+  private sortedNames(): string[] {
+    let order = this.order;
+    // A name that went and came back since the last listing is both in `order` and among those that came: the
+    // merge puts it back once.
+    if (this.wentNames || this.cameNames.size > 0) order = order.filter((name) => this.tracked.has(name) && !this.cameNames.has(name));
+    if (this.cameNames.size > 0) {
+      const came = [...this.cameNames].sort(compareFileNames);
+      const merged: string[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < order.length && j < came.length) merged.push(compareFileNames(order[i]!, came[j]!) <= 0 ? order[i++]! : came[j++]!);
+      order = merged.concat(order.slice(i), came.slice(j));
+    }
+    this.cameNames.clear();
+    this.wentNames = false;
+    this.order = order;
+    return order;
   }
 
   /** The entry named exactly `file` (no normalisation, no case folding), if listed. */
   get(file: string): Entry | undefined {
     return this.tracked.get(file)?.entry;
+  }
+
+  /** Counts every change of the list or the folder state (before the coalesced `change` event): equal means unchanged. */
+  get revision(): number {
+    return this.changes;
   }
 
   /** Whether the folder exists and can be listed. */
@@ -167,12 +207,12 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
       const running = [...this.inFlight.values(), this.reconcileRunning, this.arming, this.starting];
       if (this.inFlight.size > 0 || this.reconcileRunning) {
         await Promise.allSettled(running);
-      } else if (this.followUps.size > 0 || this.reconcileTimer || this.emitTimer) {
+      } else if (this.followUps.size > 0 || this.reconcileTimer || this.emitTimer || this.noticedFlush) {
         // A timer of ours is due: let the event loop run it, then look again.
         await new Promise<void>((wake) => setTimeout(wake, Math.min(this.debounceMs, this.stableMs, 10)));
       } else {
         await Promise.allSettled(running);
-        if (this.inFlight.size === 0 && !this.reconcileRunning && this.followUps.size === 0 && !this.reconcileTimer && !this.emitTimer) return;
+        if (this.inFlight.size === 0 && !this.reconcileRunning && this.followUps.size === 0 && !this.reconcileTimer && !this.emitTimer && !this.noticedFlush) return;
       }
     }
   }
@@ -185,10 +225,15 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     for (const timer of [this.rescanTimer, this.emitTimer, this.reconcileTimer, ...this.followUps.values()]) {
       if (timer) clearTimeout(timer);
     }
+    if (this.noticedFlush) clearImmediate(this.noticedFlush);
+    this.noticedFlush = null;
+    this.noticed.clear();
     this.followUps.clear();
     for (const wake of this.waiting.splice(0)) wake();
     const watcher = this.watcher;
     this.watcher = null;
+    this.folderWatcher?.close();
+    this.folderWatcher = null;
     await watcher?.close();
     await Promise.allSettled([...this.inFlight.values(), this.reconcileRunning, this.arming]);
   }
@@ -222,6 +267,17 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     return run;
   }
 
+  /** Queues a look at `name` for the end of this turn of the event loop (see `noticed`). */
+  private notice(name: string): void {
+    this.noticed.add(name);
+    this.noticedFlush ??= setImmediate(() => {
+      this.noticedFlush = null;
+      const names = [...this.noticed];
+      this.noticed.clear();
+      for (const noticed of names) void this.check(noticed);
+    });
+  }
+
   private async limited(task: () => Promise<void>): Promise<void> {
     if (this.active >= MAX_PARALLEL_CHECKS) await new Promise<void>((wake) => this.waiting.push(wake));
     if (this.closed) return;
@@ -239,7 +295,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   private async checkOnce(name: string): Promise<void> {
     let lstats: Stats;
     try {
-      lstats = await fsp.lstat(join(this.dir, name));
+      lstats = await lstatOf(join(this.dir, name));
     } catch {
       this.forget(name);
       return;
@@ -262,9 +318,10 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     const quietSince = quietSinceFor(inspection.key);
     this.store(name, { entry: Object.freeze(inspection.entry), key: inspection.key, quietSince });
 
-    if (previous?.key !== inspection.key) {
-      // chokidar drops notifications that come within 5 ms of one another, so the writer's last write may go
-      // unannounced: look once more after a quiet interval.
+    if (previous?.key !== inspection.key && this.polling) {
+      // chokidar's polling may see a file between two writes and drop the notices that come within 5 ms of one
+      // another, so the writer's last write may go unannounced: look once more after a quiet interval. The folder's
+      // own fs.watch (notification mode) names every write, and one that lands during a look makes another look.
       this.followUp(name, this.stableMs);
     } else if (inspection.entry.status === 'incomplete' && inspection.completeness === 'unknown') {
       this.followUp(name, Math.max(0, quietSince + this.stableMs - Date.now()) + 1);
@@ -285,6 +342,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
 
   private store(name: string, tracked: Tracked): void {
     const previous = this.tracked.get(name);
+    if (!previous) this.cameNames.add(name);
     this.tracked.set(name, tracked);
     if (!sameEntry(previous?.entry, tracked.entry)) this.changed();
   }
@@ -293,10 +351,15 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     const timer = this.followUps.get(name);
     if (timer) clearTimeout(timer);
     this.followUps.delete(name);
-    if (this.tracked.delete(name)) this.changed();
+    if (this.tracked.delete(name)) {
+      this.cameNames.delete(name);
+      this.wentNames = true;
+      this.changed();
+    }
   }
 
   private changed(): void {
+    this.changes++;
     this.sorted = null;
     if (this.emitTimer || this.closed) return;
     this.emitTimer = setTimeout(() => {
@@ -359,7 +422,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     await mapLimited([...all], 64, async (name) => {
       const tracked = this.tracked.get(name);
       if (tracked && SETTLED.has(tracked.entry.status) && !this.inFlight.has(name)) {
-        const key = await fsp.lstat(join(this.dir, name)).then(statKey, () => null);
+        const key = await lstatOf(join(this.dir, name)).then(statKey, () => null);
         if (key === tracked.key) return;
       }
       stale.push(name);
@@ -372,9 +435,12 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
   // ---- the watcher --------------------------------------------------------------------------------------
 
   /**
-   * (Re)creates the chokidar watcher when the folder, its real location or its parent changed identity.
-   * The parent is watched (depth 1) so that the folder appearing, vanishing or being recreated is noticed:
-   * a plain fs.watch on a recreated folder goes silent without any error.
+   * (Re)creates the watchers when the folder, its real location or its parent changed identity. chokidar watches the
+   * parent, so that the folder appearing, vanishing or being recreated is noticed (a plain fs.watch on a recreated
+   * folder goes silent without any error, hence the re-arming). The files are followed by the folder's own fs.watch,
+   * which names each one: chokidar watching the folder itself would re-list it, with an lstat of every entry, about
+   * once a second while files keep arriving — with thousands copied at once, most of the work (issue 14). In polling
+   * mode chokidar polls the folder too (depth 1), as there are no notifications to name the files.
    */
   private arm(): Promise<void> {
     this.arming = this.arming.then(() => this.armOnce()).catch(() => undefined);
@@ -390,6 +456,8 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     const rearming = this.watcher !== null;
     const old = this.watcher;
     this.watcher = null;
+    this.folderWatcher?.close();
+    this.folderWatcher = null;
     await old?.close();
     if (this.closed) return;
 
@@ -397,7 +465,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
       persistent: true,
       ignoreInitial: true, // the catalogue lists the folder itself
       followSymlinks: false,
-      depth: 1, // parent → chaves, never below
+      depth: this.polling ? 1 : 0, // parent → chaves, never below; without polling, chaves's files come from folderWatcher
       awaitWriteFinish: false, // its default adds 2 s to every file; completeness is judged here instead
       atomic: false, // would hold back removals for 100 ms; every notification is re-checked anyway
       ignorePermissionErrors: true,
@@ -416,8 +484,10 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     this.armedKey = armKey;
     const onPath = (abs: string): void => {
       if (this.closed) return;
-      if (abs === target) this.requestReconcile();
-      else if (dirname(abs) === target && isCertificateFileName(basename(abs))) void this.check(basename(abs));
+      // The folder itself, or a name beside it: a hard link made there to a listed file changes that file's link
+      // count without any notice inside the folder, so the folder is listed again.
+      if (abs === target || (abs !== parent && dirname(abs) === parent)) this.requestReconcile();
+      else if (dirname(abs) === target && isCertificateFileName(basename(abs))) this.notice(basename(abs));
     };
     watcher.on('all', (_event, path) => onPath(resolve(path)));
     // fs.watch on the folder reports every entry created, written, renamed or removed in it, by name, and chokidar
@@ -431,6 +501,7 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
       onPath(w === target || w === parent ? join(w, path) : w);
     });
     watcher.on('error', () => this.requestReconcile());
+    if (!this.polling) this.folderWatcher = this.watchFolder(target, onPath);
     await Promise.race([new Promise<void>((ready) => watcher.once('ready', () => ready())), this.closedSignal]);
     if (this.closed) {
       await watcher.close();
@@ -438,5 +509,29 @@ export class ChavesCatalogue extends EventEmitter<{ change: [] }> {
     }
     // Whatever happened while no watcher was looking is found by one more listing.
     if (rearming) this.requestReconcile();
+  }
+
+  /** fs.watch on the folder itself; null when it cannot be watched now (missing: the parent's watcher sees it come). */
+  private watchFolder(target: string, onPath: (abs: string) => void): FolderWatcher | null {
+    try {
+      const folder = watchFolder(target, { persistent: true }, (_event, name) => {
+        if (name) onPath(join(target, name.toString()));
+        else this.requestReconcile(); // the kernel dropped names (queue overflow): list again
+      });
+      folder.on('error', () => {
+        // The folder went away or the watch broke: look again, and re-arm on the next listing.
+        if (this.folderWatcher === folder) {
+          this.folderWatcher = null;
+          this.armedKey = null;
+        }
+        folder.close();
+        this.requestReconcile();
+      });
+      return folder;
+    } catch {
+      // Missing: the parent's watcher sees it come and the re-arming watches it. Any other refusal (the inotify limit):
+      // the periodic listing still finds every change.
+      return null;
+    }
   }
 }

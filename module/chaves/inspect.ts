@@ -27,6 +27,12 @@ export async function inspectEntry(
   maxFileSize: number,
   isQuiet: (stats: Stats, key: string) => boolean,
 ): Promise<Inspection | null> {
+  const unusable = unusableExtensionOf(name);
+  if (lstats.size === 0 && lstats.isFile() && lstats.nlink === 1 && !unusable) {
+    // cp and scp create the file empty, then write: nothing to read yet (its first write brings another look).
+    const key = statKey(lstats);
+    return { entry: { file: name, size: 0, modifiedAt: new Date(lstats.mtimeMs).toISOString(), status: 'incomplete', reason: statusReason('incomplete', 0, maxFileSize) }, key, completeness: 'incomplete' };
+  }
   const result = await readFileSafely(join(dir, name), maxFileSize, lstats);
   if (result.kind === 'missing') return null;
   const stats = result.stats ?? lstats;
@@ -39,7 +45,6 @@ export async function inspectEntry(
     status,
     ...(status === 'ready' ? {} : { reason: reason ?? statusReason(status as Parameters<typeof statusReason>[0], stats.size, maxFileSize) }),
   });
-  const unusable = unusableExtensionOf(name);
   if (unusable && (result.kind === 'file' || result.kind === 'too-large')) {
     // Never enabled, whatever it holds; the content only decides what the reason says.
     const bytes = result.kind === 'file' ? result.bytes : null;
@@ -80,9 +85,14 @@ export async function probeDir(dir: string): Promise<{ info: ChavesDirInfo; name
 
 const collator = new Intl.Collator('pt-BR', { numeric: true, sensitivity: 'variant' });
 
-/** Orders entries by name as a person expects (`cert2` before `cert10`), ties broken by code points. */
+/** Orders file names as a person expects (`cert2` before `cert10`), ties broken by code points. */
+export function compareFileNames(a: string, b: string): number {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Orders entries by name (compareFileNames). */
 export function compareEntries(a: Entry, b: Entry): number {
-  return collator.compare(a.file, b.file) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  return compareFileNames(a.file, b.file);
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */

@@ -288,7 +288,9 @@ export class Access {
   require(onUnauthenticatedPage: (req: Request, res: Response) => void) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
-        const caller = await this.identify(req, res);
+        // Already asked by an earlier handler of the same request (the Status reads): the hook is called once.
+        const known = res.locals.rndsIdentified as { caller: Caller | undefined } | undefined;
+        const caller = known ? known.caller : await this.identify(req, res);
         if (caller?.monitoring && !((req.method === 'GET' || req.method === 'HEAD') && MONITORING_ROUTES.has(req.path))) {
           return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
         }

@@ -1,7 +1,7 @@
 import type express from 'express';
 import { RndsError } from '../errors.js';
 import type { Enablement } from '../enablement.js';
-import type { Access } from './access.js';
+import type { Access, Caller } from './access.js';
 import type { Actions } from './actions.js';
 import type { EventHub } from './events.js';
 
@@ -13,17 +13,45 @@ export interface ApiDeps {
   enableLimiter: express.RequestHandler;
 }
 
+/**
+ * The Status reads, GET/HEAD /api/status and /api/certificates, for an authorized caller: answered right after the
+ * security headers, the Host check and the cookies, without the body parsers, the login routes and the router the
+ * rest of the app goes through — monitoring pollers call them all day (issue 14). Anything else, an unauthorized call
+ * included, goes on down the app unchanged (access.require reuses the identity found here, so a host's authorization
+ * hook is asked once).
+ */
+export function statusReads(enablement: Enablement, access: Access): express.RequestHandler {
+  return async (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
+    let caller: Caller | undefined;
+    try {
+      caller = await access.identify(req, res);
+    } catch (error) {
+      return next(error);
+    }
+    res.locals.rndsIdentified = { caller };
+    if (!caller) return next();
+    res.set('Cache-Control', 'no-store');
+    sendStatus(res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
+  };
+}
+
+/**
+ * Sends the Status (or its certificate list) serialised once per change (Enablement.statusSnapshot) with its ETag: a
+ * poller that sends the ETag back in If-None-Match gets 304 without the body (Express answers it from the header).
+ */
+function sendStatus(res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
+  const { json, etag } = enablement.statusSnapshot()[part];
+  res.set('ETag', etag).type('application/json').send(json);
+}
+
 /** The JSON routes of CONTRACT.md. A refused action is thrown to the error mapping (errors.ts), which answers the Error. */
 export function apiRoutes(router: express.Router, deps: ApiDeps): void {
   const { enablement, actions, access, events } = deps;
   const json = (req: express.Request) => (req.is('application/json') ? (req.body as unknown) : undefined);
 
-  router.get('/api/status', (_req, res) => {
-    res.json(enablement.status());
-  });
-  router.get('/api/certificates', (_req, res) => {
-    res.json({ certificates: enablement.status().certificates });
-  });
+  router.get('/api/status', (_req, res) => sendStatus(res, enablement, 'body'));
+  router.get('/api/certificates', (_req, res) => sendStatus(res, enablement, 'certificates'));
   router.post('/api/enable', deps.enableLimiter, async (req, res) => {
     const result = await actions.enable(json(req), req.rndsCaller!.actor);
     if (!result.ok) throw result.error;

@@ -7,7 +7,7 @@ import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';
 import { type Access, csrfProtection } from './access.js';
 import { createActions } from './actions.js';
-import { apiRoutes } from './api.js';
+import { apiRoutes, statusReads } from './api.js';
 import { errorHandler, notFound } from './errors.js';
 import type { EventHub } from './events.js';
 import { hostAllowList, securityHeaders } from './headers.js';
@@ -61,8 +61,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(cookieParser());
   app.get('/health', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.status().state });
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.statusSnapshot().status.state });
   });
+  app.use(statusReads(enablement, access));
 
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

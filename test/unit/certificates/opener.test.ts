@@ -98,4 +98,64 @@ describe('createCertificateOpener (worker thread)', () => {
 
     await expect(opener.open(bytes, password)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
+
+  it('when nothing was opened yet, then no worker thread exists; the first open starts one', async () => {
+    opener = createCertificateOpener();
+    const { bytes, password } = standardAes();
+
+    expect(opener.workerRunning).toBe(false);
+    expect(opener.workersStarted).toBe(0);
+    await opener.open(bytes, password);
+
+    expect(opener.workerRunning).toBe(true);
+    expect(opener.workersStarted).toBe(1);
+  });
+
+  it('when the worker has been idle for the idle delay, then it is let go, and the next open starts a new one', async () => {
+    // The idle delay is ours to expire: no clock decides when the worker goes.
+    const armed: Array<{ ms: number; expire: () => void; disarmed: boolean }> = [];
+    opener = createCertificateOpener({
+      idleMs: 1234,
+      startIdleTimer: (ms, expire) => {
+        const timer = { ms, expire, disarmed: false };
+        armed.push(timer);
+        return () => {
+          timer.disarmed = true;
+        };
+      },
+    });
+    const { bytes, password } = standardAes();
+    await opener.open(bytes, password);
+    expect(armed).toHaveLength(1);
+    expect(armed[0]!.ms).toBe(1234);
+
+    armed[0]!.expire();
+    expect(opener.workerRunning).toBe(false);
+
+    await expect(opener.open(bytes, password)).resolves.toMatchObject({ cnpj: '12345678000190' });
+    expect(opener.workersStarted).toBe(2);
+    expect(opener.workerRunning).toBe(true);
+  });
+
+  it('when an open comes before the idle delay ends, then the worker stays and serves it', async () => {
+    const armed: Array<{ expire: () => void; disarmed: boolean }> = [];
+    opener = createCertificateOpener({
+      startIdleTimer: (_ms, expire) => {
+        const timer = { expire, disarmed: false };
+        armed.push(timer);
+        return () => {
+          timer.disarmed = true;
+        };
+      },
+    });
+    const { bytes, password } = standardAes();
+    await opener.open(bytes, password);
+
+    const second = opener.open(bytes, password);
+    expect(armed[0]!.disarmed).toBe(true);
+    await expect(second).resolves.toMatchObject({ cnpj: '12345678000190' });
+
+    expect(opener.workersStarted).toBe(1);
+    expect(armed).toHaveLength(2); // armed again after the second job
+  });
 });

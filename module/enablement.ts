@@ -67,7 +67,6 @@ export function invalidInput(error: z.ZodError): RndsError {
   return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields: Object.fromEntries(Object.entries(fields)) });
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One Status, serialised once: the JSON bodies of /api/status and /api/certificates and their ETags. */
 export class StatusSnapshot {
@@ -282,7 +281,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
    * The current Status with its JSON and an ETag, computed again only when something it is made of changed: the
    * saved state (a new object on every update), the folder listing (its revision), the stored password's check, the
    * renewal found, the alert deliveries, and the clock — the Status reads the clock only through the days left and
-   * the expiry of the enabled and renewed certificates, so the whole days to each notAfter stand for it. A poller
+   * the expiry of the enabled and renewed certificates, so the calendar days to each notAfter stand for it. A poller
    * costs a key comparison and a write of the same bytes; the JSON is made once per change (issue 14).
    */
   statusSnapshot(): StatusSnapshot {
@@ -301,8 +300,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     const now = this.#deps.now().getTime();
     const clock = (notAfter: string | undefined): string => {
       if (notAfter === undefined) return '';
-      const left = Date.parse(notAfter) - now;
-      return `${Math.floor(left / DAY_MS)}:${left <= 0}`;
+      // The days left are calendar days in the installation's zone (present/dates.ts): they change at local midnight.
+      return `${daysLeft(notAfter, new Date(now), this.#deps.timeZone)}:${Date.parse(notAfter) <= now}`;
     };
     const renewal = this.#renewal;
     return [

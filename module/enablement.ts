@@ -25,14 +25,26 @@ import {
 import type { AlertsInfo, Connection, ConnectionStatus, Environment, RenewalInfo, Service, Status } from './types.js';
 import { isRenewalOf } from './renewal.js';
 
+/**
+ * What an empty required field is told, on the screen (before the form is sent, by app.js from the markup) and by
+ * the server (the same words), so both look and read the same.
+ */
+export const REQUIRED_MESSAGES = {
+  file: 'Escolha o certificado.',
+  password: 'Digite a senha do certificado.',
+  identificadorSolicitante: 'Informe o identificador solicitante (o número do ID SOLICITAÇÃO mostrado no e-Gestor AB).',
+  services: 'Escolha ao menos um serviço.',
+  contraChave: 'Informe a contra-chave desta instalação: 8 grupos de 4 letras ou números, como aparece no PEC.',
+} as const;
+
 /** The body of an enable request, as CONTRACT.md defines it. */
 export const enableInputSchema = z.strictObject({
-  file: z.string({ error: 'Escolha o certificado.' }).min(1, 'Escolha o certificado.').max(255, 'Nome de arquivo longo demais.'),
-  password: z.string({ error: 'Digite a senha do certificado.' }).max(1024, 'Senha longa demais.'),
+  file: z.string({ error: REQUIRED_MESSAGES.file }).min(1, REQUIRED_MESSAGES.file).max(255, 'Nome de arquivo longo demais.'),
+  password: z.string({ error: REQUIRED_MESSAGES.password }).max(1024, 'Senha longa demais.'),
   identificadorSolicitante: z.string({ error: 'O identificador solicitante deve ser um texto com números.' }).max(64).optional(),
   services: z
-    .array(z.enum(['RNDS', 'CADSUS'], { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: 'Escolha ao menos um serviço.' })
-    .min(1, 'Escolha ao menos um serviço.')
+    .array(z.enum(['RNDS', 'CADSUS'], { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: REQUIRED_MESSAGES.services })
+    .min(1, REQUIRED_MESSAGES.services)
     .optional(),
   environment: z.enum(['homologacao', 'producao'], { error: 'Escolha o ambiente: produção ou homologação.' }).optional(),
 });
@@ -430,7 +442,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         const identificadorSolicitante = (body.identificadorSolicitante ?? '').trim();
         if (services.includes('RNDS') && identificadorSolicitante === '') {
           throw new RndsError('INVALID_INPUT', 'Informe o identificador solicitante.', {
-            fields: { identificadorSolicitante: 'Informe o identificador solicitante (o número do ID SOLICITAÇÃO mostrado no e-Gestor AB).' },
+            fields: { identificadorSolicitante: REQUIRED_MESSAGES.identificadorSolicitante },
           });
         }
         if (identificadorSolicitante !== '' && !/^[0-9]{1,12}$/.test(identificadorSolicitante)) {
@@ -516,6 +528,9 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         throw new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields });
       }
       const next = normalizeContraChave(raw.contraChave);
+      if (typeof raw.contraChave === 'string' && raw.contraChave.trim() === '') {
+        throw new RndsError('INVALID_INPUT', REQUIRED_MESSAGES.contraChave, { fields: { contraChave: REQUIRED_MESSAGES.contraChave } });
+      }
       if (next === null) {
         throw new RndsError(
           'INVALID_INPUT',

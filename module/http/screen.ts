@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
+import { REQUIRED_MESSAGES } from '../enablement.js';
+import { RndsError } from '../errors.js';
 import { viewHelpers } from '../present/index.js';
 import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
@@ -36,9 +39,36 @@ export const NOTICES = {
   contraChave: { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const satisfies Record<string, Notice>;
 
+/** The version of a rendered region: app.js swaps a region only when the one the server now renders differs. */
+const version = (html: string): string => createHash('sha256').update(html).digest('base64url').slice(0, 16);
+
+/** The screen's live regions, each a partial rendered into the page and by GET {base}/fragmentos. */
+const FRAGMENTS = ['avisos', 'estado', 'contra-chave', 'pasta', 'certificados', 'motivos'] as const;
+
+/** What the screen reader hears when the state changes while the page is open. */
+const STATE_TEXT: Record<Status['state'], string> = {
+  enabled: 'Situação atualizada: certificado habilitado.',
+  disabled: 'Situação atualizada: nenhum certificado habilitado.',
+  degraded: 'Situação atualizada: o certificado habilitado tem um problema.',
+};
+
+/** A form posted by app.js (fetch, Accept: application/json): it gets JSON back instead of a redirect or a page. */
+const inPlace = (req: Request): boolean => req.method === 'POST' && req.accepts(['html', 'json']) === 'json';
+
+function renderToString(res: Response, view: string, locals: object): Promise<string> {
+  return new Promise((resolve, reject) => res.app.render(view, locals, (error, html) => (error ? reject(error) : resolve(html))));
+}
+
 /** What the views call (`helpers`): the present rules bound to the installation's time zone, and the screen's own few. */
 function screenHelpers(timeZone: string) {
-  return { ...viewHelpers(timeZone), renewalReminder: (status: Status) => renewalReminder(status, timeZone), guidePath: GUIDE_PATH, lookAlikeNames };
+  return {
+    ...viewHelpers(timeZone),
+    renewalReminder: (status: Status) => renewalReminder(status, timeZone),
+    guidePath: GUIDE_PATH,
+    lookAlikeNames,
+    requiredMessages: REQUIRED_MESSAGES,
+    version,
+  };
 }
 
 export interface RenderExtra {
@@ -46,9 +76,11 @@ export interface RenderExtra {
   notice?: Notice;
   status?: number;
   contraChaveForm?: ContraChaveFormState;
+  /** The refusal, for a form posted in place (its JSON carries the code and the fields). */
+  error?: RndsError;
 }
 
-export type View = 'page' | 'partials/estado' | 'guia' | 'desabilitar';
+export type View = 'page' | 'fragmentos' | 'guia' | 'desabilitar';
 export type Render = (req: Request, res: Response, view: View, extra?: RenderExtra) => void;
 
 export interface ScreenDeps {
@@ -69,10 +101,11 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
     const session = req.rndsSession ?? deps.access.ensureSession(req, res);
     const status = deps.status();
     const form: FormState = extra.form ?? {
-      values: { services: ['RNDS'], environment: status.enabled?.environment ?? deps.defaultEnvironment },
+      // As PEC: no service ticked until the admin says which ones the credential includes.
+      values: { services: [], environment: status.enabled?.environment ?? deps.defaultEnvironment },
       errors: {},
     };
-    res.status(extra.status ?? 200).render(view, {
+    const locals = {
       base: req.baseUrl,
       status,
       csrfToken: session.csrfToken,
@@ -85,7 +118,31 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
       paths: PEC_CHAVES_PATHS,
       helpers,
       loginEnabled: deps.access.usesLogin,
-    });
+    };
+    if (view === 'fragmentos') {
+      // Every live region, rendered by the same partials as the page, with its version.
+      void Promise.all(FRAGMENTS.map((name) => renderToString(res, `partials/${name}`, locals))).then(
+        (rendered) =>
+          res.json({
+            state: status.state,
+            stateText: STATE_TEXT[status.state],
+            contraChaveOrigin: status.contraChaveOrigin,
+            fragments: Object.fromEntries(FRAGMENTS.map((name, i) => [name, { version: version(rendered[i]!), html: rendered[i]! }])),
+          }),
+        (error: unknown) => req.next?.(error),
+      );
+      return;
+    }
+    if (inPlace(req)) {
+      // A refused form posted by app.js: the page it would have shown, for app.js to take the form from, and the
+      // error with its fields (CONTRACT.md's Error).
+      renderToString(res, view, locals).then(
+        (html) => res.status(extra.status ?? 200).json({ ...(extra.error ? extra.error.toJSON() : {}), html }),
+        (error: unknown) => req.next?.(error),
+      );
+      return;
+    }
+    res.status(extra.status ?? 200).render(view, locals);
   };
 }
 
@@ -113,7 +170,7 @@ export function refusedForm(
     if ((FORM_FIELDS as readonly string[]).includes(field)) errors[field as FormField] = message;
   }
   const services = input.services ?? [];
-  if (error.code === 'INVALID_INPUT' && services.length === 0 && !errors.services) errors.services = 'Escolha ao menos um serviço.';
+  if (error.code === 'INVALID_INPUT' && services.length === 0 && !errors.services) errors.services = REQUIRED_MESSAGES.services;
   return {
     values: { file: input.file, identificadorSolicitante: input.identificadorSolicitante, services, environment: input.environment ?? defaultEnvironment },
     errors,
@@ -128,7 +185,9 @@ export function refusedForm(
 export function redirectWithFlash(req: Request, res: Response, access: Access, flash: Flash | undefined): void {
   const session: Session | undefined = req.rndsSession;
   if (session && flash) access.setFlash(session, flash);
-  res.redirect(303, `${req.baseUrl}/`);
+  // app.js's in-place submit: fetch must not follow the redirect (the flash would be shown to it, not to the admin).
+  if (inPlace(req)) res.json({ redirect: `${req.baseUrl}/` });
+  else res.redirect(303, `${req.baseUrl}/`);
 }
 
 /** The HTML routes: the screen, its fragment, the guide, and the forms (each calls the same action as the API). */
@@ -140,7 +199,7 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
     const flash = req.rndsSession ? access.takeFlash(req.rndsSession) : undefined;
     render(req, res, 'page', { notice: flash?.notice, form: flash?.form, contraChaveForm: flash?.contraChaveForm });
   });
-  router.get('/fragmentos/estado', (req, res) => render(req, res, 'partials/estado'));
+  router.get('/fragmentos', (req, res) => render(req, res, 'fragmentos'));
   router.get('/guia', (req, res) => render(req, res, 'guia'));
 
   // Without JavaScript, "Desabilitar certificado" opens this page: the POST below only runs from its button.
@@ -167,7 +226,10 @@ export function screenRoutes(router: express.Router, deps: ScreenDeps, render: R
     if (error.httpStatus >= 500) return next(error);
     deps.onEnableFailure?.(error.code);
     res.locals.rndsErrorCode = error.code; // the attempt limit counts wrong passwords only
-    back(req, res, { form: refusedForm(input, error, deps.defaultEnvironment) });
+    const form = refusedForm(input, error, deps.defaultEnvironment);
+    // In place (app.js): the refused page and the Error at once, so the form is swapped without leaving the page.
+    if (inPlace(req)) return render(req, res, 'page', { status: error.httpStatus, form, error: new RndsError(error.code, error.message, { fields: form.errors }) });
+    back(req, res, { form });
   });
 
   router.post('/renovar', async (req, res) => {

@@ -20,6 +20,6 @@ export {
   formatDateTime,
   resolveTimeZone,
 } from './dates.js';
-export { ENTRY_STATUS_LABEL, STATE_LABEL, environmentLabel, formatBytes, formatCnpj, formatCpf, formatNumber, servicesInSentence, servicesLabel } from './labels.js';
-export { UNSAFE_CHARS_SOURCE, commonNameOf, displayName, hasUnsafeChars, safeJsonText } from './names.js';
+export { ENTRY_REASON_SHORT, ENTRY_STATUS_LABEL, STATE_LABEL, environmentLabel, formatBytes, formatCnpj, formatCpf, formatNumber, servicesInSentence, servicesLabel } from './labels.js';
+export { commonNameOf, displayName, hasUnsafeChars, safeJsonText } from './names.js';
 export { viewHelpers } from './view-helpers.js';

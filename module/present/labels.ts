@@ -42,6 +42,18 @@ export const ENTRY_STATUS_LABEL: Readonly<Record<string, string>> = {
   unusable: 'não pode ser habilitado',
 };
 
+/** Why a listed file cannot be chosen yet, short, beside its name in the screen's select (the long reason is listed below it). */
+export const ENTRY_REASON_SHORT = {
+  incomplete: 'copiando…',
+  unreadable: 'sem permissão de leitura',
+  'too-large': 'arquivo grande demais',
+  'not-a-file': 'não é um arquivo comum',
+  unusable: 'não pode ser usado',
+  // Not a status: two names that look the same (NFC/NFD), neither can be chosen until one is renamed.
+  twin: 'outro arquivo tem o mesmo nome aparente: renomeie um deles',
+  other: 'indisponível',
+} as const;
+
 /** 12345678000190 → 12.345.678/0001-90, also the alphanumeric CNPJ (`[0-9A-Z]{12}[0-9]{2}`); anything else unchanged. */
 export function formatCnpj(cnpj: string | null | undefined): string {
   if (!cnpj) return '';

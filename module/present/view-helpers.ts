@@ -1,7 +1,7 @@
 /** The present rules as the EJS views call them (`helpers` in every view), bound to the installation's time zone. */
 import { daysLeftText, formatDate, formatDateTime } from './dates.js';
-import { environmentLabel, formatCnpj, servicesInSentence, servicesLabel } from './labels.js';
-import { UNSAFE_CHARS_SOURCE, commonNameOf, displayName } from './names.js';
+import { ENTRY_REASON_SHORT, environmentLabel, formatCnpj, servicesInSentence, servicesLabel } from './labels.js';
+import { commonNameOf, displayName } from './names.js';
 
 export function viewHelpers(timeZone: string) {
   return {
@@ -13,8 +13,7 @@ export function viewHelpers(timeZone: string) {
     servicesInSentence,
     formatCnpj,
     displayName,
+    entryReasons: ENTRY_REASON_SHORT,
     commonNameOf,
-    /** The pattern of `displayName`, for the browser script (data-unsafe-chars). */
-    unsafeChars: UNSAFE_CHARS_SOURCE,
   };
 }

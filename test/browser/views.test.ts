@@ -94,6 +94,7 @@ describe('the screen in every state, at 1366×768 and 800×600', () => {
     const s = await open({ harness: { files: [CERTS.legacy.file] } });
     await s.page.selectOption('#certificado', CERTS.legacy.file);
     await s.page.fill('#senha', 'senha-errada');
+    await s.page.check('#servico-rnds');
     await s.page.fill('#identificador', '3167');
     await s.page.click('#habilitar');
     await s.page.waitForSelector('#erro-password');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, CERTS, FIXTURES, TOKEN, bearer, followToScreen, loggedIn, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, FIXTURES, TOKEN, bearer, enableForm, followToScreen, loggedIn, startHarness, type Harness } from '../support/harness.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { SESSION_COOKIE } from '../../module/http/access.js';
 
@@ -24,15 +24,6 @@ afterEach(async () => {
   h = undefined;
   await double?.close();
   double = undefined;
-});
-
-const enableForm = (csrf: string, password: string = CERTS.legacy.password) => ({
-  _csrf: csrf,
-  file: CERTS.legacy.file,
-  password,
-  identificadorSolicitante: '3167',
-  services: 'RNDS',
-  environment: 'producao',
 });
 
 /** The session cookie (name=value) an agent holds. */

@@ -42,7 +42,8 @@ function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out:
     const check = () => {
       const url = /Tela:\s+(\S+)/.exec(out())?.[1];
       const login = /Entrar:\s+(\S+)/.exec(out())?.[1];
-      if (url && login && /Estado:/.test(out())) {
+      // The banner's last line: each console.log is its own write, so the lines before it may come in earlier chunks.
+      if (url && login && /Contra-chave:.*\n/.test(out())) {
         clearTimeout(timer);
         resolve({ child, out, url, login });
       }

@@ -91,10 +91,12 @@ export function watchProblems(page: Page, origin: string): string[] {
     // A failed load is reported below with its URL; the console line without one would only repeat it.
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
   });
-  // A page the user navigated to answers with its own status (422 for a refused form is that page); any script,
-  // style, font, fragment or stream the page itself asks for must load.
+  // A page the user navigated to, or a form the user sent (in place or not), answers with its own status (422 for a
+  // refused form is what the screen then shows); any script, style, font, fragment or stream the page asks for by
+  // itself must load.
   page.on('response', (response) => {
-    if (response.status() >= 400 && response.request().resourceType() !== 'document') problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    const request = response.request();
+    if (response.status() >= 400 && request.resourceType() !== 'document' && request.method() !== 'POST') problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('dialog', (dialog) => {

@@ -109,6 +109,11 @@ export async function startHarness(options: Partial<RndsModuleOptions> & { files
 
 export const bearer = { Authorization: `Bearer ${TOKEN}` };
 
+/** The Habilitar form as the screen posts it (urlencoded): the legacy fixture for RNDS in produção. */
+export function enableForm(csrf: string, password: string = CERTS.legacy.password) {
+  return { _csrf: csrf, file: CERTS.legacy.file, password, identificadorSolicitante: '3167', services: 'RNDS', environment: 'producao' };
+}
+
 /** A browser-like session: logged in through /entrar, with the screen's CSRF token. */
 export async function loggedIn(harness: Harness) {
   const agent = request.agent(harness.app);

@@ -1,30 +1,31 @@
 /*
- * Gestão municipal › Certificados — progressive enhancement.
- * Every form posts without this file; here we add: Copiar (also on plain HTTP), the password eye,
- * "identificador required only with RNDS", the Desabilitar confirmation, busy buttons, and live
- * updates from {base}/api/events without ever reloading the page (the admin may be typing).
- * Plain ES2020, no build step, no inline script (the CSP forbids it).
+ * Gestão municipal › Certificados — progressive enhancement, behaviour only.
+ * Every form posts without this file, and every text and every piece of markup comes from the server (EJS): here we
+ * add Copiar (also on plain HTTP), the password eye, our own required-field messages, the in-place Habilitar submit,
+ * the Desabilitar confirmation, busy buttons, and live updates — on each event from {base}/api/events the page asks
+ * {base}/fragmentos for the server-rendered regions and swaps those whose version changed, keeping what the admin
+ * chose, typed and focused. Plain ES2020, no build step, no inline script (the CSP forbids it).
  */
 (() => {
   'use strict';
 
   const base = document.body.dataset.base || '';
   const $ = (selector, root = document) => root.querySelector(selector);
-
-  // The one rule of module/display.ts (helpers.displayName on the server), whose pattern the page carries in
-  // data-unsafe-chars: controls, line separators and bidi/invisible characters become visible text, so a file called
-  // "‮xfp.exe" cannot disguise itself. Without the attribute, everything outside printable ASCII is shown escaped.
-  const unsafeChars = new RegExp(document.body.dataset.unsafeChars || '[^\\x20-\\x7e]', 'gu');
-  const displayName = (name) =>
-    String(name).replace(unsafeChars, (c) =>
-      '\\u{' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '}');
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
   const announcer = $('#anuncio');
   /** Says something to screen readers through the page's polite live region. */
   const announce = (text) => {
-    if (!announcer) return;
+    if (!announcer || !text) return;
     announcer.textContent = '';
     window.setTimeout(() => { announcer.textContent = text; }, 50);
+  };
+
+  /** Shows what only works with this script (Copiar, the eye) and sets the eye's state; run again after each swap. */
+  const enhance = (root) => {
+    for (const element of $$('[data-js][hidden]', root)) element.hidden = false;
+    for (const button of $$('[data-toggle-password]', root)) renderEye(button, false);
+    for (const form of $$('form[data-validate]', root)) form.noValidate = true;
   };
 
   // ---------- Copiar ----------
@@ -50,83 +51,91 @@
     }
   };
 
-  const setupCopy = () => {
-    const button = $('#copiar');
-    const input = $('#contra-chave');
-    const status = $('#copiar-status');
-    if (!button || !input) return;
-    button.hidden = false;
-    const label = button.textContent;
-    let timer = 0;
-    button.addEventListener('click', async () => {
-      const ok = await copyFromInput(input);
-      window.clearTimeout(timer);
-      if (ok) {
-        button.textContent = 'Copiado';
-        if (status) status.textContent = 'Contra-chave copiada.';
-      } else {
-        input.focus();
-        input.select();
-        if (status) status.textContent = 'Não foi possível copiar. A contra-chave está selecionada: use Ctrl+C.';
-      }
-      timer = window.setTimeout(() => {
-        button.textContent = label;
-        if (status) status.textContent = '';
-      }, 2000);
-    });
+  let copyTimer = 0;
+  const copy = async (button) => {
+    const input = document.getElementById(button.dataset.copy || '');
+    const status = document.getElementById(button.dataset.copyStatus || '');
+    if (!input) return;
+    const ok = await copyFromInput(input);
+    window.clearTimeout(copyTimer);
+    button.dataset.label = button.dataset.label || button.textContent;
+    if (ok) {
+      button.textContent = button.dataset.copiedText;
+      if (status) status.textContent = button.dataset.copiedStatus;
+    } else {
+      input.focus();
+      input.select();
+      if (status) status.textContent = button.dataset.failedStatus;
+    }
+    copyTimer = window.setTimeout(() => {
+      button.textContent = button.dataset.label;
+      if (status) status.textContent = '';
+    }, 2000);
   };
 
   // ---------- password eye ----------
 
-  const setupPasswordToggles = () => {
-    for (const button of document.querySelectorAll('[data-toggle-password]')) {
-      const input = document.getElementById(button.dataset.togglePassword);
-      if (!input) continue;
-      const showLabel = button.dataset.labelShow || 'Mostrar senha';
-      const hideLabel = button.dataset.labelHide || 'Ocultar senha';
-      const render = (shown) => {
-        input.type = shown ? 'text' : 'password';
-        button.setAttribute('aria-pressed', String(shown));
-        button.setAttribute('aria-label', shown ? hideLabel : showLabel);
-        button.title = shown ? hideLabel : showLabel;
-      };
-      button.hidden = false;
-      render(false);
-      button.addEventListener('click', () => render(input.type === 'password'));
-      // A visible password must not end up in the browser's autofill history.
-      if (input.form) input.form.addEventListener('submit', () => render(false));
+  const renderEye = (button, shown) => {
+    const input = document.getElementById(button.dataset.togglePassword);
+    if (!input) return;
+    input.type = shown ? 'text' : 'password';
+    const label = shown ? button.dataset.labelHide : button.dataset.labelShow;
+    button.setAttribute('aria-pressed', String(shown));
+    button.setAttribute('aria-label', label);
+    button.title = label;
+  };
+
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const eye = target && target.closest('[data-toggle-password]');
+    if (eye) {
+      const input = document.getElementById(eye.dataset.togglePassword);
+      if (input) renderEye(eye, input.type === 'password');
+      return;
+    }
+    const copyButton = target && target.closest('[data-copy]');
+    if (copyButton) void copy(copyButton);
+  });
+
+  // ---------- required fields: our own messages (the texts come with the markup) ----------
+
+  const visible = (element) => Boolean(element.offsetParent || element.getClientRects().length);
+
+  /** The field's own error element (rendered empty and hidden by the server when there is no error). */
+  const errorOf = (field) => document.getElementById(field.dataset.errorId || '');
+
+  const setFieldError = (field, message) => {
+    const error = errorOf(field);
+    const controls = field.matches('fieldset') ? $$('input', field) : [field];
+    for (const control of controls) {
+      if (message) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+    const group = field.closest('.input-group');
+    if (group) group.classList.toggle('is-invalid', Boolean(message));
+    if (error) {
+      error.textContent = message || '';
+      error.hidden = !message;
     }
   };
 
-  // ---------- identificador solicitante required only with RNDS ----------
-
-  const setupIdentificador = () => {
-    const rnds = $('#servico-rnds');
-    const field = $('#identificador');
-    const mark = $('#identificador-obrigatorio');
-    if (!rnds || !field) return;
-    const sync = () => {
-      field.required = rnds.checked;
-      if (mark) mark.hidden = !rnds.checked;
-    };
-    rnds.addEventListener('change', sync);
-    sync();
-  };
-
-  // ---------- forms: confirmation and busy buttons (delegated: #estado is replaced live) ----------
-
-  const openConfirmation = (form, dialog) => {
-    dialog.returnValue = '';
-    dialog.addEventListener('close', () => {
-      if (dialog.returnValue === 'desabilitar') {
-        form.dataset.confirmed = 'true';
-        markBusy(form, null);
-        form.submit();
+  /** Marks every empty required field that is shown; returns the first one (to focus), or null when all are filled. */
+  const checkRequired = (form) => {
+    let first = null;
+    for (const field of $$('[data-required-message]', form)) {
+      if (!visible(field)) continue;
+      const empty = field.matches('fieldset') ? !$$('input:checked', field).length : field.value.trim() === '';
+      if (empty) {
+        setFieldError(field, field.dataset.requiredMessage);
+        first = first || (field.matches('fieldset') ? $('input', field) : field);
+      } else if (errorOf(field) && errorOf(field).textContent === field.dataset.requiredMessage) {
+        setFieldError(field, '');
       }
-      if (pendingFragment) refreshEstado();
-    }, { once: true });
-    dialog.showModal();
+    }
+    return first;
   };
+
+  // ---------- forms: in-place Habilitar, confirmation, busy buttons (delegated: regions are swapped live) ----------
 
   const markBusy = (form, submitter) => {
     form.dataset.submitting = 'true';
@@ -139,6 +148,76 @@
       button.classList.add('is-busy');
       button.setAttribute('aria-disabled', 'true');
     }, 0);
+  };
+
+  const unmarkBusy = (form) => {
+    delete form.dataset.submitting;
+    delete form.dataset.confirmed;
+    for (const button of $$('.is-busy', form)) {
+      button.textContent = button.dataset.label || button.textContent;
+      button.classList.remove('is-busy');
+      button.removeAttribute('aria-disabled');
+    }
+  };
+
+  const openConfirmation = (form, dialog) => {
+    dialog.returnValue = '';
+    dialog.addEventListener('close', () => {
+      if (dialog.returnValue === 'desabilitar') {
+        form.dataset.confirmed = 'true';
+        markBusy(form, null);
+        form.submit();
+      }
+      if (pending) void refresh();
+    }, { once: true });
+    dialog.showModal();
+  };
+
+  /** Posts the form with fetch: a refusal comes back as the server's page, whose form replaces this one. */
+  const submitInPlace = async (form) => {
+    const password = $('input[name="password"]', form);
+    const typed = password ? password.value : '';
+    let answer = null;
+    try {
+      const response = await fetch(form.action, {
+        method: 'POST',
+        body: new URLSearchParams(new FormData(form)),
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json' },
+      });
+      answer = await response.json();
+    } catch {
+      // No answer, or not JSON: the ordinary post below lets the server show what it has to say.
+    }
+    if (answer && typeof answer.redirect === 'string') {
+      window.location.assign(answer.redirect);
+      return;
+    }
+    const template = document.createElement('template');
+    if (answer && typeof answer.html === 'string') template.innerHTML = answer.html;
+    const fresh = form.id ? template.content.getElementById(form.id) : null;
+    if (!fresh) {
+      // Not an answer this script knows (a limit, a server error, an expired session): post it the ordinary way.
+      form.dataset.native = 'true';
+      form.submit();
+      return;
+    }
+    form.replaceWith(fresh);
+    enhance(fresh);
+    // The summary of what went wrong (at the top of the panel) comes with the page too: shown, or gone when fixed.
+    const summary = $('#resumo-erros');
+    const freshSummary = template.content.getElementById('resumo-erros');
+    if (summary) summary.remove();
+    const title = $('#certificados > h2');
+    if (freshSummary && title) title.after(freshSummary);
+    const again = password ? document.getElementById(password.id) : null;
+    if (again) again.value = typed;
+    // Focus on the first field in error; a refusal that belongs to no field is read from the summary.
+    const first = $('[aria-invalid="true"]', fresh) || $('#resumo-erros');
+    if (first) {
+      first.focus();
+      first.scrollIntoView({ block: 'center' });
+    }
   };
 
   document.addEventListener('submit', (event) => {
@@ -157,273 +236,145 @@
         return;
       }
     }
+    if (form.hasAttribute('data-validate')) {
+      const first = checkRequired(form);
+      if (first) {
+        event.preventDefault();
+        first.focus();
+        return;
+      }
+    }
+    if (form.hasAttribute('data-in-place') && typeof window.fetch === 'function') {
+      event.preventDefault();
+      markBusy(form, event.submitter);
+      void submitInPlace(form).finally(() => {
+        if (form.isConnected && form.dataset.native !== 'true') unmarkBusy(form);
+      });
+      return;
+    }
     if (form.hasAttribute('data-busy') || dialogId) markBusy(form, event.submitter);
   });
+
+  // Filling a field clears its own required-field message (a server's message stays until the next answer).
+  const clearWhenFilled = (event) => {
+    const target = event.target;
+    if (!(target instanceof Element)) return;
+    const field = target.closest('[data-required-message]');
+    if (field && errorOf(field) && errorOf(field).textContent === field.dataset.requiredMessage) {
+      const filled = field.matches('fieldset') ? $$('input:checked', field).length > 0 : field.value.trim() !== '';
+      if (filled) setFieldError(field, '');
+    }
+  };
+  document.addEventListener('input', clearWhenFilled);
+  document.addEventListener('change', clearWhenFilled);
 
   // Back/forward cache brings the page back as it was left: undo the busy look.
   window.addEventListener('pageshow', (event) => {
     if (!event.persisted) return;
-    for (const form of document.querySelectorAll('form[data-submitting]')) {
-      delete form.dataset.submitting;
-      delete form.dataset.confirmed;
-    }
-    for (const button of document.querySelectorAll('.is-busy')) {
-      button.textContent = button.dataset.label || button.textContent;
-      button.classList.remove('is-busy');
-      button.removeAttribute('aria-disabled');
-    }
+    for (const form of $$('form[data-submitting]')) unmarkBusy(form);
   });
 
-  // ---------- live updates ----------
+  // ---------- live updates: swap the server-rendered regions ----------
 
-  const canonical = (value) => {
-    if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']';
-    if (value && typeof value === 'object') {
-      return '{' + Object.keys(value).sort()
-        .filter((key) => value[key] !== undefined)
-        .map((key) => JSON.stringify(key) + ':' + canonical(value[key]))
-        .join(',') + '}';
-    }
-    return JSON.stringify(value === undefined ? null : value);
-  };
-
-  /** What partials/estado.ejs shows; keep in step with its data-estado. */
-  const estadoKey = (status) => canonical({
-    state: status.state,
-    enabled: status.enabled ?? null,
-    problems: status.problems ?? [],
-    connection: status.connection ?? null,
-    renewal: status.renewal ?? null,
-  });
-
-  const shownEstadoKey = () => {
-    const shown = $('#estado [data-estado]');
-    if (!shown) return '';
-    try {
-      return canonical(JSON.parse(shown.getAttribute('data-estado')));
-    } catch {
-      return '';
+  /** Replaces a region's content, keeping the focused element (by id) focused. */
+  const swapChildren = (region, fresh) => {
+    const focusedId = region.contains(document.activeElement) ? document.activeElement.id : '';
+    region.replaceChildren(...fresh.childNodes);
+    enhance(region);
+    if (focusedId) {
+      const again = document.getElementById(focusedId);
+      if (again) again.focus();
     }
   };
 
-  const stateSentence = {
-    enabled: 'Situação atualizada: certificado habilitado.',
-    disabled: 'Situação atualizada: nenhum certificado habilitado.',
-    degraded: 'Situação atualizada: o certificado habilitado tem um problema.',
+  /** The select keeps the admin's choice while that file can still be chosen; otherwise it says why it was cleared. */
+  const swapOptions = (select, fresh) => {
+    const chosen = select.value;
+    // A file that can be chosen is shown by its name alone (the server escaped it).
+    const chosenLabel = select.selectedOptions[0] ? select.selectedOptions[0].textContent : '';
+    select.replaceChildren(...fresh.childNodes);
+    const still = $$('option', select).find((option) => option.value === chosen && !option.disabled);
+    select.value = still ? chosen : '';
+    if (chosen && !still) announce((select.dataset.goneText || '').replace('{arquivo}', chosenLabel));
+    else announce(select.dataset.updatedText);
   };
 
+  const panel = $('#certificados');
   let fetching = false;
-  let pendingFragment = false;
+  let pending = false;
 
-  /** Re-renders #estado from the server; never touches the form, so a typed password stays. */
-  const refreshEstado = async () => {
-    const container = $('#estado');
-    if (!container) return;
-    const openDialog = container.querySelector('dialog[open]');
-    if (fetching || openDialog) {
-      pendingFragment = true;
+  /** Fetches every region and swaps the ones whose version differs from what is shown. */
+  const refresh = async () => {
+    if (fetching || $('dialog[open]')) {
+      pending = true;
       return;
     }
     fetching = true;
-    pendingFragment = false;
+    pending = false;
     try {
-      const response = await fetch(base + '/fragmentos/estado', {
+      const response = await fetch(base + '/fragmentos', {
         credentials: 'same-origin',
-        headers: { Accept: 'text/html' },
+        headers: { Accept: 'application/json' },
         cache: 'no-store',
       });
-      if (!response.ok) return;
-      const template = document.createElement('template');
-      template.innerHTML = await response.text();
-      const fresh = template.content.querySelector('[data-estado]');
-      // A login page (expired session) or anything else is not the fragment: keep what is shown.
-      if (!fresh) return;
-      const focusedId = container.contains(document.activeElement) ? document.activeElement.id : '';
-      const panel = $('#certificados');
-      const before = panel ? panel.dataset.state : '';
-      container.replaceChildren(...template.content.childNodes);
-      if (focusedId) {
-        const again = document.getElementById(focusedId);
-        if (again) again.focus();
+      const type = response.headers.get('content-type') || '';
+      if (!response.ok || !type.includes('json')) {
+        // The session ended (a login page) or something else answered: let the server show what it has to say.
+        window.location.reload();
+        return;
       }
-      try {
-        const state = JSON.parse(fresh.getAttribute('data-estado')).state;
-        if (panel && state) {
-          panel.dataset.state = state;
-          if (state !== before && stateSentence[state]) announce(stateSentence[state]);
-        }
-      } catch {
-        // The fragment's own key is unreadable: the next event fetches again.
+      const answer = await response.json();
+      for (const [name, fragment] of Object.entries(answer.fragments || {})) {
+        const region = $(`[data-fragment="${name}"]`);
+        if (!region || region.dataset.version === fragment.version) continue;
+        const template = document.createElement('template');
+        template.innerHTML = fragment.html;
+        if (region.matches('select')) swapOptions(region, template.content);
+        else swapChildren(region, template.content);
+        region.dataset.version = fragment.version;
       }
+      if (panel && answer.state && panel.dataset.state !== answer.state) {
+        panel.dataset.state = answer.state;
+        announce(answer.stateText);
+        // Nothing enabled any more: the enable form is the screen again, not a closed disclosure.
+        const details = $('#substituir');
+        if (details && answer.state === 'disabled') details.open = true;
+      }
+      // The contra-chave of this installation was saved elsewhere: the "informe a contra-chave" box has done its job.
+      const box = $('#contra-chave-instalacao');
+      if (box && answer.contraChaveOrigin === 'instalacao' && !$('[aria-invalid="true"]', box)) box.hidden = true;
     } catch {
       // Network hiccup: the next status event tries again.
     } finally {
       fetching = false;
-      // An event arrived while fetching: fetch once more so the newest state wins.
-      if (pendingFragment) refreshEstado();
+      if (pending) void refresh();
     }
-  };
-
-  let certificatesSignature = null;
-
-  const folderKind = (dir, certificates) => {
-    if (!dir) return '';
-    if (!dir.exists) return 'missing';
-    if (!dir.readable) return 'unreadable';
-    return certificates.length === 0 ? 'empty' : '';
-  };
-
-  const updateFolderNotice = (dir, certificates) => {
-    const notice = $('#pasta-aviso');
-    const text = $('#pasta-aviso-texto');
-    const select = $('#certificado');
-    if (!notice || !text) return;
-    const kind = folderKind(dir, certificates);
-    notice.hidden = !kind;
-    if (select) {
-      const ids = (select.getAttribute('aria-describedby') || '').split(/\s+/).filter((id) => id && id !== 'pasta-aviso');
-      if (kind) ids.unshift('pasta-aviso');
-      if (ids.length) select.setAttribute('aria-describedby', ids.join(' '));
-      else select.removeAttribute('aria-describedby');
-    }
-    if (!kind) {
-      text.replaceChildren();
-      return;
-    }
-    notice.classList.toggle('alert--info', kind === 'empty');
-    notice.classList.toggle('alert--alert', kind !== 'empty');
-    const path = dir.path || notice.dataset.path || '';
-    const [before, after = ''] = (notice.dataset[kind] || '').split('{pasta}');
-    const code = document.createElement('code');
-    code.className = 'path';
-    const bdi = document.createElement('bdi');
-    bdi.textContent = displayName(path);
-    code.append(bdi);
-    text.replaceChildren(document.createTextNode(before), code, document.createTextNode(after));
-  };
-
-  /** Rebuilds the list that says, under the select, why each file cannot be chosen. */
-  const updateReasons = (certificates, shortReasons) => {
-    const list = $('#arquivos-motivos');
-    const select = $('#certificado');
-    if (!list) return;
-    const items = certificates
-      .filter((entry) => entry.status !== 'ready')
-      .map((entry) => {
-        const item = document.createElement('li');
-        item.dataset.file = entry.file;
-        item.dataset.status = entry.status;
-        const name = document.createElement('strong');
-        const bdi = document.createElement('bdi');
-        bdi.textContent = displayName(entry.file);
-        name.append(bdi);
-        const text = document.createElement('span');
-        text.className = 'file-reasons__text';
-        text.textContent = entry.reason || shortReasons[entry.status] || 'indisponível';
-        item.append(name, document.createTextNode(': '), text);
-        return item;
-      });
-    list.replaceChildren(...items);
-    list.hidden = items.length === 0;
-    if (select) {
-      const ids = (select.getAttribute('aria-describedby') || '').split(/\s+/).filter((id) => id && id !== 'arquivos-motivos');
-      if (items.length) ids.push('arquivos-motivos');
-      if (ids.length) select.setAttribute('aria-describedby', ids.join(' '));
-      else select.removeAttribute('aria-describedby');
-    }
-  };
-
-  /** Rebuilds the certificate options, keeping the admin's choice while that file is still ready. */
-  const updateCertificates = (certificates, dir) => {
-    const select = $('#certificado');
-    if (!select || !Array.isArray(certificates)) return;
-    updateFolderNotice(dir, certificates);
-    const signature = canonical(certificates.map((entry) => [entry.file, entry.status, entry.reason || '']));
-    if (signature === certificatesSignature) return;
-    const firstEvent = certificatesSignature === null;
-    certificatesSignature = signature;
-
-    let reasons;
-    try {
-      reasons = JSON.parse(select.dataset.reasons || '{}');
-    } catch {
-      reasons = {};
-    }
-    const chosen = select.value;
-    // Names that look the same once normalised (NFC/NFD twins), as lookAlikeNames on the server: neither can be chosen.
-    const forms = new Map();
-    for (const entry of certificates) {
-      const form = String(entry.file).normalize('NFC');
-      forms.set(form, (forms.get(form) || 0) + 1);
-    }
-    const isTwin = (entry) => forms.get(String(entry.file).normalize('NFC')) > 1;
-    const readyFiles = certificates.filter((entry) => entry.status === 'ready' && !isTwin(entry)).map((entry) => entry.file);
-    const options = [new Option(readyFiles.length > 0 ? 'Selecione' : 'Nenhum certificado disponível', '')];
-    for (const entry of certificates) {
-      const twin = isTwin(entry);
-      const ready = entry.status === 'ready' && !twin;
-      const label = displayName(entry.file) + (ready ? '' : ' — ' + (twin ? reasons.twin : reasons[entry.status] || 'indisponível'));
-      const option = new Option(label, entry.file, false, ready && entry.file === chosen);
-      option.disabled = !ready;
-      options.push(option);
-    }
-    select.replaceChildren(...options);
-    updateReasons(certificates, reasons);
-    if (chosen && !readyFiles.includes(chosen)) {
-      select.value = '';
-      announce('O certificado ' + displayName(chosen) + ' não está mais disponível na pasta.');
-    } else if (!firstEvent) {
-      announce('Lista de certificados atualizada.');
-    }
-  };
-
-  /** Keeps the contra-chave, its origin note and the "Informe a contra-chave" box in step with the Status. */
-  const updateContraChave = (status) => {
-    if (typeof status.contraChave !== 'string') return;
-    const field = $('#contra-chave');
-    if (field && field.value !== status.contraChave) field.value = status.contraChave;
-    const note = $('#contra-chave-origem');
-    if (note && note.dataset.origin !== status.contraChaveOrigin && status.contraChaveOrigin === 'instalacao') {
-      note.dataset.origin = status.contraChaveOrigin;
-      note.classList.remove('text-alert');
-      note.textContent = 'Contra-chave desta instalação.';
-      const box = $('#contra-chave-instalacao');
-      if (box && !box.querySelector('[aria-invalid="true"]')) box.hidden = true;
-    }
-  };
-
-  const onStatus = (status) => {
-    if (!status || typeof status !== 'object') return;
-    updateContraChave(status);
-    if (Array.isArray(status.certificates)) updateCertificates(status.certificates, status.chavesDir);
-    if (typeof status.state !== 'string') return;
-    const panel = $('#certificados');
-    if (panel && panel.dataset.state !== status.state) {
-      panel.dataset.state = status.state;
-      // Nothing enabled any more: the enable form is the screen again, not a closed disclosure.
-      const details = $('#substituir');
-      if (details && status.state === 'disabled') details.open = true;
-    }
-    if (estadoKey(status) !== shownEstadoKey()) refreshEstado();
   };
 
   let events = null;
+  let down = false;
+  const reconnecting = $('#reconectando');
 
   const setupLiveUpdates = () => {
     // Only the screen listens: the login page has no session to listen with, the guide is read once.
-    if (typeof window.EventSource !== 'function' || events || !$('#estado')) return;
-    events = new EventSource(base + '/api/events');
-    const handle = (event) => {
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
+    if (typeof window.EventSource !== 'function' || events || !panel) return;
+    const stream = new EventSource(base + '/api/events');
+    events = stream;
+    stream.addEventListener('status', () => void refresh());
+    stream.addEventListener('open', () => {
+      if (!down) return;
+      down = false;
+      if (reconnecting) reconnecting.hidden = true;
+    });
+    stream.addEventListener('error', () => {
+      if (stream.readyState === EventSource.CLOSED) {
+        // The server answered but refused the stream (the session is gone): reload, so it says why.
+        window.location.reload();
         return;
       }
-      onStatus(data);
-    };
-    events.addEventListener('status', handle);
-    events.addEventListener('message', handle);
+      down = true;
+      if (reconnecting) reconnecting.hidden = false;
+    });
   };
 
   // An open stream keeps the page out of the back/forward cache; reopen it when the page comes back.
@@ -435,8 +386,6 @@
     if (event.persisted) setupLiveUpdates();
   });
 
-  setupCopy();
-  setupPasswordToggles();
-  setupIdentificador();
+  enhance(document);
   setupLiveUpdates();
 })();

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { RndsError, isRndsError } from './errors.js';
-import { computeStatus, daysLeft } from './status.js';
-import { displayName } from './display.js';
+import { computeStatus } from './status.js';
+import { daysLeft, displayName } from './present/index.js';
 // Not the certificates barrel: it loads the parser (node-forge), which only the worker needs.
 import type { CertificateOpener } from './certificates/opener.js';
 import type { OpenedCertificate } from './certificates/open.js';
@@ -79,7 +79,6 @@ export function invalidInput(error: z.ZodError): RndsError {
   return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields: Object.fromEntries(Object.entries(fields)) });
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One Status, serialised once: the JSON bodies of /api/status and /api/certificates and their ETags. */
 export class StatusSnapshot {
@@ -137,6 +136,8 @@ export interface EnablementDeps {
   /** The outbound proxy and NO_PROXY, for every request to RNDS/CADSUS. */
   proxy?: ProxySettings;
   now: () => Date;
+  /** The installation's time zone (present/dates.ts): dates in messages, calendar days left. */
+  timeZone: string;
 }
 
 /**
@@ -258,7 +259,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       } catch {
         continue; // another password, expired, not a certificate: the admin enables it as today
       }
-      const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+      const summary = { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 };
       const current = this.#deps.store.get().enabled;
       if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
       if (this.#renewal?.forSha256 === enabledSha && new Date(this.#renewal.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#renewalStillThere()) continue;
@@ -280,7 +281,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
   #currentRenewal(): RenewalInfo | null {
     if (!this.#renewalStillThere()) return null;
     const info = this.#renewal!.info;
-    return { ...info, sameFile: info.file === this.#deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, this.#deps.now()) } };
+    return { ...info, sameFile: info.file === this.#deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, this.#deps.now(), this.#deps.timeZone) } };
   }
 
   #signature(): string {
@@ -292,7 +293,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
    * The current Status with its JSON and an ETag, computed again only when something it is made of changed: the
    * saved state (a new object on every update), the folder listing (its revision), the stored password's check, the
    * renewal found, the alert deliveries, and the clock — the Status reads the clock only through the days left and
-   * the expiry of the enabled and renewed certificates, so the whole days to each notAfter stand for it. A poller
+   * the expiry of the enabled and renewed certificates, so the calendar days to each notAfter stand for it. A poller
    * costs a key comparison and a write of the same bytes; the JSON is made once per change (issue 14).
    */
   statusSnapshot(): StatusSnapshot {
@@ -311,8 +312,8 @@ export class Enablement extends EventEmitter<{ change: [] }> {
     const now = this.#deps.now().getTime();
     const clock = (notAfter: string | undefined): string => {
       if (notAfter === undefined) return '';
-      const left = Date.parse(notAfter) - now;
-      return `${Math.floor(left / DAY_MS)}:${left <= 0}`;
+      // The days left are calendar days in the installation's zone (present/dates.ts): they change at local midnight.
+      return `${daysLeft(notAfter, new Date(now), this.#deps.timeZone)}:${Date.parse(notAfter) <= now}`;
     };
     const renewal = this.#renewal;
     return [
@@ -345,6 +346,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       secretProblem: secretProblem?.message,
       renewal: this.#currentRenewal(),
       now: this.#deps.now(),
+      timeZone: this.#deps.timeZone,
     });
     return this.#alertsInfo ? { ...status, alerts: this.#alertsInfo() } : status;
   }
@@ -380,7 +382,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         }
         const password = this.#deps.secretBox.unseal(enabled.secret);
         const certificate = await this.#deps.opener.open(bytes, password, { fileName: displayName(renewal.file), now: this.#deps.now() });
-        const summary = { ...summarizeCertificate(certificate, this.#deps.now()), sha256 };
+        const summary = { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 };
         if (!isRenewalOf(summary, enabled.certificate)) {
           throw new RndsError('CERTIFICATE_NOT_FOUND', `O arquivo ${displayName(renewal.file)} não é uma renovação do certificado habilitado (outro CNPJ ou validade menor): habilite-o digitando a senha, se for o caso.`);
         }
@@ -393,6 +395,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             ca: this.#ca,
             method: this.#deps.tokenMethod,
             now: this.#deps.now(),
+            timeZone: this.#deps.timeZone,
           });
           if (connection.status !== 'ok') {
             const code = connection.status === 'no-connection' ? 'RNDS_UNAVAILABLE' : 'RNDS_CERTIFICATE_REJECTED';
@@ -483,7 +486,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
             services,
             environment,
             enabledAt,
-            certificate: { ...summarizeCertificate(certificate, this.#deps.now()), sha256 },
+            certificate: { ...summarizeCertificate(certificate, this.#deps.now(), this.#deps.timeZone), sha256 },
             secret,
           },
           connection: null,
@@ -691,6 +694,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
       now: this.#deps.now(),
       services,
       proxy: this.#deps.proxy,
+      timeZone: this.#deps.timeZone,
     });
   }
 
@@ -716,6 +720,7 @@ export class Enablement extends EventEmitter<{ change: [] }> {
           ca: this.#ca,
           method: this.#deps.tokenMethod,
           proxy: this.#deps.proxy,
+          timeZone: this.#deps.timeZone,
         }),
       };
     }

@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './options.js';
 import { version } from './paths.js';
+import { resolveTimeZone } from './present/index.js';
 import type { Connection, Status } from './types.js';
 
 export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './options.js';
@@ -61,6 +62,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
   const options = parseOptions(input);
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
+  const timeZone = resolveTimeZone({ timeZone: options.timeZone, uf: options.uf });
 
   const proxy: ProxySettings = {
     proxy: options.proxy ? parseProxyUrl(options.proxy, options.proxySource) : null,
@@ -82,7 +84,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     });
     await catalogue.start();
     cleanup.push(() => catalogue.close());
-    const opener = createCertificateOpener({ maxBytes: options.maxFileSize, maxIterations: options.maxIterations });
+    const opener = createCertificateOpener({ maxBytes: options.maxFileSize, maxIterations: options.maxIterations, timeZone });
     cleanup.push(() => opener.close());
 
     const enablement = new Enablement({
@@ -101,6 +103,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       tokenMethod: options.tokenMethod,
       proxy,
       now,
+      timeZone,
     });
     cleanup.push(() => enablement.close());
     if (options.contraChave !== undefined) await enablement.adoptConfiguredContraChave(options.contraChave, options.contraChaveSource);
@@ -142,6 +145,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
         senders,
         status: () => enablement.status(),
         now,
+        timeZone,
         attempts: alertOptions?.attempts,
         retryDelayMs: alertOptions?.retryDelayMs,
         onDelivery: (channel, ok, event, message) => {
@@ -179,6 +183,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       events,
       logger,
       defaultEnvironment: options.defaultEnvironment,
+      timeZone,
       trustProxy: options.trustProxy,
       maxFailedAttempts: options.maxFailedAttempts,
       allowedHosts: options.allowedHosts,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Request } from 'express';
-import { displayName } from './display.js';
+import { TIME_ZONE_EXPECTED, canonicalTimeZone, displayName, resolveTimeZone } from './present/index.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from './state/contra-chave.js';
 import { parseProxyUrl, proxyFromEnv, noProxyFromEnv } from './rnds/proxy.js';
 
@@ -90,6 +90,7 @@ export function senderFromSmtpUrl(url: string): string | null {
     return null;
   }
 }
+const timeZoneSchema = z.string().refine((v) => canonicalTimeZone(v) !== null, { error: `fuso horário inválido. ${TIME_ZONE_EXPECTED}` });
 const httpsUrl = z.url({ protocol: /^https$/, error: 'deve ser uma URL https://' });
 
 export const optionsSchema = z
@@ -121,6 +122,11 @@ export const optionsSchema = z
       .regex(/^[A-Za-z]{2}$/, 'deve ser a sigla de um estado, como MG')
       .transform((v) => v.toLowerCase())
       .optional(),
+    /**
+     * The IANA time zone of the dates and days left shown to people (America/Noronha for Fernando de Noronha); it
+     * wins over the UF's zone. Without either: America/Sao_Paulo.
+     */
+    timeZone: timeZoneSchema.optional(),
     authUrlHomologacao: httpsUrl.optional(),
     authUrlProducao: httpsUrl.optional(),
     /** Extra trusted CA certificates (PEM text) for the RNDS servers, added to the system CAs. */
@@ -233,6 +239,7 @@ const envSchema = z.object({
     .optional(),
   RNDS_AMBIENTE: environmentSchema.default('producao'),
   RNDS_UF: z.string().regex(/^[A-Za-z]{2}$/, 'deve ser a sigla de um estado, como MG').optional(),
+  RNDS_TIME_ZONE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), timeZoneSchema.optional()),
   RNDS_AUTH_URL_HOMOLOGACAO: httpsUrl.optional(),
   RNDS_AUTH_URL_PRODUCAO: httpsUrl.optional(),
   RNDS_CA_FILE: z.string().min(1).optional(),
@@ -311,6 +318,8 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_ACCESS_TOKEN: 'deve ter ao menos 16 caracteres (ou remova a linha: o pec-rnds gera um e o guarda em RNDS_DATA_DIR/access-token)',
   RNDS_AMBIENTE: 'deve ser producao ou homologacao (sem acento), por exemplo RNDS_AMBIENTE=producao',
   RNDS_UF: 'deve ser a sigla de um estado, com duas letras, por exemplo RNDS_UF=MG',
+  RNDS_TIME_ZONE:
+    'deve ser o nome IANA de um fuso horário, por exemplo RNDS_TIME_ZONE=America/Noronha (Fernando de Noronha) ou America/Manaus (ou remova a linha: o fuso segue RNDS_UF)',
   RNDS_AUTH_URL_HOMOLOGACAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_HOMOLOGACAO=https://ehr-auth-hmg.saude.gov.br (ou remova a linha)',
   RNDS_AUTH_URL_PRODUCAO: 'deve ser um endereço https://, por exemplo RNDS_AUTH_URL_PRODUCAO=https://ehr-auth.saude.gov.br (ou remova a linha)',
   RNDS_CA_FILE: 'deve ser o caminho de um arquivo PEM com os certificados de AC, por exemplo RNDS_CA_FILE=/etc/pec-rnds/ca-extra.pem (ou remova a linha)',
@@ -330,7 +339,7 @@ export const ENV_EXPECTED: Record<keyof typeof envSchema.shape, string> = {
   RNDS_CONNECTION_CHECK_MINUTES: 'deve ser um número de minutos de 0 a 1440 (0 = só quando alguém clica em "Testar conexão"), por exemplo RNDS_CONNECTION_CHECK_MINUTES=60',
 };
 
-const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES', 'RNDS_REQUEST_TIMEOUT_SECONDS', 'RNDS_MAX_CONNECTIONS']);
+const ENV_VALUE_SHOWN = new Set(['PORT', 'HOST', 'RNDS_BASE_PATH', 'RNDS_AMBIENTE', 'RNDS_UF', 'RNDS_TIME_ZONE', 'RNDS_TOKEN_METHOD', 'RNDS_POLLING', 'RNDS_CONNECTION_CHECK_MINUTES', 'RNDS_REQUEST_TIMEOUT_SECONDS', 'RNDS_MAX_CONNECTIONS']);
 
 /** Reads the standalone environment variables of CONTRACT.md; throws one pt-BR line per bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): StandaloneEnv {
@@ -378,4 +387,9 @@ export function normalizeHostName(host: string): string {
   if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
   else if (h.split(':').length === 2) h = h.slice(0, h.indexOf(':')); // name:port (an IPv6 literal has more colons)
   return h.replace(/\.$/, '');
+}
+
+/** The time zone of the dates shown by the standalone server and the scripts: RNDS_TIME_ZONE, else RNDS_UF's zone. */
+export function timeZoneFromEnv(env: Pick<StandaloneEnv, 'RNDS_TIME_ZONE' | 'RNDS_UF'>): string {
+  return resolveTimeZone({ timeZone: env.RNDS_TIME_ZONE, uf: env.RNDS_UF });
 }

@@ -2,7 +2,7 @@
  * The yearly renewal of the A1 certificate: the reminder shown from 30 days before expiry (screen and
  * `npm run status`), and the rule that says whether another certificate is a renewal of the enabled one.
  */
-import { EXPIRING_DAYS, formatDate } from './status.js';
+import { EXPIRING_DAYS, formatDate } from './present/index.js';
 import type { CertificateSummary, Status } from './types.js';
 
 /** Where the credenciamento guide lives, under the module's base path. */
@@ -10,6 +10,8 @@ export const GUIDE_PATH = '/guia';
 
 export interface RenewalReminder {
   daysLeft: number;
+  /** The certificate's end has passed (possibly earlier today: `daysLeft` is then 0). */
+  expired: boolean;
   notAfter: string;
   /** One sentence, pt-BR. */
   title: string;
@@ -18,13 +20,14 @@ export interface RenewalReminder {
 }
 
 /** The reminder, from 30 days before expiry (and after it), while a certificate is enabled; else null. */
-export function renewalReminder(status: Pick<Status, 'enabled' | 'chavesDir' | 'renewal'>): RenewalReminder | null {
+export function renewalReminder(status: Pick<Status, 'enabled' | 'chavesDir' | 'renewal' | 'problems'>, timeZone: string): RenewalReminder | null {
   const enabled = status.enabled;
   if (!enabled || enabled.certificate.daysLeft > EXPIRING_DAYS) return null;
   const { daysLeft, notAfter } = enabled.certificate;
-  const when = formatDate(notAfter);
+  const when = formatDate(notAfter, timeZone);
+  const expired = status.problems.some((p) => p.code === 'CERTIFICATE_EXPIRED');
   const title =
-    daysLeft < 0
+    expired
       ? `O certificado venceu em ${when}: renove-o para o PEC voltar a acessar a RNDS.`
       : `O certificado vence em ${when}: renove-o antes dessa data para o PEC não parar de enviar à RNDS.`;
   const steps = [
@@ -35,7 +38,7 @@ export function renewalReminder(status: Pick<Status, 'enabled' | 'chavesDir' | '
       ? 'O certificado renovado já está na pasta e abre com a senha guardada: clique em "Usar o certificado renovado".'
       : 'Se a senha for a mesma, a tela oferece "Usar o certificado renovado" (um clique); se for outra, escolha o novo certificado e habilite-o com a nova senha.',
   ];
-  return { daysLeft, notAfter, title, steps };
+  return { daysLeft, expired, notAfter, title, steps };
 }
 
 /**

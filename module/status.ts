@@ -1,4 +1,4 @@
-import { displayName } from './display.js';
+import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate } from './present/index.js';
 import type { ChavesDirInfo, Connection, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from './types.js';
 
 /** Problems that leave an enabled state usable; every other one degrades it. */
@@ -7,35 +7,6 @@ const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICA
 /** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
 export function severityOf(code: ProblemCode): ProblemSeverity {
   return WARNING_CODES.has(code) ? 'warning' : 'critical';
-}
-
-/** Days of validity left under which the certificate is reported as expiring. */
-export const EXPIRING_DAYS = 30;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Whole days from `now` until `notAfter` (negative once expired). */
-export function daysLeft(notAfter: string | Date, now: Date): number {
-  return Math.floor((new Date(notAfter).getTime() - now.getTime()) / DAY_MS);
-}
-
-/** dd/mm/aaaa in Brasília time, as the administrator reads dates. */
-export function formatDate(iso: string | Date): string {
-  return new Intl.DateTimeFormat('pt-BR', { timeZone: 'America/Sao_Paulo', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date(iso));
-}
-
-/** dd/mm/aaaa hh:mm in Brasília time. */
-export function formatDateTime(iso: string | Date): string {
-  return new Intl.DateTimeFormat('pt-BR', {
-    timeZone: 'America/Sao_Paulo',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  })
-    .format(new Date(iso))
-    .replace(',', '');
 }
 
 export interface StatusInput {
@@ -55,6 +26,8 @@ export interface StatusInput {
   /** A renewed certificate that opens with the stored password (found by the Enablement), if any. */
   renewal?: RenewalInfo | null;
   now: Date;
+  /** The installation's time zone (present/dates.ts): the dates in the messages and the calendar days left. */
+  timeZone: string;
 }
 
 /**
@@ -62,7 +35,7 @@ export interface StatusInput {
  * the CLI and the metrics all read its answer.
  */
 export function computeStatus(input: StatusInput): Status {
-  const { chavesDir, certificates, now } = input;
+  const { chavesDir, certificates, now, timeZone } = input;
   const problems: Problem[] = [];
   const push = (code: ProblemCode, message: string): void => {
     problems.push({ code, severity: severityOf(code), message });
@@ -77,7 +50,7 @@ export function computeStatus(input: StatusInput): Status {
 
   let enabled: EnabledInfo | null = null;
   if (input.enabled) {
-    const certificate = { ...input.enabled.certificate, daysLeft: daysLeft(input.enabled.certificate.notAfter, now) };
+    const certificate = { ...input.enabled.certificate, daysLeft: daysLeft(input.enabled.certificate.notAfter, now, timeZone) };
     enabled = { ...input.enabled, certificate };
     const enabledFile = enabled.file;
     const entry = certificates.find((e) => e.file === enabledFile);
@@ -87,14 +60,14 @@ export function computeStatus(input: StatusInput): Status {
     } else if (entry && entry.status !== 'ready') {
       push('CERTIFICATE_CHANGED', `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`);
     } else if (entry && entry.sha256 !== certificate.sha256 && input.renewal?.sameFile && input.renewal.sha256 === entry.sha256) {
-      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`);
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(input.renewal.certificate.notAfter, timeZone)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`);
     } else if (entry && entry.sha256 !== certificate.sha256) {
       push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por outro conteúdo: habilite o certificado novamente, digitando a senha, ou copie de volta o arquivo original.`);
     }
     if (new Date(certificate.notAfter).getTime() <= now.getTime()) {
-      push('CERTIFICATE_EXPIRED', `O certificado expirou em ${formatDate(certificate.notAfter)}: baixe um certificado novo no e-Gestor AB, copie-o para a pasta chaves e habilite-o.`);
+      push('CERTIFICATE_EXPIRED', `O certificado expirou em ${formatDate(certificate.notAfter, timeZone)}: baixe um certificado novo no e-Gestor AB, copie-o para a pasta chaves e habilite-o.`);
     } else if (certificate.daysLeft <= EXPIRING_DAYS) {
-      push('CERTIFICATE_EXPIRING', `O certificado vence em ${formatDate(certificate.notAfter)} (${plural(certificate.daysLeft, 'dia')}): providencie a renovação no e-Gestor AB antes dessa data.`);
+      push('CERTIFICATE_EXPIRING', `O certificado vence em ${formatDate(certificate.notAfter, timeZone)} (${daysLeftText(certificate.daysLeft)}): providencie a renovação no e-Gestor AB antes dessa data.`);
     }
     if (!input.secretReadable) {
       push(
@@ -135,9 +108,4 @@ export function computeStatus(input: StatusInput): Status {
     problems,
     ...(input.renewal !== undefined ? { renewal: enabled ? input.renewal : null } : {}),
   };
-}
-
-function plural(n: number, word: string): string {
-  if (n <= 0) return 'vence hoje';
-  return `${n === 1 ? 'falta' : 'faltam'} ${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -10,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { openPkcs12, DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, type OpenedCertificate } from '../module/certificates/index.js';
 import { isCertificateFileName } from '../module/chaves/index.js';
 import { isRndsError } from '../module/errors.js';
-import { formatDate } from '../module/status.js';
+import { timeZoneFromEnv } from '../module/options.js';
+import { daysLeftText, formatBytes, formatCnpj, formatCpf, formatDate } from '../module/present/index.js';
 import { readPassword } from './lib/password.js';
-import { EXIT, EXIT_LABEL, OPEN_ERROR_LABEL, argsErrorText, describeDaysLeft, errorText, formatBytes, formatCnpj, formatCpf, safe, safeJson, table, type ExitCode } from './lib/cli.js';
+import { EXIT, EXIT_LABEL, OPEN_ERROR_LABEL, argsErrorText, errorText, safe, safeJson, table, type ExitCode } from './lib/cli.js';
 
 const USAGE = `Uso: npm run inspect -- <arquivo.pfx> [--json]
 
@@ -61,12 +62,20 @@ async function main(): Promise<number> {
     process.stderr.write(`Informe um arquivo (e só um).\n\n${USAGE}`);
     return EXIT.UNKNOWN;
   }
-  const outcome = await inspect(positionals[0]!);
-  process.stdout.write(values.json ? renderJson(outcome) : renderHuman(outcome));
+  let timeZone: string;
+  try {
+    // The dates as the screen will show them: RNDS_TIME_ZONE, else RNDS_UF's zone.
+    timeZone = timeZoneFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${errorText(error)}\n`);
+    return EXIT.UNKNOWN;
+  }
+  const outcome = await inspect(positionals[0]!, timeZone);
+  process.stdout.write(values.json ? renderJson(outcome) : renderHuman(outcome, timeZone));
   return outcome.code;
 }
 
-async function inspect(file: string): Promise<Outcome> {
+async function inspect(file: string, timeZone: string): Promise<Outcome> {
   const name = path.basename(file);
   const base = { file, size: null, opened: null, chain: [], warnings: [] };
   let bytes: Buffer;
@@ -103,8 +112,9 @@ async function inspect(file: string): Promise<Outcome> {
   }
 
   let opened: OpenedCertificate;
+  const now = new Date();
   try {
-    opened = openPkcs12(bytes, password, { fileName: name, checkValidity: false, maxBytes: DEFAULT_MAX_BYTES, maxIterations: DEFAULT_MAX_ITERATIONS });
+    opened = openPkcs12(bytes, password, { fileName: name, checkValidity: false, maxBytes: DEFAULT_MAX_BYTES, maxIterations: DEFAULT_MAX_ITERATIONS, now, timeZone });
   } catch (error) {
     if (isRndsError(error)) {
       return { ...base, size: bytes.length, code: EXIT.CRITICAL, summary: `${safe(name)} não pode ser usado: ${safe(error.message)}`, error: { code: error.code, message: error.message } };
@@ -121,18 +131,17 @@ async function inspect(file: string): Promise<Outcome> {
     warnings.push(`O nome ${safe(name)} não termina em .pfx nem .p12: a pasta chaves só lista esses arquivos. Renomeie-o ao copiar (por exemplo municipio.pfx).`);
   }
   const outcome: Outcome = { code: EXIT.OK, summary: '', file, size: bytes.length, opened, chain, warnings };
-  const now = new Date();
   if (opened.notAfter.getTime() <= now.getTime()) {
-    return { ...outcome, code: EXIT.CRITICAL, summary: `${safe(name)} abre, mas expirou em ${formatDate(opened.notAfter)}: obtenha um certificado novo no e-Gestor AB`, error: { code: 'CERTIFICATE_EXPIRED', message: `O certificado expirou em ${formatDate(opened.notAfter)}.` } };
+    return { ...outcome, code: EXIT.CRITICAL, summary: `${safe(name)} abre, mas expirou em ${formatDate(opened.notAfter, timeZone)}: obtenha um certificado novo no e-Gestor AB`, error: { code: 'CERTIFICATE_EXPIRED', message: `O certificado expirou em ${formatDate(opened.notAfter, timeZone)}.` } };
   }
   if (opened.notBefore.getTime() > now.getTime()) {
-    return { ...outcome, code: EXIT.CRITICAL, summary: `${safe(name)} abre, mas só é válido a partir de ${formatDate(opened.notBefore)}`, error: { code: 'CERTIFICATE_NOT_YET_VALID', message: `O certificado só é válido a partir de ${formatDate(opened.notBefore)}: confira a data e a hora do servidor.` } };
+    return { ...outcome, code: EXIT.CRITICAL, summary: `${safe(name)} abre, mas só é válido a partir de ${formatDate(opened.notBefore, timeZone)}`, error: { code: 'CERTIFICATE_NOT_YET_VALID', message: `O certificado só é válido a partir de ${formatDate(opened.notBefore, timeZone)}: confira a data e a hora do servidor.` } };
   }
   if (warnings.length > 0) return { ...outcome, code: EXIT.WARNING, summary: `${safe(name)} abre e pode ser habilitado, com ${warnings.length === 1 ? 'um aviso' : `${warnings.length} avisos`}` };
   return { ...outcome, summary: `${safe(name)} abre com esta senha e pode ser habilitado` };
 }
 
-function renderHuman(outcome: Outcome): string {
+function renderHuman(outcome: Outcome, timeZone: string): string {
   const lines = [`${EXIT_LABEL[outcome.code]} - ${outcome.summary}`, ''];
   const c = outcome.opened;
   const rows: Array<[string, string]> = [['Arquivo', `${safe(outcome.file)}${outcome.size === null ? '' : ` (${formatBytes(outcome.size)})`}`]];
@@ -148,7 +157,7 @@ function renderHuman(outcome: Outcome): string {
     ['Titular', safe(c.razaoSocial ?? c.commonName)],
     ['CNPJ', c.cnpj ? formatCnpj(c.cnpj) : '(não encontrado no certificado)'],
     ['Responsável', c.responsibleName ? `${safe(c.responsibleName)}${c.responsibleCpf ? ` (CPF ${formatCpf(c.responsibleCpf)})` : ''}` : '(não informado no certificado)'],
-    ['Válido', `de ${formatDate(c.notBefore)} até ${formatDate(c.notAfter)} (${describeDaysLeft(c.daysLeft)})`],
+    ['Válido', `de ${formatDate(c.notBefore, timeZone)} até ${formatDate(c.notAfter, timeZone)} (${daysLeftText(c.daysLeft, outcome.error?.code === 'CERTIFICATE_EXPIRED')})`],
     ['Assunto', safe(c.subject)],
     ['Emissor', safe(c.issuer)],
     ['Número de série', c.serialNumber],
@@ -160,7 +169,7 @@ function renderHuman(outcome: Outcome): string {
   );
   lines.push(...table(rows));
   lines.push('', outcome.chain.length === 0 ? 'Cadeia: só o certificado (sem certificados das autoridades certificadoras)' : `Cadeia (${outcome.chain.length} certificado${outcome.chain.length === 1 ? '' : 's'} além do titular):`);
-  outcome.chain.forEach((link, i) => lines.push(`  ${i + 1}. ${safe(link.subject)} (válido até ${formatDate(link.notAfter)})`));
+  outcome.chain.forEach((link, i) => lines.push(`  ${i + 1}. ${safe(link.subject)} (válido até ${formatDate(link.notAfter, timeZone)})`));
   if (outcome.warnings.length > 0) {
     lines.push('', 'Avisos:');
     for (const warning of outcome.warnings) lines.push(`  - ${safe(warning)}`);

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { parseEnv } from '../module/options.js';
+import { parseEnv, timeZoneFromEnv } from '../module/options.js';
 import { isCertificateFileName, isPlainFileName } from '../module/chaves/index.js';
-import { formatDate } from '../module/status.js';
+import { expiryText, formatCnpj, formatDate } from '../module/present/index.js';
 import { readPassword } from './lib/password.js';
-import { EXIT, argsErrorText, describeDaysLeft, errorText, formatCnpj, safe, safeJson } from './lib/cli.js';
+import { EXIT, argsErrorText, errorText, safe, safeJson } from './lib/cli.js';
 import { DEFAULTS, ENCODING_DESCRIPTION, TEST_MARK, createTestCertificate, generatePassword, type TestEncoding } from './lib/test-certificate.js';
 
 const USAGE = `Uso: npm run make-test-certificate -- [opções]
@@ -94,6 +94,14 @@ async function main(): Promise<number> {
     return fail(`--file deve ser só um nome de arquivo terminado em .pfx ou .p12, sem pastas (recebido: ${safe(fileName)}).`);
   }
 
+  let timeZone: string;
+  try {
+    // The dates as the screen will show them: RNDS_TIME_ZONE, else RNDS_UF's zone.
+    timeZone = timeZoneFromEnv(process.env);
+  } catch (error) {
+    return fail(errorText(error));
+  }
+
   let outDir: string;
   if (values.out) {
     outDir = path.resolve(values.out);
@@ -153,7 +161,6 @@ async function main(): Promise<number> {
     return fail(`Não foi possível gravar ${safe(target)} (${code ?? errorText(error)}): confira as permissões da pasta (rode como quem pode escrever na pasta chaves) ou use --out.`);
   }
 
-  const daysLeft = Math.round((made.notAfter.getTime() - now.getTime()) / 86_400_000);
   if (values.json) {
     process.stdout.write(
       safeJson({
@@ -173,7 +180,7 @@ async function main(): Promise<number> {
   const out = [
     `Certificado de TESTE criado: ${safe(target)}`,
     `  Titular:     ${safe(made.commonName)} (CNPJ ${formatCnpj(made.cnpj)})`,
-    `  Válido até:  ${formatDate(made.notAfter)} (${describeDaysLeft(daysLeft)})`,
+    `  Válido até:  ${formatDate(made.notAfter, timeZone)} (${expiryText(made.notAfter, now, timeZone)})`,
     `  Codificação: ${encoding} — ${ENCODING_DESCRIPTION[encoding]}`,
     ...(generated ? [`  Senha:       ${password}    (gerada agora; guarde-a para habilitar)`] : ['  Senha:       a que você digitou']),
     '',

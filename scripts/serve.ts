@@ -8,11 +8,10 @@ import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
 import { describeVia, parseProxyUrl, readCaFile } from '../module/rnds/index.js';
-import { alertsFromEnv, parseEnv, parseTrustProxy, type Logger } from '../module/options.js';
+import { alertsFromEnv, parseEnv, parseTrustProxy, timeZoneFromEnv, type Logger } from '../module/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
-import { displayName } from '../module/display.js';
-import { STATE_LABEL } from './lib/cli.js';
+import { STATE_LABEL, displayName } from '../module/present/index.js';
 import { describeStartError, type StartContext } from './lib/start-errors.js';
 
 const logger: Logger = {
@@ -39,6 +38,7 @@ async function main(): Promise<void> {
     monitoringToken: env.RNDS_MONITORING_TOKEN,
     defaultEnvironment: env.RNDS_AMBIENTE,
     uf: env.RNDS_UF,
+    timeZone: env.RNDS_TIME_ZONE,
     authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,
     authUrlProducao: env.RNDS_AUTH_URL_PRODUCAO,
     rndsCa: env.RNDS_CA_FILE ? (await readCaFile(env.RNDS_CA_FILE)).join('\n') : undefined,
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   console.log(`Pasta chaves:  ${displayName(env.RNDS_CHAVES_DIR)}`);
   console.log(`Pasta de dados: ${displayName(dataDir)}`);
   console.log(`Estado:        ${STATE_LABEL[rnds.status().state]}`);
+  const zoneSource = env.RNDS_TIME_ZONE ? 'RNDS_TIME_ZONE' : env.RNDS_UF ? `RNDS_UF=${env.RNDS_UF.toUpperCase()}` : 'padrão; defina RNDS_UF';
+  console.log(`Fuso horário:  ${timeZoneFromEnv(env)} (${zoneSource})`);
   // Host and port only: the proxy's login never reaches a log.
   if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
   const status = rnds.status();

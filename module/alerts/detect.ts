@@ -3,12 +3,9 @@
  * clock and a restart (the same memory read back from the state file) sends nothing twice.
  */
 import type { AlertEvent, AlertKind, AlertMemory } from '../state/index.js';
-import { formatDate, formatDateTime } from '../status.js';
-import { displayName } from '../display.js';
+import { EXPIRY_ALERT_CRITICAL_DAYS, EXPIRY_ALERT_DAYS, daysLeftText, displayName, formatCnpj, formatDate, formatDateTime } from '../present/index.js';
 import type { AlertChannel, Status } from '../types.js';
 
-/** Days before expiry at which an alert goes out. */
-export const EXPIRY_THRESHOLDS = [30, 15, 7, 1] as const;
 /** Consecutive failed connection checks that make an alert. */
 export const CONNECTION_FAILURES_TO_ALERT = 2;
 /** Events remembered (the newest); older ones can no longer repeat (their thresholds are past). */
@@ -30,7 +27,15 @@ export interface Detection {
 }
 
 /** Compares the Status with the memory; returns the new memory and the events to send. */
-export function detectAlerts(status: Status, previous: AlertMemory | undefined, now: Date, channels: AlertChannel[], guideUrl: string | null = null): Detection {
+export function detectAlerts(
+  status: Status,
+  previous: AlertMemory | undefined,
+  now: Date,
+  channels: AlertChannel[],
+  options: { timeZone: string; guideUrl?: string | null },
+): Detection {
+  const { timeZone } = options;
+  const guideUrl = options.guideUrl ?? null;
   const memory: AlertMemory = structuredClone(previous ?? EMPTY_MEMORY);
   const known = new Set(memory.events.map((e) => e.key));
   const events: AlertEvent[] = [];
@@ -38,7 +43,7 @@ export function detectAlerts(status: Status, previous: AlertMemory | undefined, 
   const add = (key: string, kind: AlertKind, extra: { days?: number } = {}) => {
     if (known.has(key)) return;
     known.add(key);
-    const message = describe(kind, status, extra.days, guideUrl);
+    const message = describe(kind, status, extra.days, guideUrl, timeZone, now);
     const deliveries: AlertEvent['deliveries'] = {};
     for (const channel of channels) deliveries[channel] = 'pending';
     events.push({ key, kind, at, severity: message.severity, subject: message.subject, text: message.text, details: details(status, kind, extra.days), deliveries });
@@ -52,13 +57,13 @@ export function detectAlerts(status: Status, previous: AlertMemory | undefined, 
       add(`certificate-expired:${sha}`, 'certificate-expired');
     } else {
       // Only the nearest threshold crossed: a module started 5 days before expiry sends the 7-day alert, not four.
-      const threshold = [...EXPIRY_THRESHOLDS].reverse().find((t) => enabled.certificate.daysLeft <= t);
+      const threshold = [...EXPIRY_ALERT_DAYS].reverse().find((t) => enabled.certificate.daysLeft <= t);
       if (threshold !== undefined) add(`certificate-expiring-${threshold}:${sha}`, 'certificate-expiring', { days: enabled.certificate.daysLeft });
     }
   }
 
   // State transitions: the memory holds the last state seen, so a restart in the same state sends nothing.
-  const degradedOnlyByExpiry = status.problems.every((p) => p.code === 'CERTIFICATE_EXPIRED' || p.code === 'CERTIFICATE_EXPIRING' || !isCritical(p.code));
+  const degradedOnlyByExpiry = status.problems.every((p) => p.code === 'CERTIFICATE_EXPIRED' || p.severity !== 'critical');
   if (status.state === 'degraded' && memory.lastState !== 'degraded' && !degradedOnlyByExpiry) add(`degraded:${at}`, 'degraded');
   if (status.state === 'enabled' && memory.lastState === 'degraded') add(`recovered:${at}`, 'recovered');
   memory.lastState = status.state;
@@ -87,10 +92,6 @@ export function detectAlerts(status: Status, previous: AlertMemory | undefined, 
   return { memory, events };
 }
 
-function isCritical(code: string): boolean {
-  return code !== 'CERTIFICATE_EXPIRING' && code !== 'CONTRA_CHAVE_NOT_CONFIGURED';
-}
-
 interface Message {
   severity: AlertEvent['severity'];
   subject: string;
@@ -98,13 +99,13 @@ interface Message {
 }
 
 /** The pt-BR subject and text: what happened, on which installation, and what to do. Nothing secret. */
-function describe(kind: AlertKind, status: Status, days: number | undefined, guideUrl: string | null): Message {
+function describe(kind: AlertKind, status: Status, days: number | undefined, guideUrl: string | null, timeZone: string, now: Date): Message {
   const enabled = status.enabled;
   const cert = enabled?.certificate;
   const holder = cert ? displayName(cert.razaoSocial ?? cert.commonName) : 'nenhum certificado habilitado';
-  const cnpj = cert?.cnpj ? ` (CNPJ ${cert.cnpj})` : '';
+  const cnpj = cert?.cnpj ? ` (CNPJ ${formatCnpj(cert.cnpj)})` : '';
   const file = enabled ? displayName(enabled.file) : '';
-  const until = cert ? formatDate(cert.notAfter) : '';
+  const until = cert ? formatDate(cert.notAfter, timeZone) : '';
   const guide = guideUrl ? ` Passo a passo: ${guideUrl}` : '';
   const facts = [
     `Titular: ${holder}${cnpj}`,
@@ -121,10 +122,10 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
   let action: string;
   switch (kind) {
     case 'certificate-expiring': {
-      const left = days === undefined ? '' : days <= 0 ? 'hoje' : days === 1 ? 'em 1 dia' : `em ${days} dias`;
-      severity = days !== undefined && days <= 7 ? 'critical' : 'warning';
-      subject = `Certificado da RNDS vence ${left} (${until}) — ${holder}`;
-      action = `O certificado usado pelo PEC para enviar dados à RNDS vence ${left}, em ${until}. ${renew}`;
+      const left = days === undefined ? '' : ` (${daysLeftText(days)})`;
+      severity = days !== undefined && days <= EXPIRY_ALERT_CRITICAL_DAYS ? 'critical' : 'warning';
+      subject = `Certificado da RNDS vence em ${until}${left} — ${holder}`;
+      action = `O certificado usado pelo PEC para enviar dados à RNDS vence em ${until}${left}. ${renew}`;
       break;
     }
     case 'certificate-expired':
@@ -133,7 +134,7 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
       action = `O certificado venceu em ${until}: o PEC não consegue mais enviar dados à RNDS. ${renew}`;
       break;
     case 'degraded': {
-      const problems = status.problems.filter((p) => isCritical(p.code)).map((p) => `- ${p.message}`);
+      const problems = status.problems.filter((p) => p.severity === 'critical').map((p) => `- ${p.message}`);
       severity = 'critical';
       subject = `RNDS com problema no certificado — ${holder}`;
       action = `O certificado habilitado não pode ser usado: o PEC não consegue enviar dados à RNDS. O que fazer:\n${problems.join('\n')}`;
@@ -156,7 +157,7 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
     case 'connection-recovered':
       severity = 'info';
       subject = `Conexão com a RNDS restabelecida — ${holder}`;
-      action = `O teste de conexão com a RNDS voltou a funcionar em ${formatDateTime(status.connection?.checkedAt ?? new Date())}. Nada a fazer.`;
+      action = `O teste de conexão com a RNDS voltou a funcionar em ${formatDateTime(status.connection?.checkedAt ?? now, timeZone)}. Nada a fazer.`;
       break;
   }
   return { severity, subject: `[pec-rnds] ${subject}`, text: `${action}\n\n${facts.join('\n')}\n` };

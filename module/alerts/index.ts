@@ -1,5 +1,4 @@
 /** Alerts that reach people: e-mail and webhook, once per event, remembered across restarts. */
-export { AlertNotifier, type AlertNotifierOptions } from './notifier.js';
-export { createEmailSender, createWebhookSender, webhookPayload, AlertDeliveryError, type AlertSender, type EmailOptions, type WebhookOptions } from './channels.js';
-export { detectAlerts, EXPIRY_THRESHOLDS, CONNECTION_FAILURES_TO_ALERT, EMPTY_MEMORY } from './detect.js';
+export { AlertNotifier } from './notifier.js';
+export { createEmailSender, createWebhookSender, type AlertSender } from './channels.js';
 export { registerAlertMetrics } from './metrics.js';

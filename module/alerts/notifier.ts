@@ -14,6 +14,8 @@ export interface AlertNotifierOptions {
   senders: AlertSender[];
   status: () => Status;
   now: () => Date;
+  /** The installation's time zone, for the dates in the messages. */
+  timeZone: string;
   /** Attempts per delivery (first try included). */
   attempts?: number;
   /** First retry delay; doubles at each retry. */
@@ -77,7 +79,7 @@ export class AlertNotifier {
   async #check(): Promise<void> {
     if (this.#closed) return;
     const before = this.#o.store.get().alerts;
-    const { memory } = detectAlerts(this.#o.status(), before, this.#o.now(), this.channels, this.#o.guideUrl ?? null);
+    const { memory } = detectAlerts(this.#o.status(), before, this.#o.now(), this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null });
     if (JSON.stringify(memory) !== JSON.stringify(before)) {
       // Written before sending: once recorded, an event is never detected again, even after a crash.
       await this.#o.store.update((state) => ({ ...state, alerts: { ...memory, lastFailure: state.alerts?.lastFailure ?? memory.lastFailure } }));

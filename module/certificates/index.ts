@@ -5,7 +5,6 @@
 export {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_ITERATIONS,
-  type OpenPkcs12Options,
   type OpenedCertificate,
   openPkcs12,
   summarizeCertificate,
@@ -18,4 +17,3 @@ export {
   type OpenOptions,
   createCertificateOpener,
 } from './opener.js';
-export { formatDateBr } from './messages.js';

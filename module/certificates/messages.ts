@@ -1,26 +1,17 @@
 /** The pt-BR texts of the certificate engine: each says what happened and what to do next. */
 import { RndsError } from '../errors.js';
-
-const BRASILIA_OFFSET_MS = 3 * 60 * 60 * 1000;
-
-/**
- * dd/mm/aaaa in Brasília time. Brazil has had no daylight saving since 2019, so a fixed UTC-3
- * keeps the text deterministic on any server time zone.
- */
-export function formatDateBr(date: Date): string {
-  const local = new Date(date.getTime() - BRASILIA_OFFSET_MS);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}/${local.getUTCFullYear()}`;
-}
-
-const formatNumber = (n: number): string => n.toLocaleString('pt-BR');
+import { DEFAULT_TIME_ZONE, EXPIRING_DAYS, daysLeftText, formatBytes, formatDate, formatNumber } from '../present/index.js';
 
 const REEXPORT =
   'Exporte o certificado novamente (por exemplo, com o OpenSSL nas opções padrão) e copie o novo arquivo para a pasta chaves.';
 
 /** Builds the engine's RndsErrors; `fileName` only makes the text more specific. */
 export class CertificateMessages {
-  constructor(private readonly fileName?: string) {}
+  constructor(
+    private readonly fileName?: string,
+    /** The installation's time zone, for the dates in the messages. */
+    private readonly timeZone: string = DEFAULT_TIME_ZONE,
+  ) {}
 
   private get theCertificate(): string {
     return this.fileName ? `o certificado ${this.fileName}` : 'o certificado';
@@ -112,21 +103,21 @@ export class CertificateMessages {
   expired(notAfter: Date): RndsError {
     return new RndsError(
       'CERTIFICATE_EXPIRED',
-      `${capitalize(this.theCertificate)} expirou em ${formatDateBr(notAfter)}. Obtenha um certificado novo no e-Gestor AB e copie-o para a pasta chaves.`,
+      `${capitalize(this.theCertificate)} expirou em ${formatDate(notAfter, this.timeZone)}. Obtenha um certificado novo no e-Gestor AB e copie-o para a pasta chaves.`,
     );
   }
 
   notYetValid(notBefore: Date): RndsError {
     return new RndsError(
       'CERTIFICATE_NOT_YET_VALID',
-      `${capitalize(this.theCertificate)} só é válido a partir de ${formatDateBr(notBefore)}. Confira a data e a hora deste servidor, ou aguarde até essa data.`,
+      `${capitalize(this.theCertificate)} só é válido a partir de ${formatDate(notBefore, this.timeZone)}. Confira a data e a hora deste servidor, ou aguarde até essa data.`,
     );
   }
 
   tooLarge(size: number, limit: number): RndsError {
     return new RndsError(
       'CERTIFICATE_TOO_LARGE',
-      `${this.theFile} tem ${formatNumber(Math.ceil(size / 1024))} KiB, acima do limite de ${formatNumber(Math.floor(limit / 1024))} KiB para certificados (um .pfx/.p12 tem poucos KiB). Confira se escolheu o arquivo certo.`,
+      `${this.theFile} tem ${sizeOver(size, limit)}, acima do limite de ${formatBytes(limit)} para certificados (um .pfx/.p12 tem poucos KB). Confira se escolheu o arquivo certo.`,
     );
   }
 
@@ -149,21 +140,27 @@ export class CertificateMessages {
 }
 
 /** Warnings about a certificate that opens but may not work as expected. */
-export function certificateWarnings(facts: { clientAuth: boolean; notAfter: Date; daysLeft: number }): string[] {
+export function certificateWarnings(facts: { clientAuth: boolean; notAfter: Date; daysLeft: number; expired: boolean }, timeZone: string): string[] {
   const warnings: string[] = [];
   if (!facts.clientAuth) {
     warnings.push(
       'O certificado não tem o uso "autenticação de cliente" (clientAuth): a RNDS pode recusá-lo. Use o certificado do município gerado para a RNDS (e-CNPJ A1 ou o gerado no e-Gestor AB).',
     );
   }
-  if (facts.daysLeft < 0) {
-    warnings.push(`O certificado expirou em ${formatDateBr(facts.notAfter)}. Obtenha um certificado novo no e-Gestor AB.`);
-  } else if (facts.daysLeft <= 30) {
+  if (facts.expired) {
+    warnings.push(`O certificado expirou em ${formatDate(facts.notAfter, timeZone)}. Obtenha um certificado novo no e-Gestor AB.`);
+  } else if (facts.daysLeft <= EXPIRING_DAYS) {
     warnings.push(
-      `O certificado vence em ${formatDateBr(facts.notAfter)} (${facts.daysLeft} ${facts.daysLeft === 1 ? 'dia' : 'dias'}). Providencie a renovação no e-Gestor AB.`,
+      `O certificado vence em ${formatDate(facts.notAfter, timeZone)} (${daysLeftText(facts.daysLeft)}). Providencie a renovação no e-Gestor AB.`,
     );
   }
   return warnings;
+}
+
+/** The size of a file over `limit`, never written as the limit itself ("mais de 64 KB" for 64 KB and one byte). */
+function sizeOver(size: number, limit: number): string {
+  const shown = formatBytes(size);
+  return shown === formatBytes(limit) ? `mais de ${shown}` : shown;
 }
 
 function capitalize(text: string): string {

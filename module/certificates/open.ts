@@ -7,13 +7,13 @@ import { RndsError } from '../errors.js';
 import { StructureError, child, oid, parseDer } from './asn1.js';
 import { describeCertificate } from './describe.js';
 import { CertificateMessages, certificateWarnings } from './messages.js';
+import { DEFAULT_TIME_ZONE, daysLeft as calendarDaysLeft } from '../present/index.js';
 import { UnsupportedAlgorithm } from './pbe.js';
 import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize, summarizeCertificate } from './summary.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A certificate whose password opened it: what to show, and what mutual TLS needs. */
 export interface OpenedCertificate {
@@ -64,6 +64,8 @@ export interface OpenPkcs12Options {
   now?: Date;
   /** False skips the expired / not-yet-valid errors (the details still tell). Default true. */
   checkValidity?: boolean;
+  /** The installation's time zone: dates in the messages, calendar days left (default America/Sao_Paulo). */
+  timeZone?: string;
 }
 
 /** Opens a PKCS#12 (.pfx/.p12) file; throws RndsError with a contract code on every failure. */
@@ -72,7 +74,8 @@ export function openPkcs12(
   password: string,
   options: OpenPkcs12Options = {},
 ): OpenedCertificate {
-  const messages = new CertificateMessages(options.fileName);
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const messages = new CertificateMessages(options.fileName, timeZone);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const now = options.now ?? new Date();
@@ -102,7 +105,7 @@ export function openPkcs12(
 
   const { key, cert } = match;
   const facts = describeCertificate(cert.der);
-  const daysLeft = Math.floor((facts.notAfter.getTime() - now.getTime()) / DAY_MS);
+  const daysLeft = calendarDaysLeft(facts.notAfter, now, timeZone);
   if (options.checkValidity !== false) {
     if (now < facts.notBefore) throw messages.notYetValid(facts.notBefore);
     if (now > facts.notAfter) throw messages.expired(facts.notAfter);
@@ -126,7 +129,7 @@ export function openPkcs12(
     keySize,
     curve,
     clientAuth: facts.clientAuth,
-    warnings: certificateWarnings({ clientAuth: facts.clientAuth, notAfter: facts.notAfter, daysLeft }),
+    warnings: certificateWarnings({ clientAuth: facts.clientAuth, notAfter: facts.notAfter, daysLeft, expired: now > facts.notAfter }, timeZone),
     encoding: decoded.encoding,
     friendlyName: key.friendlyName ?? cert.friendlyName,
     keyPem: key.object.export({ type: 'pkcs8', format: 'pem' }).toString(),

@@ -21,6 +21,8 @@ export interface CertificateOpenerOptions {
   maxIterations?: number;
   /** Time limit of one open, in milliseconds, not counting the worker's start (default 15 s). */
   timeoutMs?: number;
+  /** The installation's time zone, for dates and days left (default America/Sao_Paulo). */
+  timeZone?: string;
   /**
    * Arms the time limit of one open: calls `expire` once `ms` have passed and returns what disarms it. Default
    * setTimeout; tests pass their own to decide, without a clock, which job runs over.
@@ -47,6 +49,8 @@ export interface OpenOptions {
   fileName?: string;
   now?: Date;
   checkValidity?: boolean;
+  /** Default: the opener's. */
+  timeZone?: string;
 }
 
 export interface CertificateOpener {
@@ -169,7 +173,7 @@ export function createCertificateOpener(options: CertificateOpenerOptions = {}):
           id,
           bytes: job.bytes,
           password: job.password,
-          options: { ...job.options, maxBytes, maxIterations },
+          options: { timeZone: options.timeZone, ...job.options, maxBytes, maxIterations },
         };
         worker.postMessage(message);
       };

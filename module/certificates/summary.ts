@@ -6,14 +6,13 @@
 import type { CertificateSummary } from '../types.js';
 import type { CertificateMessages } from './messages.js';
 import type { OpenedCertificate } from './open.js';
+import { daysLeft } from '../present/index.js';
 
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 export const DEFAULT_MAX_ITERATIONS = 200_000;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** The part of an opened certificate that Status shows (CONTRACT.md). */
-export function summarizeCertificate(cert: OpenedCertificate, now: Date = new Date()): CertificateSummary {
+export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZone: string): CertificateSummary {
   return {
     subject: cert.subject,
     commonName: cert.commonName,
@@ -23,7 +22,7 @@ export function summarizeCertificate(cert: OpenedCertificate, now: Date = new Da
     serialNumber: cert.serialNumber,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
-    daysLeft: Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS),
+    daysLeft: daysLeft(cert.notAfter, now, timeZone),
     sha256: cert.sha256,
   };
 }

@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { RndsError } from '../errors.js';
 import type { ChavesDirInfo, Entry, EntryStatus } from '../types.js';
 import { isCertificateFileName } from './file-names.js';
-import { displayName } from '../display.js';
+import { displayName } from '../present/index.js';
 import { compareFileNames, DEFAULT_STABLE_MS, inspectEntry, mapLimited, probeDir } from './inspect.js';
 import { DEFAULT_MAX_FILE_SIZE, derCompleteness, lstatOf, readFileSafely, sha256Hex, statKey } from './safe-read.js';
 

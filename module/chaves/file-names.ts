@@ -1,5 +1,5 @@
 /** File-name rules of the chaves folder: which names are listed, which may be chosen, how to show one safely. */
-import { hasUnsafeChars } from '../display.js';
+import { hasUnsafeChars } from '../present/index.js';
 
 import { unusableExtensionOf } from './reasons.js';
 
@@ -27,7 +27,7 @@ function hasUnsafeShape(name: string): boolean {
   if (name.includes('/') || name.includes('\\')) return true; // separators, absolute and UNC paths
   // `C:x.pfx` is drive-relative and `x.pfx:stream` an NTFS alternate stream on Windows.
   if (name.includes(':')) return true;
-  // Controls, line separators and bidi/invisible format characters (display.ts, the one rule): newlines and ANSI
+  // Controls, line separators and bidi/invisible format characters (present/names.ts, the one rule): newlines and ANSI
   // escapes forge log lines, bidi overrides reorder what a person reads (`xfp.exe` shown as `exe.pfx`).
   if (hasUnsafeChars(name)) return true;
   // Windows drops trailing dots and spaces, so `x.pfx.` would open `x.pfx`.

@@ -83,10 +83,13 @@ export async function probeDir(dir: string): Promise<{ info: ChavesDirInfo; name
   }
 }
 
-const collator = new Intl.Collator('pt-BR', { numeric: true, sensitivity: 'variant' });
+// Made at the first comparison, not at start: the first Intl object costs ~8 ms and ~4 MB (ICU), and an empty or
+// one-file folder never compares (issue 14).
+let collator: Intl.Collator | undefined;
 
 /** Orders file names as a person expects (`cert2` before `cert10`), ties broken by code points. */
 export function compareFileNames(a: string, b: string): number {
+  collator ??= new Intl.Collator('pt-BR', { numeric: true, sensitivity: 'variant' });
   return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 

@@ -5,6 +5,7 @@
  * one `openssl` line that fits it.
  */
 import type { EntryStatus } from '../types.js';
+import { formatBytes } from '../present/index.js';
 
 /** Extensions listed as `unusable` (CONTRACT.md): certificate-related files that cannot be enabled. */
 export const UNUSABLE_EXTENSIONS = ['cer', 'crt', 'der', 'pem', 'key', 'csr', 'p7b', 'p7c', 'jks', 'keystore', 'zip', 'rar', '7z'] as const;
@@ -126,12 +127,6 @@ export function unusableReason(name: string, ext: UnusableExtension, bytes: Buff
   return TAKE_PFX;
 }
 
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toLocaleString('pt-BR', { maximumFractionDigits: 1 })} KiB`;
-  return `${(bytes / 1024 / 1024).toLocaleString('pt-BR', { maximumFractionDigits: 1 })} MiB`;
-}
-
 /** The reason for the other non-ready statuses. */
 export function statusReason(status: Exclude<EntryStatus, 'ready' | 'unusable'>, size: number, maxFileSize: number): string {
   switch (status) {
@@ -140,7 +135,7 @@ export function statusReason(status: Exclude<EntryStatus, 'ready' | 'unusable'>,
     case 'unreadable':
       return 'O módulo não tem permissão para ler este arquivo: dê permissão de leitura ao usuário do serviço pec-rnds (Linux: sudo setfacl -m u:pec-rnds:r seguido do caminho do arquivo; Windows: Propriedades › Segurança).';
     case 'too-large':
-      return `O arquivo tem ${formatSize(size)}, mais do que cabe num certificado (até ${formatSize(maxFileSize)}): confira se copiou o arquivo certo, o .pfx ou .p12 baixado do e-Gestor AB.`;
+      return `O arquivo tem ${formatBytes(size)}, mais do que cabe num certificado (até ${formatBytes(maxFileSize)}): confira se copiou o arquivo certo, o .pfx ou .p12 baixado do e-Gestor AB.`;
     case 'not-a-file':
       return 'Não é um arquivo comum (atalho, link, pasta ou dispositivo): copie para a pasta o próprio arquivo .pfx ou .p12, não um atalho para ele.';
   }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
-import { displayName } from '../display.js';
+import { displayName } from '../present/index.js';
 import type { AuthorizeHook } from '../options.js';
 import type { Flash } from './flash.js';
 
@@ -77,11 +77,26 @@ function randomToken(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
+const sha256 = (text: string): Buffer => crypto.createHash('sha256').update(text).digest();
+
 /** Constant-time comparison of two strings of any length. */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb) && a.length === b.length;
+  return crypto.timingSafeEqual(sha256(a), sha256(b)) && a.length === b.length;
+}
+
+/** A fixed secret (a token) with its SHA-256 computed once: each request hashes only what it sent (safeEqual). */
+interface KnownSecret {
+  length: number;
+  digest: Buffer;
+}
+
+function knownSecret(text: string | undefined): KnownSecret | undefined {
+  return text === undefined ? undefined : { length: text.length, digest: sha256(text) };
+}
+
+/** safeEqual(sent, the secret), without hashing the secret again. */
+function matchesSecret(sent: string, secret: KnownSecret | undefined): boolean {
+  return secret !== undefined && crypto.timingSafeEqual(sha256(sent), secret.digest) && sent.length === secret.length;
 }
 
 function readCookie(req: Request, name: string): string | undefined {
@@ -98,9 +113,9 @@ function readCookie(req: Request, name: string): string | undefined {
 export class Access {
   /** Sessions seen by this process: flash messages and last-seen times (bounded, see MAX_SESSIONS). */
   readonly #sessions = new Map<string, Session>();
-  readonly #accessToken?: string;
+  readonly #accessToken?: KnownSecret;
   readonly #authorize?: AuthorizeHook;
-  readonly #monitoringToken?: string;
+  readonly #monitoringToken?: KnownSecret;
   readonly #now: () => number;
   /** Signs session cookies, their CSRF tokens and the login form's nonce. */
   readonly #key: Buffer;
@@ -116,9 +131,9 @@ export class Access {
     sessionKey?: Buffer;
     revocations?: Revocations;
   }) {
-    this.#accessToken = options.accessToken;
+    this.#accessToken = knownSecret(options.accessToken);
     this.#authorize = options.authorize;
-    this.#monitoringToken = options.monitoringToken;
+    this.#monitoringToken = knownSecret(options.monitoringToken);
     this.#now = options.now ?? Date.now;
     this.#key = options.sessionKey ?? crypto.randomBytes(32);
     this.#revocations = options.revocations ?? memoryRevocations();
@@ -255,7 +270,7 @@ export class Access {
 
   /** True when the given text is the standalone access token. */
   checkToken(token: string): boolean {
-    return this.#accessToken !== undefined && safeEqual(token, this.#accessToken);
+    return matchesSecret(token, this.#accessToken);
   }
 
   /** Resolves who is calling, or undefined when nobody is authorized. */
@@ -263,7 +278,7 @@ export class Access {
     const authorization = req.headers.authorization;
     if (authorization !== undefined && this.#monitoringToken !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (match && safeEqual(match[1]!, this.#monitoringToken)) return { actor: `monitoramento (${req.ip})`, viaHeader: true, monitoring: true };
+      if (match && matchesSecret(match[1]!, this.#monitoringToken)) return { actor: `monitoramento (${req.ip})`, viaHeader: true, monitoring: true };
     }
     if (this.#authorize) {
       const result = await this.#authorize(req);

@@ -1,7 +1,7 @@
 import { isRndsError, type RndsError } from '../errors.js';
 import type { Enablement } from '../enablement.js';
 import type { Logger } from '../options.js';
-import { displayName } from '../display.js';
+import { displayName } from '../present/index.js';
 import type { Connection, Status } from '../types.js';
 
 /**

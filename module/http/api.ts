@@ -13,36 +13,60 @@ export interface ApiDeps {
   enableLimiter: express.RequestHandler;
 }
 
+export interface StatusReadsDeps {
+  enablement: Enablement;
+  access: Access;
+  /** The Host check (headers.ts hostAllowed); a request it refuses goes on to the app's own check, which answers it. */
+  hostAllowed?: (req: express.Request) => boolean;
+  /** The app's cookie parser, run here first (it then does nothing further down): sessions and a host's hook read cookies. */
+  cookies: express.RequestHandler;
+}
+
 /**
  * The Status reads, GET/HEAD /api/status and /api/certificates, for an authorized caller: answered right after the
- * security headers, the Host check and the cookies, without the body parsers, the login routes and the router the
- * rest of the app goes through — monitoring pollers call them all day (issue 14). Anything else, an unauthorized call
- * included, goes on down the app unchanged (access.require reuses the identity found here, so a host's authorization
- * hook is asked once).
+ * security headers, with the Host check and the cookies done here, without the static files, the body parsers, the
+ * login routes and the router the rest of the app goes through — monitoring pollers call them all day (issue 14).
+ * Anything else, an unauthorized call or a refused Host included, goes on down the app unchanged (access.require
+ * reuses the identity found here, so a host's authorization hook is asked once).
  */
-export function statusReads(enablement: Enablement, access: Access): express.RequestHandler {
+export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
+  const { enablement, access, hostAllowed, cookies } = deps;
   return async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
+    if (hostAllowed && !hostAllowed(req)) return next();
     let caller: Caller | undefined;
     try {
+      let cookieError: unknown;
+      cookies(req, res, (error?: unknown) => void (cookieError = error));
+      if (cookieError) return next(cookieError);
       caller = await access.identify(req, res);
     } catch (error) {
       return next(error);
     }
     res.locals.rndsIdentified = { caller };
     if (!caller) return next();
-    res.set('Cache-Control', 'no-store');
-    sendStatus(res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
+    res.setHeader('Cache-Control', 'no-store');
+    sendStatus(req, res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
   };
 }
 
 /**
  * Sends the Status (or its certificate list) serialised once per change (Enablement.statusSnapshot) with its ETag: a
- * poller that sends the ETag back in If-None-Match gets 304 without the body (Express answers it from the header).
+ * poller that sends the ETag back in If-None-Match gets 304 without the body. What Express's res.send would do with
+ * these bytes (the same freshness test, req.fresh; the same headers), without its content negotiation and ETag work.
  */
-function sendStatus(res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
+function sendStatus(req: express.Request, res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
   const { json, etag } = enablement.statusSnapshot()[part];
-  res.set('ETag', etag).type('application/json').send(json);
+  res.setHeader('ETag', etag);
+  if (req.fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', json.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(json);
 }
 
 /** The JSON routes of CONTRACT.md. A refused action is thrown to the error mapping (errors.ts), which answers the Error. */
@@ -50,8 +74,8 @@ export function apiRoutes(router: express.Router, deps: ApiDeps): void {
   const { enablement, actions, access, events } = deps;
   const json = (req: express.Request) => (req.is('application/json') ? (req.body as unknown) : undefined);
 
-  router.get('/api/status', (_req, res) => sendStatus(res, enablement, 'body'));
-  router.get('/api/certificates', (_req, res) => sendStatus(res, enablement, 'certificates'));
+  router.get('/api/status', (req, res) => sendStatus(req, res, enablement, 'body'));
+  router.get('/api/certificates', (req, res) => sendStatus(req, res, enablement, 'certificates'));
   router.post('/api/enable', deps.enableLimiter, async (req, res) => {
     const result = await actions.enable(json(req), req.rndsCaller!.actor);
     if (!result.ok) throw result.error;

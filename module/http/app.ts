@@ -10,7 +10,7 @@ import { createActions } from './actions.js';
 import { apiRoutes, statusReads } from './api.js';
 import { errorHandler, notFound } from './errors.js';
 import type { EventHub } from './events.js';
-import { hostAllowList, securityHeaders } from './headers.js';
+import { hostAllowed, hostAllowList, securityHeaders } from './headers.js';
 import { enableLimiter } from './limits.js';
 import { createLoginPage, loginRoutes } from './login.js';
 import { createRenderer, screenRoutes } from './screen.js';
@@ -21,6 +21,8 @@ export interface AppDeps {
   events: EventHub;
   logger: Logger;
   defaultEnvironment: Environment;
+  /** The installation's time zone (present/dates.ts), for every date the views show. */
+  timeZone: string;
   trustProxy: boolean | number | string;
   maxFailedAttempts: number;
   /** Host names accepted in the Host header (loopback names are added); undefined = no check (embedded default). */
@@ -49,6 +51,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
 
   app.use(securityHeaders());
+  const cookies = cookieParser();
+  // Monitoring pollers read the Status all day: answered here, before the layers below (api.ts statusReads).
+  app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies }));
   const hostCheck = hostAllowList(deps.allowedHosts);
   if (hostCheck) app.use(hostCheck);
 
@@ -57,11 +62,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/favicon.ico', (_req, res) => {
     res.sendFile('favicon.ico', { root: assetsDir, maxAge: '1d', headers: { 'Content-Type': 'image/x-icon' } });
   });
-  app.use(cookieParser());
+  app.use(cookies);
   app.get('/health', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.statusSnapshot().status.state });
   });
-  app.use(statusReads(enablement, access));
 
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
@@ -81,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   const limiter = enableLimiter(deps.maxFailedAttempts);
   const status = () => enablement.status();
   const connectionTesting = () => enablement.connectionTesting;
-  const render = createRenderer({ access, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment });
+  const render = createRenderer({ access, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone });
   const router = express.Router();
   apiRoutes(router, { enablement, actions, access, events, enableLimiter: limiter });
   deps.extraRoutes?.(router);

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { rateLimit as RateLimit } from 'express-rate-limit';
 import { RndsError } from '../errors.js';
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -10,6 +10,21 @@ export function retryAfterOf(req: Request): number {
   return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
 }
 
+/**
+ * A limiter made by `create` on its first request: express-rate-limit (and its IP-address parser) is loaded when
+ * someone first logs in or enables, not at start (issue 14). One limiter, so one store, however many requests race
+ * to be the first.
+ */
+function onFirstUse(create: (rateLimit: typeof RateLimit) => RequestHandler): RequestHandler {
+  let made: Promise<RequestHandler> | undefined;
+  let limiter: RequestHandler | undefined;
+  return (req, res, next) => {
+    if (limiter) return limiter(req, res, next);
+    made ??= import('express-rate-limit').then(({ rateLimit }) => (limiter = create(rateLimit)));
+    return made.then((ready) => ready(req, res, next)).catch(next);
+  };
+}
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -17,19 +32,21 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * refused request with the pt-BR message (the login page or JSON).
  */
 export function loginLimiter(onLimited: (req: Request, res: Response, message: string, retryAfterSeconds: number) => void): RequestHandler {
-  return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: 10,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req, res) => {
-      const retryAfterSeconds = retryAfterOf(req);
-      res.set('Retry-After', String(retryAfterSeconds));
-      const message = `Muitas tentativas de entrar com token inválido: aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo com o token do arquivo access-token da pasta de dados.`;
-      onLimited(req, res, message, retryAfterSeconds);
-    },
-  });
+  return onFirstUse((rateLimit) =>
+    rateLimit({
+      windowMs: WINDOW_MS,
+      limit: 10,
+      skipSuccessfulRequests: true,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (req, res) => {
+        const retryAfterSeconds = retryAfterOf(req);
+        res.set('Retry-After', String(retryAfterSeconds));
+        const message = `Muitas tentativas de entrar com token inválido: aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo com o token do arquivo access-token da pasta de dados.`;
+        onLimited(req, res, message, retryAfterSeconds);
+      },
+    }),
+  );
 }
 
 /**
@@ -38,23 +55,25 @@ export function loginLimiter(onLimited: (req: Request, res: Response, message: s
  * a route marks a wrong password with `res.locals.rndsErrorCode`.
  */
 export function enableLimiter(maxFailedAttempts: number): RequestHandler {
-  return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: maxFailedAttempts,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.locals.rndsErrorCode !== 'WRONG_PASSWORD',
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req, res, next) => {
-      const retryAfterSeconds = retryAfterOf(req);
-      res.set('Retry-After', String(retryAfterSeconds));
-      next(
-        new RndsError(
-          'TOO_MANY_ATTEMPTS',
-          `Muitas senhas incorretas (${maxFailedAttempts} em 15 minutos): aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo, conferindo a senha do certificado. Só senhas incorretas contam para este limite.`,
-          { retryAfterSeconds },
-        ),
-      );
-    },
-  });
+  return onFirstUse((rateLimit) =>
+    rateLimit({
+      windowMs: WINDOW_MS,
+      limit: maxFailedAttempts,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.locals.rndsErrorCode !== 'WRONG_PASSWORD',
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (req, res, next) => {
+        const retryAfterSeconds = retryAfterOf(req);
+        res.set('Retry-After', String(retryAfterSeconds));
+        next(
+          new RndsError(
+            'TOO_MANY_ATTEMPTS',
+            `Muitas senhas incorretas (${maxFailedAttempts} em 15 minutos): aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo, conferindo a senha do certificado. Só senhas incorretas contam para este limite.`,
+            { retryAfterSeconds },
+          ),
+        );
+      },
+    }),
+  );
 }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
-import { commonNameOf, displayName } from '../display.js';
 import { REQUIRED_MESSAGES } from '../enablement.js';
 import { RndsError } from '../errors.js';
-import { formatDate, formatDateTime } from '../status.js';
+import { viewHelpers } from '../present/index.js';
 import { GUIDE_PATH, renewalReminder } from '../renewal.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import type { Environment, Status } from '../types.js';
@@ -40,33 +39,8 @@ export const NOTICES = {
   contraChave: { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const satisfies Record<string, Notice>;
 
-/** Why a listed file cannot be chosen yet, short, beside its name in the select (the long reason is listed below it). */
-const ENTRY_REASONS = {
-  incomplete: 'copiando…',
-  unreadable: 'sem permissão de leitura',
-  'too-large': 'arquivo grande demais',
-  'not-a-file': 'não é um arquivo comum',
-  unusable: 'não pode ser usado',
-  // Not a status: two names that look the same (NFC/NFD), neither can be chosen until one is renamed.
-  twin: 'outro arquivo tem o mesmo nome aparente: renomeie um deles',
-  other: 'indisponível',
-} as const;
-
 /** The version of a rendered region: app.js swaps a region only when the one the server now renders differs. */
 const version = (html: string): string => createHash('sha256').update(html).digest('base64url').slice(0, 16);
-
-const helpers = {
-  displayName,
-  commonNameOf,
-  formatDate,
-  formatDateTime,
-  renewalReminder,
-  guidePath: GUIDE_PATH,
-  lookAlikeNames,
-  requiredMessages: REQUIRED_MESSAGES,
-  entryReasons: ENTRY_REASONS,
-  version,
-};
 
 /** The screen's live regions, each a partial rendered into the page and by GET {base}/fragmentos. */
 const FRAGMENTS = ['avisos', 'estado', 'contra-chave', 'pasta', 'certificados', 'motivos'] as const;
@@ -83,6 +57,18 @@ const inPlace = (req: Request): boolean => req.method === 'POST' && req.accepts(
 
 function renderToString(res: Response, view: string, locals: object): Promise<string> {
   return new Promise((resolve, reject) => res.app.render(view, locals, (error, html) => (error ? reject(error) : resolve(html))));
+}
+
+/** What the views call (`helpers`): the present rules bound to the installation's time zone, and the screen's own few. */
+function screenHelpers(timeZone: string) {
+  return {
+    ...viewHelpers(timeZone),
+    renewalReminder: (status: Status) => renewalReminder(status, timeZone),
+    guidePath: GUIDE_PATH,
+    lookAlikeNames,
+    requiredMessages: REQUIRED_MESSAGES,
+    version,
+  };
 }
 
 export interface RenderExtra {
@@ -109,7 +95,8 @@ export interface ScreenDeps {
 }
 
 /** Renders a page of the screen for an authorized caller (its session is created when the host's hook let it in). */
-export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'defaultEnvironment' | 'connectionTesting'>): Render {
+export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'defaultEnvironment' | 'connectionTesting'> & { /** The installation's time zone, for every date the views show. */ timeZone: string }): Render {
+  const helpers = screenHelpers(deps.timeZone);
   return (req, res, view, extra = {}) => {
     const session = req.rndsSession ?? deps.access.ensureSession(req, res);
     const status = deps.status();

@@ -30,6 +30,8 @@ export interface ConnectionTestInput {
   services?: readonly Service[];
   /** The outbound proxy and NO_PROXY; absent = direct. */
   proxy?: ProxySettings;
+  /** The installation's time zone, for the dates in the details (default America/Sao_Paulo). */
+  timeZone?: string;
 }
 
 /** Where each service's token lives under the auth URL. */
@@ -52,6 +54,7 @@ async function testService(input: ConnectionTestInput, service: Service, clock: 
     now: clock,
     logger: input.logger,
     proxy: input.proxy,
+    timeZone: input.timeZone,
   });
   const host = hostOf(input.authUrl);
   const result = (status: ConnectionStatus, detail: string): ServiceConnection & { via: string } => ({

@@ -95,13 +95,6 @@ export type RequestPhase =
   /** Answer headers received. */
   | 'response';
 
-const DATE_FORMAT = new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric' });
-
-/** dd/mm/aaaa in the server's local time zone (the installation's). */
-export function formatDatePtBr(date: Date): string {
-  return DATE_FORMAT.format(date);
-}
-
 const ACTIVE_CREDENTIAL = 'verifique se a credencial está ATIVA no e-Gestor AB e se este é o certificado gerado para a contra-chave desta instalação';
 
 /** Node's codes for a server certificate that does not verify (chain, dates, name). */

@@ -12,10 +12,10 @@ import { proxyFor, type ProxySettings, type ProxyConfig } from './proxy.js';
 import { StepRecorder } from './steps.js';
 import { openTlsSocket } from './transport.js';
 import type { ConnectionStep, StepName } from '../types.js';
+import { DEFAULT_TIME_ZONE, formatDate } from '../present/index.js';
 import {
   classifyHttpStatus,
   classifyRequestError,
-  formatDatePtBr,
   TokenRequestError,
   type RequestPhase,
 } from './failure.js';
@@ -58,6 +58,8 @@ export interface TokenClientOptions extends ClientCertificate {
   proxy?: ProxySettings;
   /** Path of the token under the auth URL: `/api/token` (RNDS, default) or `/api/osb/token` (CADSUS). */
   tokenPath?: string;
+  /** The installation's time zone, for the dates in messages (default America/Sao_Paulo). */
+  timeZone?: string;
 }
 
 export interface RndsToken {
@@ -216,14 +218,14 @@ export class TokenClient {
       throw new TokenRequestError(
         'certificate-expired',
         'certificate-expired',
-        `O certificado expirou em ${formatDatePtBr(notAfter)}: gere um novo certificado no e-Gestor AB, coloque-o na pasta chaves e habilite-o.`,
+        `O certificado expirou em ${formatDate(notAfter, this.#options.timeZone ?? DEFAULT_TIME_ZONE)}: gere um novo certificado no e-Gestor AB, coloque-o na pasta chaves e habilite-o.`,
       );
     }
     if (now.getTime() < notBefore.getTime()) {
       throw new TokenRequestError(
         'certificate-expired',
         'certificate-not-yet-valid',
-        `O certificado ainda não é válido: só vale a partir de ${formatDatePtBr(notBefore)}. Confira a data e a hora deste servidor ou habilite o certificado vigente.`,
+        `O certificado ainda não é válido: só vale a partir de ${formatDate(notBefore, this.#options.timeZone ?? DEFAULT_TIME_ZONE)}. Confira a data e a hora deste servidor ou habilite o certificado vigente.`,
       );
     }
   }
@@ -297,6 +299,7 @@ export class TokenClient {
         secureContext,
         steps,
         signal: controller.signal,
+        timeZone: this.#options.timeZone ?? DEFAULT_TIME_ZONE,
       });
       connected = true;
       return await this.#exchange(socket, steps, controller.signal, startedAt);

@@ -8,7 +8,8 @@ import dns from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { UNTRUSTED_SERVER_CODES, classifyConnectStatus, classifyProxyError, classifyRequestError, formatDatePtBr, untrustedServer } from './failure.js';
+import { UNTRUSTED_SERVER_CODES, classifyConnectStatus, classifyProxyError, classifyRequestError, untrustedServer } from './failure.js';
+import { formatDate } from '../present/index.js';
 import type { ProxyConfig } from './proxy.js';
 import type { StepRecorder } from './steps.js';
 
@@ -23,6 +24,8 @@ export interface OpenTlsOptions {
   steps: StepRecorder;
   /** Aborting destroys whatever is open and rejects with `signal.reason`. */
   signal: AbortSignal;
+  /** For the dates in the details (the installation's time zone). */
+  timeZone: string;
 }
 
 /** Rejects as soon as `signal` aborts; otherwise follows `promise`. */
@@ -142,7 +145,7 @@ function handshake(socket: net.Socket, options: OpenTlsOptions): Promise<tls.TLS
       secure.once('secureConnect', () => {
         secure.off('error', onError);
         const peer = secure.getPeerCertificate();
-        const facts = peer && Object.keys(peer).length > 0 ? `emitido por ${issuerOf(peer)}, válido até ${formatDatePtBr(new Date(peer.valid_to))}` : 'sem certificado';
+        const facts = peer && Object.keys(peer).length > 0 ? `emitido por ${issuerOf(peer)}, válido até ${formatDate(new Date(peer.valid_to), options.timeZone)}` : 'sem certificado';
         if (!secure.authorized) {
           const code = typeof secure.authorizationError === 'string' ? secure.authorizationError : String(secure.authorizationError ?? '');
           const why = UNTRUSTED_SERVER_CODES[code] ?? `certificado não confiável: ${code}`;

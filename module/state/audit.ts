@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
-import { safeJsonText } from '../display.js';
+import { safeJsonText } from '../present/index.js';
 import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 
 export type AuditAction = 'enable' | 'disable' | 'enable-failed' | 'renew' | 'renew-failed' | 'contra-chave';

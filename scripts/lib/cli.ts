@@ -1,8 +1,9 @@
 /**
  * Helpers shared by the command-line scripts (status, inspect, make-test-certificate): the monitoring-plugin exit
- * codes, safe text for terminals, pt-BR formatting of CNPJ/CPF/sizes, and JSON that cannot reorder a terminal.
+ * codes, safe text for terminals and JSON that cannot reorder a terminal. Dates, days left, labels, CNPJ/CPF and sizes
+ * are the presentation layer's (module/present), as on the screen.
  */
-import { displayName, safeJsonText } from '../../module/display.js';
+import { displayName, safeJsonText } from '../../module/present/index.js';
 
 /** The Nagios/Icinga/Zabbix plugin convention. */
 export const EXIT = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
@@ -28,60 +29,6 @@ export function safeJson(value: unknown): string {
   // JSON.stringify escapes C0 controls only; C1 controls, line separators and bidi marks would reach the terminal.
   return safeJsonText(JSON.stringify(value, null, 2));
 }
-
-/** 12345678000190 → 12.345.678/0001-90 (also the alphanumeric CNPJ); anything else unchanged. */
-export function formatCnpj(cnpj: string | null | undefined): string {
-  if (!cnpj) return '';
-  const m = /^([0-9A-Z]{2})([0-9A-Z]{3})([0-9A-Z]{3})([0-9A-Z]{4})([0-9]{2})$/.exec(cnpj);
-  return m ? `${m[1]}.${m[2]}.${m[3]}/${m[4]}-${m[5]}` : cnpj;
-}
-
-/** 12345678909 → 123.456.789-09; anything else unchanged. */
-export function formatCpf(cpf: string | null | undefined): string {
-  if (!cpf) return '';
-  const m = /^(\d{3})(\d{3})(\d{3})(\d{2})$/.exec(cpf);
-  return m ? `${m[1]}.${m[2]}.${m[3]}-${m[4]}` : cpf;
-}
-
-/** 3456 → "3,4 KB" (pt-BR decimal comma). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toLocaleString('pt-BR', { maximumFractionDigits: 1 })} ${units[unit]}`;
-}
-
-/** "faltam 210 dias", "falta 1 dia", "vence hoje", "expirou há 3 dias". */
-export function describeDaysLeft(days: number): string {
-  if (days > 1) return `faltam ${days} dias`;
-  if (days === 1) return 'falta 1 dia';
-  if (days === 0) return 'vence hoje';
-  const ago = -days;
-  return `expirou há ${ago} dia${ago === 1 ? '' : 's'}`;
-}
-
-/** The Status states as a person reads them (the JSON keeps enabled/disabled/degraded). */
-export const STATE_LABEL: Record<string, string> = {
-  enabled: 'habilitado',
-  disabled: 'desabilitado',
-  degraded: 'degradado',
-};
-
-export const ENVIRONMENT_LABEL: Record<string, string> = { producao: 'produção', homologacao: 'homologação' };
-
-export const ENTRY_STATUS_LABEL: Record<string, string> = {
-  ready: 'pronto',
-  incomplete: 'sendo copiado (incompleto)',
-  unreadable: 'sem permissão de leitura',
-  'too-large': 'grande demais para ser um certificado',
-  'not-a-file': 'não é um arquivo comum (atalho, link, pasta ou dispositivo)',
-  unusable: 'não pode ser habilitado',
-};
 
 /** Why the file does not open, in a few words; the code follows in parentheses for support. */
 export const OPEN_ERROR_LABEL: Record<string, string> = {

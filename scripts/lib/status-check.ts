@@ -6,26 +6,34 @@
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { computeStatus, formatDate, formatDateTime, EXPIRING_DAYS } from '../../module/status.js';
-import { parseEnv, type StandaloneEnv } from '../../module/options.js';
+import { computeStatus } from '../../module/status.js';
+import { parseEnv, timeZoneFromEnv, type StandaloneEnv } from '../../module/options.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
 import { lookAlikeNames, scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
-import { commonNameOf } from '../../module/display.js';
+import {
+  DEFAULT_TIME_ZONE,
+  ENTRY_STATUS_LABEL,
+  EXPIRING_DAYS,
+  STATE_LABEL,
+  commonNameOf,
+  daysLeftText,
+  environmentLabel,
+  formatBytes,
+  formatCnpj,
+  formatDate,
+  formatDateTime,
+  formatNumber,
+  servicesLabel,
+} from '../../module/present/index.js';
 import { GUIDE_PATH, renewalReminder } from '../../module/renewal.js';
 import type { Status } from '../../module/types.js';
 import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.js';
 import {
-  ENTRY_STATUS_LABEL,
-  ENVIRONMENT_LABEL,
-  STATE_LABEL,
   EXIT,
   EXIT_LABEL,
-  describeDaysLeft,
   errorText,
-  formatBytes,
-  formatCnpj,
   safe,
   safeJson,
   table,
@@ -70,6 +78,8 @@ export interface StatusReport {
   guideUrl?: string | null;
   /** Set when the state could not be read (exit 3). */
   error?: { code: string; message: string };
+  /** The installation's time zone (RNDS_TIME_ZONE, else RNDS_UF's): the dates, as the screen shows them. */
+  timeZone: string;
 }
 
 export interface CollectOptions {
@@ -92,6 +102,7 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
     return unknownReport('INVALID_ENVIRONMENT', `${errorText(error)}\nCorrija as variáveis (as mesmas do serviço, por exemplo em /etc/pec-rnds.env) e rode de novo.`, null, notChecked(null));
   }
   const dataDir = path.resolve(env.RNDS_DATA_DIR);
+  const timeZone = timeZoneFromEnv(env);
   const healthUrl = options.healthUrl ?? defaultHealthUrl(env);
   const serverPromise = options.serverCheck === false || healthUrl === null ? Promise.resolve(notChecked(healthUrl)) : checkServer(healthUrl, options.timeoutMs ?? 3000);
 
@@ -128,11 +139,12 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
     secretReadable: secretProblem === null,
     secretProblem: secretProblem ?? undefined,
     now,
+    timeZone,
   });
-  const findings = evaluate(status, server);
+  const findings = evaluate(status, server, timeZone);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
   const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;
-  return { exitCode, summary: summaryLine(exitCode, status, findings), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env) };
+  return { exitCode, summary: summaryLine(exitCode, status, findings, timeZone), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env), timeZone };
 }
 
 /** `proxy host:port (RNDS_PROXY)`, or null without a proxy. Only host and port: the login stays out of every output. */
@@ -197,7 +209,7 @@ function describeRequestError(error: unknown, timeoutMs: number): string {
   const code = (error as { code?: string })?.code;
   switch (code) {
     case 'TIMEOUT':
-      return `não respondeu em ${(timeoutMs / 1000).toLocaleString('pt-BR')} s`;
+      return `não respondeu em ${formatNumber(timeoutMs / 1000)} s`;
     case 'ECONNREFUSED':
       return 'conexão recusada (o serviço não está rodando nessa porta)';
     case 'ENOTFOUND':
@@ -246,6 +258,7 @@ function unknownReport(code: string, message: string, dataDir: string | null, se
     version,
     dataDir,
     error: { code, message },
+    timeZone: DEFAULT_TIME_ZONE,
   };
 }
 
@@ -254,7 +267,7 @@ const SERVICE_HINT =
   'e se PORT, HOST e RNDS_BASE_PATH são os mesmos do serviço.';
 
 /** What is wrong, and how bad: the Status problems plus the server and the last connection result. */
-export function evaluate(status: Status, server: ServerCheck): Finding[] {
+export function evaluate(status: Status, server: ServerCheck, timeZone: string): Finding[] {
   const findings: Finding[] = [];
   if (status.state === 'disabled') {
     findings.push({
@@ -269,12 +282,12 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
   const enabled = status.enabled;
   for (const problem of status.problems) {
     const file = safe(enabled?.file);
-    const notAfter = enabled ? formatDate(enabled.certificate.notAfter) : '';
+    const notAfter = enabled ? formatDate(enabled.certificate.notAfter, timeZone) : '';
     const short: Record<string, string> = {
       CERTIFICATE_MISSING: `o arquivo ${file} saiu da pasta chaves`,
       CERTIFICATE_CHANGED: `o arquivo ${file} foi substituído ou não pode ser lido`,
       CERTIFICATE_EXPIRED: `certificado expirado em ${notAfter}`,
-      CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${describeDaysLeft(enabled?.certificate.daysLeft ?? 0)})`,
+      CERTIFICATE_EXPIRING: `certificado vence em ${notAfter} (${daysLeftText(enabled?.certificate.daysLeft ?? 0)})`,
       SECRET_UNREADABLE: 'a senha guardada não pode ser lida (reinforme a senha)',
       CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
       CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
@@ -312,7 +325,7 @@ export function evaluate(status: Status, server: ServerCheck): Finding[] {
         severity: EXIT.WARNING,
         short: `última conexão: ${label}${result.message}`,
         message:
-          `O último teste de conexão (${formatDateTime(connection.checkedAt)}${connection.via ? `, ${safe(connection.via)}` : ''}) falhou: ${label}${safe(result.message)} — ${safe(result.detail)} ` +
+          `O último teste de conexão (${formatDateTime(connection.checkedAt, timeZone)}${connection.via ? `, ${safe(connection.via)}` : ''}) falhou: ${label}${safe(result.message)} — ${safe(result.detail)} ` +
           'Depois de corrigir, use "Testar conexão" na tela.',
       });
     }
@@ -324,7 +337,7 @@ function stateLabel(state: string): string {
   return STATE_LABEL[state] ?? safe(state);
 }
 
-function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): string {
+function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[], timeZone: string): string {
   const label = `RNDS ${EXIT_LABEL[exitCode]} - `;
   const enabled = status.enabled;
   const perf = enabled ? ` | dias_restantes=${enabled.certificate.daysLeft};${EXPIRING_DAYS + 1}:;0:` : '';
@@ -336,7 +349,7 @@ function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[]): s
   const worst = findings.filter((f) => f.severity === exitCode).map((f) => f.short);
   if (status.state === 'degraded') return `${label}degradado (${who}): ${worst.join('; ')}${perf}`;
   if (exitCode === EXIT.OK) {
-    return `${label}habilitado: ${who}, válido até ${formatDate(enabled!.certificate.notAfter)} (${describeDaysLeft(enabled!.certificate.daysLeft)}), ${ENVIRONMENT_LABEL[enabled!.environment] ?? enabled!.environment}${perf}`;
+    return `${label}habilitado: ${who}, válido até ${formatDate(enabled!.certificate.notAfter, timeZone)} (${daysLeftText(enabled!.certificate.daysLeft)}), ${environmentLabel(enabled!.environment)}${perf}`;
   }
   return `${label}habilitado (${who}), mas ${worst.join('; ')}${perf}`;
 }
@@ -358,6 +371,8 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
   }
   const status = report.status!;
   const enabled = status.enabled;
+  const { timeZone } = report;
+  const expired = status.problems.some((p) => p.code === 'CERTIFICATE_EXPIRED');
   const rows: Array<[string, string]> = [['Estado', status.state === 'degraded' ? `${STATE_LABEL.degraded} (habilitado, mas sem condições de uso)` : stateLabel(status.state)]];
   if (enabled) {
     const c = enabled.certificate;
@@ -365,17 +380,17 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
       ['Certificado', safe(enabled.file)],
       ['Titular', safe(c.razaoSocial ?? c.commonName)],
       ['CNPJ', c.cnpj ? formatCnpj(c.cnpj) : '(não encontrado no certificado)'],
-      ['Válido até', `${formatDate(c.notAfter)} (${describeDaysLeft(c.daysLeft)})`],
+      ['Válido até', `${formatDate(c.notAfter, timeZone)} (${daysLeftText(c.daysLeft, expired)})`],
       ['Emissor', safe(commonNameOf(c.issuer))],
-      ['Habilitado em', formatDateTime(enabled.enabledAt)],
+      ['Habilitado em', formatDateTime(enabled.enabledAt, timeZone)],
       ['Identificador solicitante', safe(enabled.identificadorSolicitante) || '(não informado)'],
-      ['Serviços', enabled.services.join(', ')],
-      ['Ambiente', ENVIRONMENT_LABEL[enabled.environment] ?? enabled.environment],
+      ['Serviços', servicesLabel(enabled.services)],
+      ['Ambiente', environmentLabel(enabled.environment)],
     );
     const connection = status.connection;
     rows.push([
       'Última conexão',
-      connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
+      connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt, timeZone)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
     ]);
     if (connection?.via) rows.push(['Caminho', safe(connection.via)]);
     for (const result of connection?.services && connection.services.length > 1 ? connection.services : []) {
@@ -405,7 +420,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
     for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
   }
 
-  const reminder = renewalReminder(status);
+  const reminder = renewalReminder(status, timeZone);
   if (reminder) {
     lines.push('');
     lines.push(`Renovação do certificado: ${reminder.title}`);
@@ -420,7 +435,7 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
   const twins = lookAlikeNames(status.certificates.map((entry) => entry.file));
   for (const entry of status.certificates) {
     const mark = (enabled?.file === entry.file ? '  ← habilitado' : '') + (twins.has(entry.file) ? '  (outro arquivo tem o mesmo nome aparente: renomeie um deles)' : '');
-    lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt)}${mark}`);
+    lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt, timeZone)}${mark}`);
     if (entry.reason) lines.push(`      ${safe(entry.reason)}`);
   }
   lines.push('');
@@ -447,6 +462,6 @@ export function renderJson(report: StatusReport): string {
 }
 
 function reminderJson(report: StatusReport): (ReturnType<typeof renewalReminder> & { guideUrl: string | null }) | null {
-  const reminder = report.status ? renewalReminder(report.status) : null;
+  const reminder = report.status ? renewalReminder(report.status, report.timeZone) : null;
   return reminder ? { ...reminder, guideUrl: report.guideUrl ?? null } : null;
 }

@@ -8,7 +8,7 @@
 import { createCipheriv, createHash, createHmac, generateKeyPairSync, pbkdf2Sync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { bmpPassword, kdfHash, pkcs12Kdf as engineKdf } from '../../module/certificates/pbe.js';
-import { hasUnsafeChars } from '../../module/display.js';
+import { hasUnsafeChars } from '../../module/present/index.js';
 
 const { asn1 } = forge;
 type Asn1 = forge.asn1.Asn1;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openPkcs12, summarizeCertificate } from '../../module/certificates/index.js';
+import { DEFAULT_TIME_ZONE } from '../../module/present/index.js';
 import { SecretBox, StateStore } from '../../module/state/index.js';
 import type { Connection } from '../../module/types.js';
 import { FIXTURES, tempDir } from './run.js';
@@ -67,7 +68,7 @@ export async function enableCertificate(
         services: ['RNDS', 'CADSUS'],
         environment: 'producao',
         enabledAt: new Date().toISOString(),
-        certificate: summarizeCertificate(opened),
+        certificate: summarizeCertificate(opened, new Date(), DEFAULT_TIME_ZONE),
         secret: secretBox.seal(password),
       },
       connection: options.connection ? { ...options.connection, environment: 'producao' } : null,

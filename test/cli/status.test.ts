@@ -107,8 +107,8 @@ describe('npm run status', () => {
     expect(first).toMatch(/^RNDS OK - habilitado: PREFEITURA MUNICIPAL DE TESTE, CNPJ 12\.345\.678\/0001-90, válido até 31\/12\/2049/);
     expect(first).toMatch(/\| dias_restantes=\d+;31:;0:$/);
     expect(text.stdout).toMatch(/Identificador solicitante:\s+3167/);
-    expect(text.stdout).toMatch(/Serviços:\s+RNDS, CADSUS/);
-    expect(text.stdout).toMatch(/Ambiente:\s+produção/);
+    expect(text.stdout).toMatch(/Serviços:\s+RNDS e CADSUS/);
+    expect(text.stdout).toMatch(/Ambiente:\s+Produção/);
     expect(text.stdout).toContain('Problemas: nenhum');
     expect(text.stdout).toContain(`${STANDARD.file} — pronto`);
     expect(text.stdout).toContain(`pec-rnds ${version}`);

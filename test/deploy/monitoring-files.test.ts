@@ -21,6 +21,7 @@ import {
   resolveJsonPath,
 } from './monitoring-files.js';
 import { ROOT } from './support.js';
+import { MONITORING_CRITICAL_DAYS, MONITORING_WARNING_DAYS } from '../../module/present/index.js';
 
 /** Names Prometheus itself adds to every target. */
 const PROMETHEUS_OWN = new Set(['up']);
@@ -68,6 +69,14 @@ describe('deploy/grafana, deploy/zabbix and deploy/prometheus read what pec-rnds
         expect(samplesWith(metric, label, value), `${where}: ${metric}{${label}="${value}"} não aparece em /metrics`).toBe(true);
       }
     }
+  });
+
+  it('when the dashboard shows days left, then it turns orange and red at the monitoring thresholds', () => {
+    const panel = (readDashboard() as unknown as { panels: Array<{ title?: string; fieldConfig?: { defaults?: { thresholds?: { steps: Array<{ value: number | null }> } } }; panels?: unknown[] }> }).panels
+      .flatMap((p) => [p, ...((p.panels ?? []) as typeof p[])])
+      .find((p) => p.title === 'Dias restantes');
+
+    expect(panel?.fieldConfig?.defaults?.thresholds?.steps.map((step) => step.value)).toEqual([null, MONITORING_CRITICAL_DAYS, MONITORING_WARNING_DAYS]);
   });
 
   it('when the dashboard is read, then it has job and instance variables and one repeated row per installation with state, days left and the last connection test', () => {
@@ -165,8 +174,9 @@ describe('deploy/zabbix: the template on npm run status -- --json', () => {
     expect(expressions).toContain(`nodata(/${template.template}/pec.rnds.status,30m)=1`);
     expect(expressions).toContain('="degraded"');
     expect(expressions).toContain('="disabled"');
-    expect(expressions).toMatch(/days_left\)<28/);
-    expect(expressions).toMatch(/days_left\)<14/);
+    // The thresholds are present/dates.ts's constants, the ones INSTALL.md and the Prometheus rules state.
+    expect(expressions).toContain(`days_left)<${MONITORING_WARNING_DAYS}`);
+    expect(expressions).toContain(`days_left)<${MONITORING_CRITICAL_DAYS}`);
     expect(expressions).toMatch(/days_left\)<0/);
     expect(expressions).toContain('pec.rnds.connection.status)<>"ok"');
   });

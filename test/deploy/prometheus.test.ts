@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY, which } from './support.js';
+import { MONITORING_CRITICAL_DAYS, MONITORING_WARNING_DAYS } from '../../module/present/index.js';
 
 const promtool = which('promtool');
 const RULES = path.join(DEPLOY, 'prometheus/pec-rnds-alerts.yml');
@@ -48,9 +49,9 @@ describe('deploy/prometheus: the alert rules', () => {
       ['PecRndsCertificateExpired', 'PecRndsCertificateExpiring', 'PecRndsCertificateExpiringSoon', 'PecRndsConnectionFailing', 'PecRndsDegraded', 'PecRndsDisabled', 'PecRndsTargetDown'].sort(),
     );
     expect(byName.get('PecRndsCertificateExpiringSoon')!.labels.severity).toBe('warning');
-    expect(byName.get('PecRndsCertificateExpiringSoon')!.expr).toContain('28 * 86400');
+    expect(byName.get('PecRndsCertificateExpiringSoon')!.expr).toContain(`${MONITORING_WARNING_DAYS} * 86400`);
     expect(byName.get('PecRndsCertificateExpiring')!.labels.severity).toBe('critical');
-    expect(byName.get('PecRndsCertificateExpiring')!.expr).toContain('14 * 86400');
+    expect(byName.get('PecRndsCertificateExpiring')!.expr).toContain(`${MONITORING_CRITICAL_DAYS} * 86400`);
     for (const rule of rules) {
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels.severity);
       expect(rule.annotations.summary, rule.alert).toBeTruthy();

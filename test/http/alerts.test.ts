@@ -12,6 +12,7 @@ import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.j
 import { createTestCa, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, TOKEN, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
 import type { RndsModuleOptions } from '../../module/index.js';
+import { formatCnpj } from '../../module/present/index.js';
 
 /**
  * Alerts against a real SMTP server (smtp-server, on 127.0.0.1) and a real HTTP webhook receiver, with the module's
@@ -22,10 +23,12 @@ const SMTP_USER = 'alertas@prefeitura.test';
 const SMTP_PASSWORD = 'smtp-Segredo-9f3k';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let cert: TestCertificate; // 40 days of validity from the real now
+let cert: TestCertificate; // 40 days of validity from yesterday, ending at 15:00 in São Paulo (the default zone)
 let pki: RndsTestPki; // just the RNDS double's server side: two keys instead of the full test PKI's ten
 beforeAll(() => {
-  cert = createTestCertificate({ password: PASSWORD, days: 40 });
+  // Days left are calendar days: a fixed hour of the day makes `at(29.5)` (03:00 local) always 29 days before.
+  const today = new Date();
+  cert = createTestCertificate({ password: PASSWORD, days: 40, now: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 18)) });
   const serverCa = createTestCa('RNDS Double Server CA');
   const server = serverCa.issue({ commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usage: 'server' });
   pki = { serverCa, clientCa: serverCa, untrustedCa: serverCa, server, clients: {} } as unknown as RndsTestPki;
@@ -176,9 +179,9 @@ describe('alerts by e-mail and webhook', () => {
     expect(smtp.mails).toHaveLength(0); // 40 days left: nothing yet
 
     const steps: Array<[number, RegExp]> = [
-      [29.5, /vence em 29 dias/],
-      [14.5, /vence em 14 dias/],
-      [6.5, /vence em 6 dias/],
+      [29.5, /vence em \d\d\/\d\d\/\d{4} \(faltam 29 dias\)/],
+      [14.5, /faltam 14 dias/],
+      [6.5, /faltam 6 dias/],
       [0.5, /vence hoje/],
       [-0.5, /venceu em/],
     ];
@@ -200,7 +203,7 @@ describe('alerts by e-mail and webhook', () => {
     expect(first.to).toEqual(['ti@prefeitura.test', 'gestor@prefeitura.test']);
     expect(first.text).toContain('e-Gestor AB');
     expect(first.text).toContain('pasta chaves');
-    expect(first.text).toContain(`CNPJ ${cert.cnpj}`);
+    expect(first.text).toContain(`CNPJ ${formatCnpj(cert.cnpj)}`);
     expect(hook.bodies[0]).toMatchObject({ source: 'pec-rnds', event: 'certificate-expiring', severity: 'warning', installation: { cnpj: cert.cnpj, file: 'municipio.pfx', daysLeft: 29 } });
     expect(h.rnds.status().alerts).toMatchObject({ channels: ['email', 'webhook'], pending: 0, sent: { email: 5, webhook: 5 }, failed: { email: 0, webhook: 0 }, lastFailure: null });
 
@@ -231,7 +234,7 @@ describe('alerts by e-mail and webhook', () => {
       clock.now = at(10);
       await again.checkAlerts();
       expect(hook.bodies).toHaveLength(2);
-      expect(hook.bodies[1]!.subject).toMatch(/vence em 10 dias/);
+      expect(hook.bodies[1]!.subject).toMatch(/faltam 10 dias/);
     } finally {
       await again.close();
     }

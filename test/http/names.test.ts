@@ -1,12 +1,12 @@
 /**
- * Names and actors shown to people go through the one escaping rule (module/display.ts) everywhere: the screen, the
+ * Names and actors shown to people go through the one escaping rule (module/present/names.ts) everywhere: the screen, the
  * logs, `npm run status` and audit.jsonl; only real IP addresses become actors; NFC/NFD twins cannot be chosen.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasUnsafeChars } from '../../module/display.js';
+import { hasUnsafeChars } from '../../module/present/index.js';
 import { collectStatusReport, renderHuman, renderJson } from '../../scripts/lib/status-check.js';
 import { BASE, CERTS, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CERTS, FIXTURES, tempDir } from '../support/harness.js';
 import { ROOT, compiled } from '../support/spawn.js';
 import { HANG_MS } from '../support/wait.js';
+import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 
 /** For tests that wait on a child's exit event: no wall-clock budget a loaded machine can hit. */
 const NO_TIMEOUT = 0;
@@ -260,6 +261,48 @@ describe('npm start (standalone)', () => {
       expect(await ask(host)).toMatch(/^HTTP\/1\.1 200 /);
     }
   });
+
+  it('when RNDS_UF=AC, then the start line names Rio Branco time and the screen and /api/status show the expiry date of Acre', async () => {
+    const { chaves, data } = setup();
+    // Ends at 04:30 UTC six days from today: 23:30 of the day before in Acre (UTC−5, no daylight saving).
+    const today = new Date();
+    const madeAt = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, 4, 30));
+    const cert = createTestCertificate({ now: madeAt, days: 7, password: 'Fuso#Acre1', iterations: 2048 });
+    const dayOf = (d: Date) => `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
+    const acreDate = dayOf(new Date(cert.notAfter.getTime() - 5 * 3_600_000));
+    const saoPauloDate = dayOf(new Date(cert.notAfter.getTime() - 3 * 3_600_000));
+    expect(acreDate).not.toBe(saoPauloDate);
+    fs.writeFileSync(path.join(chaves, 'acre.pfx'), cert.pfx);
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(chaves, 'acre.pfx'), past, past);
+    const token = 'token-de-teste-0123456789abcdef';
+    const auth = { Authorization: `Bearer ${token}` };
+    const { out, url } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_ACCESS_TOKEN: token, RNDS_UF: 'AC' });
+    const origin = new URL(url).origin;
+    const deadline = Date.now() + HANG_MS;
+    while (!(await request(origin).get('/api/certificates').set(auth)).body.certificates.some((e: { file: string; status: string }) => e.file === 'acre.pfx' && e.status === 'ready')) {
+      if (Date.now() > deadline) throw new Error('acre.pfx never became ready');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    await request(origin).post('/api/enable').set(auth).send({ file: 'acre.pfx', password: 'Fuso#Acre1', identificadorSolicitante: '3167' }).expect(200);
+    const status = (await request(origin).get('/api/status').set(auth).expect(200)).body;
+    const screen = (await request(origin).get('/').set(auth).expect(200)).text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+    expect(out()).toContain('Fuso horário:  America/Rio_Branco (RNDS_UF=AC)');
+    expect(status.problems.find((p: { code: string }) => p.code === 'CERTIFICATE_EXPIRING').message).toContain(`vence em ${acreDate} (`);
+    expect(screen).toContain(`Válido até ${acreDate} (`);
+    expect(screen).not.toContain(`Válido até ${saoPauloDate}`);
+  });
+
+  it('when RNDS_TIME_ZONE is not an IANA zone name, then the start is refused saying what to write', async () => {
+    const { chaves, data } = setup();
+
+    const failure = await serveRefused({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_TIME_ZONE: 'UTC-2' });
+
+    expect(failure.code).toBe(1);
+    expect(failure.out).toMatch(/- RNDS_TIME_ZONE \(está "UTC-2"\): deve ser o nome IANA de um fuso horário, por exemplo RNDS_TIME_ZONE=America\/Noronha/);
+  }, NO_TIMEOUT);
 });
 
 /** Writes `text` on a new connection and resolves with everything received once the server closes it. */

@@ -4,7 +4,8 @@ import { BASE, CERTS, bearer, startHarness, type Harness } from '../support/harn
 
 const MONITORING = 'monitoramento-central-0123456789abcdef';
 const asMonitor = { Authorization: `Bearer ${MONITORING}` };
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -65,25 +66,29 @@ describe('GET /api/status and /api/certificates: ETag and If-None-Match (pollers
     expect(listEnabled.status).toBe(304);
   });
 
-  it('when only the clock moves past a whole day, then the days left change and so does the ETag; within the day it stays', async () => {
+  it('when only the clock moves past local midnight, then the days left change and so does the ETag; within the day it stays', async () => {
+    // São Paulo is UTC−3 all year (no daylight saving since 2019): its days start at 03:00 UTC.
+    const ZONE_OFFSET_MS = 3 * HOUR_MS;
+    const localDayStart = (ms: number) => Math.floor((ms - ZONE_OFFSET_MS) / DAY_MS) * DAY_MS + ZONE_OFFSET_MS;
     let now = new Date();
-    const h = (harness = await startHarness({ files: [CERTS.aes.file], now: () => now }));
+    const h = (harness = await startHarness({ files: [CERTS.aes.file], now: () => now, timeZone: 'America/Sao_Paulo' }));
     const enable = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.aes.file, password: CERTS.aes.password, identificadorSolicitante: '3167' });
     expect(enable.status).toBe(200);
-    const today = await request(h.app).get(`${BASE}/api/status`).set(bearer);
-    const notAfter = Date.parse(today.body.enabled.certificate.notAfter);
-    const daysLeft = today.body.enabled.certificate.daysLeft as number;
+    // Ten calendar days before the certificate's last day: at noon, at 23:59 and at 00:01 of the next day.
+    const dayStart = localDayStart(Date.parse(enable.body.enabled.certificate.notAfter)) - 10 * DAY_MS;
+    now = new Date(dayStart + 12 * HOUR_MS);
+    const noon = await request(h.app).get(`${BASE}/api/status`).set(bearer);
 
-    // Just after the start of the same whole day before notAfter, then just after the start of the next one.
-    now = new Date(notAfter - (daysLeft + 1) * DAY_MS + 1);
-    const sameDay = await request(h.app).get(`${BASE}/api/status`).set(bearer).set('If-None-Match', today.headers.etag!);
-    now = new Date(notAfter - daysLeft * DAY_MS + 1);
-    const nextDay = await request(h.app).get(`${BASE}/api/status`).set(bearer).set('If-None-Match', today.headers.etag!);
+    now = new Date(dayStart + DAY_MS - 60_000);
+    const lastMinute = await request(h.app).get(`${BASE}/api/status`).set(bearer).set('If-None-Match', noon.headers.etag!);
+    now = new Date(dayStart + DAY_MS + 60_000);
+    const nextDay = await request(h.app).get(`${BASE}/api/status`).set(bearer).set('If-None-Match', noon.headers.etag!);
 
-    expect(sameDay.status).toBe(304);
+    expect(noon.body.enabled.certificate.daysLeft).toBe(10);
+    expect(lastMinute.status).toBe(304);
     expect(nextDay.status).toBe(200);
-    expect(nextDay.body.enabled.certificate.daysLeft).toBe(daysLeft - 1);
-    expect(nextDay.headers.etag).not.toBe(today.headers.etag);
+    expect(nextDay.body.enabled.certificate.daysLeft).toBe(9);
+    expect(nextDay.headers.etag).not.toBe(noon.headers.etag);
   });
 
   it('when the caller is not authorized, then the Status read answers 401 as before, with nothing of the Status in it', async () => {

@@ -88,14 +88,14 @@ describe('openPkcs12 — what it reports', () => {
     const opened = openPkcs12(bytes, password, { now: new Date('2049-12-10T12:00:00Z') });
 
     expect(opened.daysLeft).toBe(21);
-    expect(opened.warnings).toEqual([expect.stringContaining('vence em 31/12/2049 (21 dias)')]);
+    expect(opened.warnings).toEqual([expect.stringContaining('vence em 31/12/2049 (faltam 21 dias)')]);
   });
 
-  it('when summarized, then Status gets ISO dates and days left counted from the given moment', () => {
+  it('when summarized, then Status gets ISO dates and days left in calendar days of the given time zone', () => {
     const { bytes, password } = standardLegacy();
     const opened = openPkcs12(bytes, password, { now: NOW });
 
-    const summary = summarizeCertificate(opened, new Date('2049-12-30T00:00:00Z'));
+    const summary = summarizeCertificate(opened, new Date('2049-12-30T00:00:00Z'), 'America/Sao_Paulo');
 
     expect(summary).toEqual({
       subject: opened.subject,
@@ -106,7 +106,8 @@ describe('openPkcs12 — what it reports', () => {
       serialNumber: opened.serialNumber,
       notBefore: '2020-01-01T00:00:00.000Z',
       notAfter: '2049-12-31T23:59:59.000Z',
-      daysLeft: 1,
+      // 29/12 21:00 in São Paulo to 31/12 20:59: two calendar days (47 h).
+      daysLeft: 2,
       sha256: opened.sha256,
     });
   });
@@ -183,7 +184,7 @@ describe('openPkcs12 — errors', () => {
     const error = openError(() => openPkcs12(Buffer.alloc(64 * 1024 + 1, 0x30), 'x', { fileName: 'grande.pfx' }));
 
     expect(error.code).toBe('CERTIFICATE_TOO_LARGE');
-    expect(error.message).toContain('limite de 64 KiB');
+    expect(error.message).toContain('tem mais de 64 KB, acima do limite de 64 KB');
   });
 
   it('when a smaller size cap is configured, then a normal file is refused', () => {

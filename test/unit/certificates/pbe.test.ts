@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { passwordVariants, pkcs12Kdf } from '../../../module/certificates/pbe.js';
 import { sha1Rehash } from '../../../module/certificates/sha1-rehash.js';
-import { formatDateBr } from '../../../module/certificates/index.js';
 
 const SHA1 = { node: 'sha1', label: 'SHA-1', u: 20, v: 64 };
 const SHA256 = { node: 'sha256', label: 'SHA-256', u: 32, v: 64 };
@@ -42,12 +41,5 @@ describe('PKCS#12 key derivation', () => {
 
   it('when the password is empty, then both the terminator-only and the zero-length forms are tried', () => {
     expect(passwordVariants('').map((variant) => variant.toString('hex'))).toEqual(['0000', '']);
-  });
-});
-
-describe('formatDateBr', () => {
-  it('when an instant falls before 03:00 UTC, then the date shown is the previous day in Brasília', () => {
-    expect(formatDateBr(new Date('2026-03-13T02:59:59Z'))).toBe('12/03/2026');
-    expect(formatDateBr(new Date('2026-03-13T03:00:00Z'))).toBe('13/03/2026');
   });
 });

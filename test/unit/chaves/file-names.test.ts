@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { isPlainFileName, lookAlikeNames } from '../../../module/chaves/index.js';
-import { displayName, hasUnsafeChars, safeJsonText } from '../../../module/display.js';
 
 describe('isPlainFileName', () => {
   it.each([
@@ -59,28 +58,6 @@ describe('isPlainFileName', () => {
       expect(isPlainFileName(value)).toBe(false);
     },
   );
-});
-
-describe('the one escaping rule (display.ts)', () => {
-  const unsafe = ['\u0000', '\n', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad', '\u061c', '\u200b', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', '\ufeff', '\u{e0041}'];
-
-  it.each(unsafe.map((c) => [c.codePointAt(0)!.toString(16), c]))('when a name holds U+%s, then displayName shows it as \\u{…} and safeJsonText as a JSON escape', (_hex, c) => {
-    const name = `a${c}b.pfx`;
-
-    expect(hasUnsafeChars(name)).toBe(true);
-    expect(hasUnsafeChars(displayName(name))).toBe(false);
-    expect(displayName(name)).toBe(`a\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}b.pfx`);
-    const json = safeJsonText(JSON.stringify({ file: name }, null, 2));
-    expect(hasUnsafeChars(json.replace(/\n/g, ''))).toBe(false);
-    expect(JSON.parse(json)).toEqual({ file: name });
-  });
-
-  it('when a name is ordinary Portuguese (accents, NFD marks, spaces, emoji), then it is shown as it is', () => {
-    for (const name of ['Município de São João.p12', 'Munic\u0069\u0301pio.pfx', 'cert (1) – cópia.pfx', 'ok 👍.pfx']) {
-      expect(displayName(name)).toBe(name);
-      expect(safeJsonText(JSON.stringify(name))).toBe(JSON.stringify(name));
-    }
-  });
 });
 
 describe('lookAlikeNames', () => {

@@ -36,6 +36,15 @@ export function waitForCatalogue(
   what: string,
   timeoutMs = HANG_MS,
 ): Promise<void> {
+  return waitOnChanges(catalogue, predicate, what, true, timeoutMs);
+}
+
+/** Resolves at the first `change` event after which `predicate` holds (the listing alone is not enough: the event is debounced). */
+export function changeEventWhere(catalogue: ChavesCatalogue, predicate: () => boolean, what: string): Promise<void> {
+  return waitOnChanges(catalogue, predicate, what, false, HANG_MS);
+}
+
+function waitOnChanges(catalogue: ChavesCatalogue, predicate: () => boolean, what: string, checkNow: boolean, timeoutMs: number): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const check = (): void => {
       if (!predicate()) return;
@@ -51,7 +60,7 @@ export function waitForCatalogue(
       catalogue.off('change', check);
     };
     catalogue.on('change', check);
-    check();
+    if (checkNow) check();
   });
 }
 

@@ -156,7 +156,7 @@ describe('certificate-like files that cannot be enabled', () => {
 
     expect(entries.get('metade.p12')).toMatchObject({ status: 'incomplete' });
     expect(entries.get('metade.p12')?.reason).toMatch(/ainda está sendo copiado/);
-    expect(entries.get('grande.pfx')?.reason).toMatch(/^O arquivo tem 68,4 KiB, mais do que cabe num certificado \(até 64 KiB\)/);
+    expect(entries.get('grande.pfx')?.reason).toMatch(/^O arquivo tem 68,4 KB, mais do que cabe num certificado \(até 64 KB\)/);
     if (process.platform !== 'win32') expect(entries.get('atalho.pfx')?.reason).toMatch(/Não é um arquivo comum/);
     if (canChmod) expect(entries.get('trancado.pfx')?.reason).toMatch(/não tem permissão para ler este arquivo/);
     for (const entry of entries.values()) expect(entry.reason, entry.file).toBeTruthy();

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTrustedCa, formatDatePtBr, testConnection, type ConnectionTestInput } from '../../../module/rnds/index.js';
+import { buildTrustedCa, testConnection, type ConnectionTestInput } from '../../../module/rnds/index.js';
+import { DEFAULT_TIME_ZONE, formatDate } from '../../../module/present/index.js';
 import { closedPort, startSilentServer } from '../../doubles/net.js';
 import { createRndsTestPki, createTestCa, type RndsTestPki } from '../../doubles/pki.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../../doubles/rnds-auth.js';
@@ -128,7 +129,7 @@ describe('testConnection against the RNDS auth double', () => {
     const connection = await testConnection(input({ certificate: pki.clients.expired }));
 
     expect(connection).toMatchObject({ status: 'certificate-expired', message: 'Certificado expirado' });
-    expect(connection.detail).toContain(`expirou em ${formatDatePtBr(pki.clients.expired.notAfter)}`);
+    expect(connection.detail).toContain(`expirou em ${formatDate(pki.clients.expired.notAfter, DEFAULT_TIME_ZONE)}`);
     expect(connection.detail).toMatch(/\d{2}\/\d{2}\/\d{4}: gere um novo certificado no e-Gestor AB/);
     expect(double.connections).toBe(0);
   });
@@ -137,7 +138,7 @@ describe('testConnection against the RNDS auth double', () => {
     const connection = await testConnection(input({ certificate: pki.clients.notYetValid }));
 
     expect(connection.status).toBe('certificate-expired');
-    expect(connection.detail).toContain(`ainda não é válido: só vale a partir de ${formatDatePtBr(pki.clients.notYetValid.notBefore)}`);
+    expect(connection.detail).toContain(`ainda não é válido: só vale a partir de ${formatDate(pki.clients.notYetValid.notBefore, DEFAULT_TIME_ZONE)}`);
     expect(double.connections).toBe(0);
   });
 

@@ -1,8 +1,8 @@
 /**
  * File names come from installers and actors from hosts and proxies: they may hold control characters, terminal escape
  * sequences, line separators or bidi overrides (U+202E makes `gpj.xfp` read as `pfx.jpg`; U+2028 starts a new line in
- * many log viewers). This file is THE one rule for them: every name or actor shown to a person — HTML, a log line,
- * the CLI, audit.jsonl, the browser script (which reads the pattern from `data-unsafe-chars`) — goes through it, and
+ * many log viewers). This file is THE one rule for them (there is no other control/bidi pattern in the code): every name or actor shown to a person — HTML, a log line,
+ * the CLI, audit.jsonl — goes through it (the browser script only swaps what the server rendered), and
  * the chaves folder refuses to choose a name that holds any of these characters. HTML escaping is still the
  * template's job.
  */
@@ -11,7 +11,7 @@
  * Controls (Cc: C0, DEL, C1), format characters (Cf: bidi marks, embeddings, overrides and isolates, zero-width
  * characters, soft hyphen, BOM, invisible operators, tags) and the line and paragraph separators (Zl, Zp).
  */
-export const UNSAFE_CHARS_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]';
+const UNSAFE_CHARS_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]';
 
 const UNSAFE = new RegExp(UNSAFE_CHARS_SOURCE, 'gu');
 const HAS_UNSAFE = new RegExp(UNSAFE_CHARS_SOURCE, 'u');

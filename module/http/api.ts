@@ -1,9 +1,12 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type express from 'express';
+import fresh from 'fresh';
 import { RndsError } from '../errors.js';
 import type { Enablement } from '../enablement.js';
 import type { Access, Caller } from './access.js';
 import type { Actions } from './actions.js';
 import type { EventHub } from './events.js';
+import { applySecurityHeaders, helmetHeaders } from './headers.js';
 
 export interface ApiDeps {
   enablement: Enablement;
@@ -23,11 +26,11 @@ export interface StatusReadsDeps {
 }
 
 /**
- * The Status reads, GET/HEAD /api/status and /api/certificates, for an authorized caller: answered right after the
- * security headers, with the Host check and the cookies done here, without the static files, the body parsers, the
- * login routes and the router the rest of the app goes through — monitoring pollers call them all day (issue 14).
- * Anything else, an unauthorized call or a refused Host included, goes on down the app unchanged (access.require
- * reuses the identity found here, so a host's authorization hook is asked once).
+ * The Status reads, GET/HEAD /api/status and /api/certificates, for an authorized caller: answered first, with the
+ * Host check and the cookies done here and the security headers sent with the answer, without the static files, the
+ * body parsers, the login routes and the router the rest of the app goes through — monitoring pollers call them all
+ * day (issue 14). Anything else, an unauthorized call or a refused Host included, goes on down the app unchanged
+ * (access.require reuses the identity found here, so a host's authorization hook is asked once).
  */
 export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
   const { enablement, access, hostAllowed, cookies } = deps;
@@ -38,35 +41,60 @@ export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
     try {
       let cookieError: unknown;
       cookies(req, res, (error?: unknown) => void (cookieError = error));
-      if (cookieError) return next(cookieError);
+      if (cookieError) throw cookieError;
       caller = await access.identify(req, res);
     } catch (error) {
+      // The error page skips the app's header layer: it gets the headers here.
+      applySecurityHeaders(req, res);
       return next(error);
     }
     res.locals.rndsIdentified = { caller };
     if (!caller) return next();
-    res.setHeader('Cache-Control', 'no-store');
     sendStatus(req, res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
   };
 }
 
+/** The whole header block of a Status answer, per snapshot part and per HTTP/HTTPS: built once, sent as it is. */
+interface PreparedHeaders {
+  ok: OutgoingHttpHeaders;
+  notModified: OutgoingHttpHeaders;
+}
+const prepared = new WeakMap<object, { http?: PreparedHeaders; https?: PreparedHeaders }>();
+
+function preparedHeaders(part: { json: Buffer; etag: string }, secure: boolean): PreparedHeaders {
+  let entry = prepared.get(part);
+  if (!entry) prepared.set(part, (entry = {}));
+  const key = secure ? 'https' : 'http';
+  let headers = entry[key];
+  if (!headers) {
+    const common: OutgoingHttpHeaders = { ...Object.fromEntries(helmetHeaders(secure).set), 'Cache-Control': 'no-store', ETag: part.etag };
+    headers = entry[key] = {
+      notModified: Object.freeze(common),
+      ok: Object.freeze({ ...common, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(part.json.length) }),
+    };
+  }
+  return headers;
+}
+
 /**
- * Sends the Status (or its certificate list) serialised once per change (Enablement.statusSnapshot) with its ETag: a
- * poller that sends the ETag back in If-None-Match gets 304 without the body. What Express's res.send would do with
- * these bytes (the same freshness test, req.fresh; the same headers), without its content negotiation and ETag work.
+ * Sends the Status (or its certificate list) serialised once per change (Enablement.statusSnapshot) with its strong
+ * ETag: a poller that sends it back in If-None-Match gets 304 without the body. The security headers, `no-store`,
+ * the ETag, type and length go out as one prepared block (what the app's layers and res.send would set, header by
+ * header, on every read); freshness is Express's own test (the `fresh` package behind req.fresh).
  */
 function sendStatus(req: express.Request, res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
-  const { json, etag } = enablement.statusSnapshot()[part];
-  res.setHeader('ETag', etag);
-  if (req.fresh) {
-    res.statusCode = 304;
+  const snapshot = enablement.statusSnapshot()[part];
+  const secure = req.secure;
+  const headers = preparedHeaders(snapshot, secure);
+  for (const name of helmetHeaders(secure).remove) res.removeHeader(name);
+  if (fresh(req.headers, { etag: snapshot.etag })) {
+    res.writeHead(304, headers.notModified);
     res.end();
     return;
   }
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', json.length);
+  res.writeHead(200, headers.ok);
   if (req.method === 'HEAD') res.end();
-  else res.end(json);
+  else res.end(snapshot.json);
 }
 
 /** The JSON routes of CONTRACT.md. A refused action is thrown to the error mapping (errors.ts), which answers the Error. */

@@ -36,7 +36,8 @@ export interface AppDeps {
 }
 
 /**
- * The module's private Express app, composed in order: security headers and the Host allow-list (headers.ts), static
+ * The module's private Express app, composed in order: the Status reads of authorized pollers (api.ts statusReads,
+ * which send the same headers themselves), security headers and the Host allow-list (headers.ts), static
  * assets, the public /health, body parsers, login and logout (login.ts), access control and CSRF (access.ts), the JSON
  * API (api.ts) and the screen (screen.ts) — both calling the same actions (actions.ts) — then the error mapping
  * (errors.ts). Only module/http touches req/res; everything else is the Enablement's.
@@ -50,10 +51,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view engine', 'ejs');
   app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
 
-  app.use(securityHeaders());
   const cookies = cookieParser();
-  // Monitoring pollers read the Status all day: answered here, before the layers below (api.ts statusReads).
+  // Monitoring pollers read the Status all day: answered first, before the layers below (api.ts statusReads).
   app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies }));
+  app.use(securityHeaders());
   const hostCheck = hostAllowList(deps.allowedHosts);
   if (hostCheck) app.use(hostCheck);
 

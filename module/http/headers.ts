@@ -65,17 +65,28 @@ export function recordHelmet(secure: boolean): HeaderSet {
  * LAN neighbours share host names; HSTS is the host's decision, not an embedded module's). `upgrade-insecure-requests`
  * only when the request itself came over HTTPS: plain-HTTP LANs must keep working. helmet computes them once per
  * variant (recordHelmet) and each answer gets the same list: helmet's own chain of eleven middlewares cost a monitoring
- * poller's status read about a tenth of its time (issue 14).
+ * poller's status read about a tenth of its time (issue 14). The Status reads send the same list themselves (api.ts).
  */
 export function securityHeaders(): RequestHandler {
-  const https = recordHelmet(true);
-  const http = recordHelmet(false);
   return (req, res, next) => {
-    const { set, remove } = req.secure ? https : http;
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of remove) res.removeHeader(name);
+    applySecurityHeaders(req, res);
     next();
   };
+}
+
+let recorded: { https: HeaderSet; http: HeaderSet } | undefined;
+
+/** helmet's headers for a request over HTTPS or plain HTTP (recordHelmet, once per process). */
+export function helmetHeaders(secure: boolean): HeaderSet {
+  recorded ??= { https: recordHelmet(true), http: recordHelmet(false) };
+  return secure ? recorded.https : recorded.http;
+}
+
+/** What securityHeaders does to one response. */
+export function applySecurityHeaders(req: Request, res: Response): void {
+  const { set, remove } = helmetHeaders(req.secure);
+  for (const [name, value] of set) res.setHeader(name, value);
+  for (const name of remove) res.removeHeader(name);
 }
 
 /**

@@ -28,19 +28,36 @@ function securityPart(headers: Record<string, string>): Record<string, string> {
 
 describe('Status reads answered before the rest of the app (issue 14): the same answer as the full app', () => {
   it("when the status, the list, the login page and /health are read over HTTP and HTTPS, then every answer carries exactly helmet's security headers", async () => {
-    const h = (harness = await startHarness({ files: [CERTS.aes.file], trustProxy: true }));
-    for (const secure of [false, true]) {
+    const h = (harness = await startHarness({ files: [CERTS.aes.file], trustProxy: 1 }));
+    // Mounted in a host's Express app (which sets X-Powered-By before the module runs), and served on its own.
+    const mounted = { app: h.app, base: BASE };
+    const alone = { app: h.rnds.router, base: '' };
+    for (const [secure, { app, base }] of [[false, mounted], [true, mounted], [false, alone], [true, alone]] as const) {
       const expected = await helmetsOwn(secure);
       expect(Object.keys(expected).length).toBeGreaterThanOrEqual(10);
       if (secure) expect(expected['content-security-policy']).toContain('upgrade-insecure-requests');
       else expect(expected['content-security-policy']).not.toContain('upgrade-insecure-requests');
       const proto = { 'X-Forwarded-Proto': secure ? 'https' : 'http' };
       for (const [path, who] of [['/api/status', bearer], ['/api/certificates', bearer], ['/entrar', {}], ['/health', {}], ['/api/status', {}]] as const) {
-        const res = await request(h.app).get(`${BASE}${path}`).set(who).set(proto);
-        expect(securityPart(res.headers as Record<string, string>), `${path} ${secure ? 'https' : 'http'}`).toEqual(expected);
+        const res = await request(app).get(`${base}${path}`).set(who).set(proto);
+        expect(securityPart(res.headers as Record<string, string>), `${base}${path} ${secure ? 'https' : 'http'}`).toEqual(expected);
         expect(res.headers['x-powered-by']).toBeUndefined();
       }
     }
+  });
+
+  it("when a host's authorization hook fails during a status read, then the error answer still carries helmet's headers and nothing of the Status", async () => {
+    const h = (harness = await startHarness({
+      files: [CERTS.aes.file],
+      authorize: () => {
+        throw new Error('o serviço de sessões do host caiu');
+      },
+    }));
+    const expected = await helmetsOwn(false);
+    const res = await request(h.app).get(`${BASE}/api/status`);
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(securityPart(res.headers as Record<string, string>)).toEqual(expected);
+    expect(res.text).not.toContain(CERTS.aes.file);
   });
 
   it('when the status is asked with HEAD, then it gets the headers of the GET (length, type, ETag) and no body', async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, CERTS, FIXTURES, encodings, type Harness } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, type Screen, type ScreenOptions } from '../support/browser.js';
+import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 
 let chromium: { browser: Browser; close: () => Promise<void> };
@@ -85,6 +85,7 @@ function collectDocuments(page: Page): Promise<Buffer>[] {
 
 for (const viewport of VIEWPORTS) {
   const size = `${viewport.width}×${viewport.height}`;
+  const suffix = viewport.width === 1366 ? '' : `-${viewport.width}`; // the pictures' names, as in views.test.ts
 
   describe(`at ${size}`, () => {
     it('§2.1/§2.3 without JavaScript: when Habilitar is refused, then an error summary at the top takes focus, its links lead to the fields, the password is never sent back, and F5 does not post again', async () => {
@@ -111,6 +112,7 @@ for (const viewport of VIEWPORTS) {
       expect(await page.inputValue('#certificado')).toBe(CERTS.legacy.file);
       expect(await page.inputValue('#identificador')).toBe('3167');
       await axe(page, 'the summary after a wrong password');
+      await screenshot(page, `preview/resumo-erros${suffix}.png`);
 
       // Its link leads to the field: focused and on screen (at 800×600 the form is below the summary).
       await page.click('#resumo-erros a[href="#senha"]');
@@ -214,6 +216,7 @@ for (const viewport of VIEWPORTS) {
       expect(await page.isVisible('#conexao-testando')).toBe(true);
       expect(await page.$('#estado [data-connection]')).toBeNull();
       await axe(page, 'enabled, the connection test running');
+      await screenshot(page, `preview/conexao-testando${suffix}.png`);
 
       // RNDS answers: the result shows on this page, without a reload (the marker survives).
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
@@ -236,11 +239,15 @@ for (const viewport of VIEWPORTS) {
       await axe(page, 'after the reload');
     });
 
-    it('§2.3/§2.6 without JavaScript: when the form enables, then the banner shows once at the screen\'s own address; Desabilitar asks on a page of its own; Cancelar keeps it, confirming disables', async () => {
+    it('§2.2/§2.3/§2.6 without JavaScript: when the service restarts while the form is filled, then it still enables; the banner shows once at the screen\'s own address; Desabilitar asks on a page of its own; Cancelar keeps it, confirming disables', async () => {
       const s = await open({ viewport, javaScript: false, harness: { files: [CERTS.legacy.file] } });
       const { page, h } = s;
       await fillEnableForm(page, CERTS.legacy.password);
+      // The service restarts before the admin clicks (a new module instance on the same data folder): the page's
+      // cookie and CSRF token still hold, so the form goes through instead of landing on Entrar.
+      await h.restart();
       await navigate(page, () => page.click('#habilitar'));
+      expect(await page.$('#form-entrar')).toBeNull();
       expect(address(page)).toBe(`${BASE}/`);
       expect((await page.textContent('#aviso'))?.trim()).toBe('Certificado aceito e habilitado. Use "Testar conexão" para confirmar que a RNDS aceita este certificado.');
       expect(await page.isVisible('#painel-habilitado')).toBe(true);
@@ -257,6 +264,7 @@ for (const viewport of VIEWPORTS) {
       expect(await page.textContent('#confirmar-texto')).toContain(CERTS.legacy.file);
       expect(h.rnds.status().state).toBe('enabled');
       await axe(page, 'the confirmation page');
+      await screenshot(page, `preview/desabilitar-sem-javascript${suffix}.png`);
 
       // Cancelar: back to the screen, still enabled, nothing posted.
       await navigate(page, () => page.click('#cancelar'));

@@ -48,10 +48,14 @@ function sameEntry(a: Entry | undefined, b: Entry): boolean {
   );
 }
 
+/**
+ * Which folder a path names now. The inode alone does not tell: a folder removed and made again usually gets the same
+ * inode back at once (ext4 reuses it), and the watch on the old one is dead; its birth time differs.
+ */
 async function identity(path: string): Promise<string> {
   try {
-    const stats = await fsp.stat(path);
-    return `${stats.dev}:${stats.ino}`;
+    const stats = await fsp.stat(path, { bigint: true });
+    return `${stats.dev}:${stats.ino}:${stats.birthtimeNs}`;
   } catch {
     return 'none';
   }

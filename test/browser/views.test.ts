@@ -313,6 +313,7 @@ describe('without JavaScript', () => {
     expect(await s.page.isVisible('#copiar')).toBe(false);
     expect(await s.page.isVisible('#mostrar-senha')).toBe(false);
     expect(await s.page.isVisible('#senha')).toBe(true);
+    expect(await axeViolations(s.page)).toEqual([]);
   });
 
   it('when JavaScript is off, then Desabilitar still works through plain forms', async () => {

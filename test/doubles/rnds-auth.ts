@@ -87,6 +87,11 @@ export interface RndsAuthDouble {
   readonly tlsErrors: readonly RecordedTlsError[];
   /** Access tokens handed out, in order. */
   readonly issuedTokens: readonly string[];
+  /**
+   * Parks every token request that arrives from now on, unanswered, until the returned `release()` answers them (and
+   * the later ones) as the scenario then in force says: a test can look at the moment before RNDS answers.
+   */
+  hold(): () => void;
   /** Forgets what was recorded (requests, connections, errors, tokens); keeps the scenario. */
   reset(): void;
   /** Stops listening, drops open connections (including requests held by `timeout`). */
@@ -117,6 +122,8 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
   const sockets = new Set<Socket>();
   let connections = 0;
   let handshakes = 0;
+  /** Answers parked by hold(), run by its release(); null when not holding. */
+  let held: (() => void)[] | null = null;
 
   const server = https.createServer({
     ...(scenario === 'reject-client-certificate' ? rejectingContext : trustingContext),
@@ -182,7 +189,9 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
       return;
     }
     // CADSUS's token (same mutual TLS, its own path) follows its own scenario: a credential may lack CADSUS.
-    answer(res, path === '/api/osb/token' ? cadsusScenario : scenario);
+    const reply = () => answer(res, path === '/api/osb/token' ? cadsusScenario : scenario);
+    if (held) held.push(reply);
+    else reply();
   });
 
   const answer = (res: ServerResponse, current: RndsAuthScenario): void => {
@@ -269,6 +278,14 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
     },
     get issuedTokens() {
       return issuedTokens;
+    },
+    hold() {
+      held ??= [];
+      return () => {
+        const parked = held ?? [];
+        held = null;
+        for (const reply of parked) reply();
+      };
     },
     reset() {
       requests.length = 0;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { BASE, TOKEN, startHarness, type Harness } from './harness.js';
 import { HANG_MS } from './wait.js';
 
@@ -66,6 +66,18 @@ const AXE_PATH = '/__axe-core.min.js';
 const axeRouted = new WeakSet<Page>();
 
 /**
+ * Whether the page runs scripts (a context opened with `javaScriptEnabled: false` does not). The HTML parser tells:
+ * with scripting off, the content of <noscript> is parsed as markup; with it on, as text.
+ */
+async function scriptingEnabled(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.innerHTML = '<noscript><i></i></noscript>';
+    return probe.querySelector('noscript i') === null;
+  });
+}
+
+/**
  * axe-core's violations on the page as it is now (WCAG 2.x A/AA and best practices), one readable line each: rule,
  * impact and the elements. The script is served to the page from its own origin by the browser's request routing
  * (the module never serves it), so the real Content-Security-Policy is checked together with the page.
@@ -75,13 +87,39 @@ export async function axeViolations(page: Page): Promise<string[]> {
     axeRouted.add(page);
     await page.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: AXE_SOURCE, contentType: 'text/javascript; charset=utf-8' }));
   }
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return withScripting(page, async () => {
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: new URL(AXE_PATH, page.url()).href });
+    return page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run(document, { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
   });
 }
+
+/**
+ * Runs `run` with scripts allowed on the page. A page opened with JavaScript off (the no-JavaScript journeys) never loads
+ * a <script> nor fires a timer, so axe could not run there: scripting is switched on for axe alone and off again. The
+ * page's own scripts were skipped when it loaded and stay so; the DOM axe sees is the one the no-JavaScript user got.
+ */
+async function withScripting<T>(page: Page, run: () => Promise<T>): Promise<T> {
+  if (await scriptingEnabled(page)) return run();
+  let cdp = scriptSwitches.get(page);
+  if (!cdp) {
+    // A session of our own, kept for the page's life (detaching it would reset its settings, scripting on). Its own
+    // record starts at "enabled": it says "disabled" first, so that the switch below is a change it passes on.
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+    scriptSwitches.set(page, cdp);
+  }
+  await cdp.send('Emulation.setScriptExecutionDisabled', { value: false });
+  try {
+    return await run();
+  } finally {
+    await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+  }
+}
+const scriptSwitches = new WeakMap<Page, CDPSession>();
 
 /** Everything a page did that a user must never see happen: console errors (CSP violations among them), script
  *  errors, native dialogs, requests leaving the server's origin. */

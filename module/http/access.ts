@@ -54,6 +54,23 @@ export interface Caller {
   monitoring?: boolean;
 }
 
+/** identifyNow's answer when only the host's authorization hook can tell. */
+export const HOOK = Symbol('ask the host hook');
+
+/**
+ * A caller whose actor text (with the client address, which behind a proxy means parsing X-Forwarded-For) is made
+ * only if something reads it: a Status read never does, an action's audit record does.
+ */
+function callerAs(actor: () => string, rest: Omit<Caller, 'actor'>): Caller {
+  let text: string | undefined;
+  return {
+    ...rest,
+    get actor() {
+      return (text ??= actor());
+    },
+  };
+}
+
 /** What the monitoring token may read (CONTRACT.md, Access): nothing that changes the state or yields an RNDS token. */
 export const MONITORING_ROUTES: ReadonlySet<string> = new Set(['/api/status', '/api/certificates', '/metrics']);
 
@@ -275,21 +292,24 @@ export class Access {
 
   /** Resolves who is calling, or undefined when nobody is authorized. */
   async identify(req: Request, res?: Response): Promise<Caller | undefined> {
+    const known = this.identifyNow(req, res);
+    return known === HOOK ? this.#askHook(req) : known;
+  }
+
+  /**
+   * Who is calling, found without waiting: the monitoring token, the access token or the session. HOOK when the
+   * host's authorization hook must be asked (identify does). The Status reads use it to answer without a promise.
+   */
+  identifyNow(req: Request, res?: Response): Caller | undefined | typeof HOOK {
     const authorization = req.headers.authorization;
     if (authorization !== undefined && this.#monitoringToken !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (match && matchesSecret(match[1]!, this.#monitoringToken)) return { actor: `monitoramento (${req.ip})`, viaHeader: true, monitoring: true };
+      if (match && matchesSecret(match[1]!, this.#monitoringToken)) return callerAs(() => `monitoramento (${req.ip})`, { viaHeader: true, monitoring: true });
     }
-    if (this.#authorize) {
-      const result = await this.#authorize(req);
-      if (!result) return undefined;
-      const actor = displayName(typeof result === 'string' ? result : typeof result === 'object' ? String(result.actor) : 'host');
-      // Only a Bearer header proves a non-browser client: browsers resend Basic credentials cross-site by themselves.
-      return { actor, viaHeader: authorization !== undefined && /^Bearer\s/i.test(authorization) };
-    }
+    if (this.#authorize) return HOOK;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      return match && this.checkToken(match[1]!) ? { actor: `token (${clientAddress(req)})`, viaHeader: true } : undefined;
+      return match && this.checkToken(match[1]!) ? callerAs(() => `token (${clientAddress(req)})`, { viaHeader: true }) : undefined;
     }
     const session = this.session(req, res);
     if (session?.authenticated) {
@@ -297,6 +317,15 @@ export class Access {
       return { actor: `sessão (${clientAddress(req)})`, viaHeader: false };
     }
     return undefined;
+  }
+
+  async #askHook(req: Request): Promise<Caller | undefined> {
+    const authorization = req.headers.authorization;
+    const result = await this.#authorize!(req);
+    if (!result) return undefined;
+    const actor = displayName(typeof result === 'string' ? result : typeof result === 'object' ? String(result.actor) : 'host');
+    // Only a Bearer header proves a non-browser client: browsers resend Basic credentials cross-site by themselves.
+    return { actor, viaHeader: authorization !== undefined && /^Bearer\s/i.test(authorization) };
   }
 
   /** Middleware: lets authorized requests through; answers the others (401 for the API, the login page for HTML). */

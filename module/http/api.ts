@@ -3,7 +3,7 @@ import type express from 'express';
 import fresh from 'fresh';
 import { RndsError } from '../errors.js';
 import type { Enablement } from '../enablement.js';
-import type { Access, Caller } from './access.js';
+import { HOOK, type Access, type Caller } from './access.js';
 import type { Actions } from './actions.js';
 import type { EventHub } from './events.js';
 import { applySecurityHeaders, helmetHeaders } from './headers.js';
@@ -34,23 +34,38 @@ export interface StatusReadsDeps {
  */
 export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
   const { enablement, access, hostAllowed, cookies } = deps;
-  return async (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
-    if (hostAllowed && !hostAllowed(req)) return next();
-    let caller: Caller | undefined;
-    try {
-      let cookieError: unknown;
-      cookies(req, res, (error?: unknown) => void (cookieError = error));
-      if (cookieError) throw cookieError;
-      caller = await access.identify(req, res);
-    } catch (error) {
-      // The error page skips the app's header layer: it gets the headers here.
-      applySecurityHeaders(req, res);
-      return next(error);
-    }
+  const answer = (req: express.Request, res: express.Response, next: express.NextFunction, caller: Caller | undefined): void => {
     res.locals.rndsIdentified = { caller };
     if (!caller) return next();
     sendStatus(req, res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
+  };
+  const failed = (req: express.Request, res: express.Response, next: express.NextFunction, error: unknown): void => {
+    // The error page skips the app's header layer: it gets the headers here.
+    applySecurityHeaders(req, res);
+    next(error);
+  };
+  return (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
+    if (hostAllowed && !hostAllowed(req)) return next();
+    let found: ReturnType<Access['identifyNow']>;
+    try {
+      // Sessions and a host's hook read cookies; a token caller without any Cookie header needs no parsing (the app's
+      // own cookie layer still runs for whatever goes on down the app).
+      if (req.headers.cookie !== undefined || !access.usesLogin) {
+        let cookieError: unknown;
+        cookies(req, res, (error?: unknown) => void (cookieError = error));
+        if (cookieError) throw cookieError;
+      }
+      found = access.identifyNow(req, res);
+    } catch (error) {
+      return failed(req, res, next, error);
+    }
+    if (found !== HOOK) return answer(req, res, next, found);
+    // Returned: Express 5 passes a rejection (a throw while answering) to the error handler.
+    return access.identify(req, res).then(
+      (caller) => answer(req, res, next, caller),
+      (error: unknown) => failed(req, res, next, error),
+    );
   };
 }
 

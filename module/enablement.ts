@@ -40,7 +40,8 @@ export const REQUIRED_MESSAGES = {
 /** The body of an enable request, as CONTRACT.md defines it. */
 export const enableInputSchema = z.strictObject({
   file: z.string({ error: REQUIRED_MESSAGES.file }).min(1, REQUIRED_MESSAGES.file).max(255, 'Nome de arquivo longo demais.'),
-  password: z.string({ error: REQUIRED_MESSAGES.password }).max(1024, 'Senha longa demais.'),
+  // Empty is a field left blank (INVALID_INPUT, not counted by the attempt limit), never a wrong password.
+  password: z.string({ error: REQUIRED_MESSAGES.password }).min(1, REQUIRED_MESSAGES.password).max(1024, 'Senha longa demais.'),
   identificadorSolicitante: z.string({ error: 'O identificador solicitante deve ser um texto com números.' }).max(64).optional(),
   services: z
     .array(z.enum(['RNDS', 'CADSUS'], { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: REQUIRED_MESSAGES.services })

@@ -180,6 +180,21 @@ describe('the error summary without JavaScript (§2.1)', () => {
     expect(page.text.indexOf('id="resumo-erros"')).toBeLessThan(page.text.indexOf('id="form-habilitar"'));
   });
 
+  it('when Habilitar is sent without JavaScript with the password left blank, then the summary asks for it by the field, and blank sends never count as wrong passwords', async () => {
+    h = await startHarness({ files: [CERTS.legacy.file] });
+    const { agent, csrf } = await loggedIn(h);
+    for (let i = 0; i < 6; i++) {
+      const res = await agent.post(`${BASE}/habilitar`).type('form').send(enableForm(csrf, ''));
+      const page = await followToScreen(agent, res);
+      expect(page.text).toMatch(/<a href="#senha" data-field="password">Digite a senha do certificado\.<\/a>/);
+      expect(page.text).not.toContain('Senha incorreta');
+    }
+    // Six blank sends later, the right password is still let through (the limit counts wrong passwords only).
+    const res = await agent.post(`${BASE}/habilitar`).type('form').send(enableForm(csrf));
+    await followToScreen(agent, res);
+    expect(h.rnds.status().state).toBe('enabled');
+  });
+
   it('when Habilitar is refused for a file that left the folder, then the summary links to the select, and the password is never in the page', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     const { agent, csrf } = await loggedIn(h);

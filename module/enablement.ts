@@ -40,8 +40,7 @@ export const REQUIRED_MESSAGES = {
 /** The body of an enable request, as CONTRACT.md defines it. */
 export const enableInputSchema = z.strictObject({
   file: z.string({ error: REQUIRED_MESSAGES.file }).min(1, REQUIRED_MESSAGES.file).max(255, 'Nome de arquivo longo demais.'),
-  // Empty is a field left blank (INVALID_INPUT, not counted by the attempt limit), never a wrong password.
-  password: z.string({ error: REQUIRED_MESSAGES.password }).min(1, REQUIRED_MESSAGES.password).max(1024, 'Senha longa demais.'),
+  password: z.string({ error: REQUIRED_MESSAGES.password }).max(1024, 'Senha longa demais.'),
   identificadorSolicitante: z.string({ error: 'O identificador solicitante deve ser um texto com números.' }).max(64).optional(),
   services: z
     .array(z.enum(['RNDS', 'CADSUS'], { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: REQUIRED_MESSAGES.services })
@@ -476,7 +475,14 @@ export class Enablement extends EventEmitter<{ change: [] }> {
         }
         const environment: Environment = body.environment ?? this.#deps.defaultEnvironment;
         const { bytes, sha256 } = await this.#deps.catalogue.readEntry(body.file);
-        const certificate = await this.#deps.opener.open(bytes, body.password, { fileName: displayName(body.file), now: this.#deps.now() });
+        const certificate = await this.#deps.opener.open(bytes, body.password, { fileName: displayName(body.file), now: this.#deps.now() }).catch((error: unknown) => {
+          // A blank password is tried (some PKCS#12 files have none); when it does not open the file, the field was
+          // left blank: say so, and do not count it as a wrong password (the attempt limit counts WRONG_PASSWORD).
+          if (body.password === '' && isRndsError(error) && error.code === 'WRONG_PASSWORD') {
+            throw new RndsError('INVALID_INPUT', REQUIRED_MESSAGES.password, { fields: { password: REQUIRED_MESSAGES.password } });
+          }
+          throw error;
+        });
         const secret = this.#deps.secretBox.seal(body.password);
         const enabledAt = this.#deps.now().toISOString();
         await this.#deps.store.update((state: PersistedState) => ({

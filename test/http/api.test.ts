@@ -218,13 +218,19 @@ describe('rate limiting', () => {
     expect(h.rnds.status().state).toBe('disabled');
   });
 
-  it('when the password is sent empty, then it is a blank field (400 INVALID_INPUT by the field), never a wrong password, and it does not count', async () => {
+  it('when the password is sent empty for a certificate that has one, then it is a blank field (400 INVALID_INPUT by the field), never a wrong password, and it does not count', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     for (let i = 0; i < 7; i++) {
       const res = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ password: '' })).expect(400);
       expect(res.body.error).toMatchObject({ code: 'INVALID_INPUT', fields: { password: 'Digite a senha do certificado.' } });
     }
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody()).expect(200);
+  });
+
+  it('when a certificate really has no password, then a blank password enables it', async () => {
+    h = await startHarness({ files: ['empty-password-aes.p12'] });
+    const res = await request(h.app).post(`${BASE}/api/enable`).set(bearer).send(enableBody({ file: 'empty-password-aes.p12', password: '' })).expect(200);
+    expect(res.body.state).toBe('enabled');
   });
 
   it('when attempts succeed, then they do not count against the limit', async () => {

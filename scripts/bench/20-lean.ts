@@ -22,6 +22,8 @@ import { type BenchSection, median, printTable, projectRoot } from './lib.js';
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const TOKEN = randomBytes(24).toString('base64url');
 const FILES = quick ? 1000 : 5000;
+/** Copies of the FILES measured (the figure is their median). */
+const COPY_ROUNDS = quick ? 1 : 3;
 
 interface Running {
   child: ChildProcess;
@@ -190,36 +192,51 @@ export const section: BenchSection = {
       const loadedBare = rssMb(bare.child.pid);
       await stop(bare);
 
-      // ---- FILES copied into chaves at once → all listed, ready, with their hashes
+      // ---- FILES copied into chaves at once → all listed, ready, with their hashes. One copy moves a lot with the
+      // machine's load: the median of a few, each into the emptied folder, with the range printed beside it.
       const stage = path.join(base, 'copia');
       await mkdir(stage);
       for (let i = 0; i < FILES; i++) await writeFile(path.join(stage, `certificado-${i}.pfx`), pkcs12Like());
-      const copyStarted = performance.now();
-      let copyMs = 0;
-      const copied = new Promise<void>((resolve, reject) =>
-        execFile('cp', ['-r', `${stage}/.`, dirs.chaves], (error) => {
-          copyMs = performance.now() - copyStarted;
-          if (error) reject(error);
-          else resolve();
-        }),
-      );
-      let listedMs = 0;
-      let tag: string | null = null;
-      for (;;) {
+      const listing = async (tag: string | null) => {
         const res: Response = await fetch(`http://127.0.0.1:${ours.port}/api/certificates`, { headers: tag ? { ...auth, 'if-none-match': tag } : auth });
-        if (res.status === 200) {
-          tag = res.headers.get('etag');
-          const { certificates } = (await res.json()) as { certificates: Array<{ status: string; sha256?: string }> };
-          if (certificates.length === FILES && certificates.every((entry) => entry.status === 'ready' && entry.sha256)) {
-            listedMs = performance.now() - copyStarted;
-            break;
-          }
-        } else {
+        if (res.status !== 200) {
           await res.arrayBuffer();
+          return null;
         }
-        await sleep(20);
+        const { certificates } = (await res.json()) as { certificates: Array<{ status: string; sha256?: string }> };
+        return { tag: res.headers.get('etag'), certificates };
+      };
+      const copies: Array<{ copyMs: number; afterMs: number }> = [];
+      for (let round = 0; round < COPY_ROUNDS; round++) {
+        if (round > 0) {
+          await new Promise<void>((resolve, reject) => execFile('find', [dirs.chaves, '-mindepth', '1', '-delete'], (error) => (error ? reject(error) : resolve())));
+          while ((await listing(null))?.certificates.length !== 0) await sleep(20);
+        }
+        const copyStarted = performance.now();
+        let copyMs = 0;
+        const copied = new Promise<void>((resolve, reject) =>
+          execFile('cp', ['-r', `${stage}/.`, dirs.chaves], (error) => {
+            copyMs = performance.now() - copyStarted;
+            if (error) reject(error);
+            else resolve();
+          }),
+        );
+        let listedMs = 0;
+        let tag: string | null = null;
+        for (;;) {
+          const seen = await listing(tag);
+          if (seen) {
+            tag = seen.tag;
+            if (seen.certificates.length === FILES && seen.certificates.every((entry) => entry.status === 'ready' && entry.sha256)) {
+              listedMs = performance.now() - copyStarted;
+              break;
+            }
+          }
+          await sleep(20);
+        }
+        await copied;
+        copies.push({ copyMs, afterMs: Math.max(0, listedMs - copyMs) });
       }
-      await copied;
       await stop(ours);
 
       rows.push(['memória residente, parado, 2 s após /health', mb(idleBare), mb(idleOurs), ratio(idleOurs, idleBare), '≤ 1.2x']);
@@ -233,7 +250,15 @@ export const section: BenchSection = {
         rows.push(['  CPU do servidor por requisição', us(median(cpuBare)), us(median(cpuOurs)), ratio(median(cpuOurs), median(cpuBare)), '']);
       }
       if (rpsPolling !== null) rows.push(['  com If-None-Match (304, quem consulta sempre)', '', rpsPolling.toFixed(0), ratio(rpsPolling, median(rpsBare)), '']);
-      rows.push([`${FILES} arquivos copiados de uma vez → todos listados`, `cp: ${sec(copyMs)}`, sec(listedMs), `+${sec(Math.max(0, listedMs - copyMs))} após o cp`, '≤ 1 s']);
+      const afterCp = copies.map((c) => c.afterMs);
+      const spread = copies.length > 1 ? ` (${sec(Math.min(...afterCp))}–${sec(Math.max(...afterCp))})` : '';
+      rows.push([
+        `${FILES} arquivos copiados de uma vez → todos listados${copies.length > 1 ? ` (mediana de ${copies.length})` : ''}`,
+        `cp: ${sec(median(copies.map((c) => c.copyMs)))}`,
+        sec(median(copies.map((c) => c.copyMs + c.afterMs))),
+        `+${sec(median(afterCp))} após o cp${spread}`,
+        '≤ 1 s',
+      ]);
       printTable(rows);
     } finally {
       await rm(base, { recursive: true, force: true });

@@ -79,7 +79,6 @@ export function invalidInput(error: z.ZodError): RndsError {
   return new RndsError('INVALID_INPUT', 'Alguns campos estão inválidos: corrija-os e tente novamente.', { fields: Object.fromEntries(Object.entries(fields)) });
 }
 
-
 /** One Status, serialised once: the JSON bodies of /api/status and /api/certificates and their ETags. */
 export class StatusSnapshot {
   readonly status: Status;

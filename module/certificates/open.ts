@@ -14,7 +14,6 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.
 
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize, summarizeCertificate } from './summary.js';
 
-
 /** A certificate whose password opened it: what to show, and what mutual TLS needs. */
 export interface OpenedCertificate {
   subject: string;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { close, constants, fstat, lstat, open, read, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 
 /** Certificates are a few KiB; 64 KiB leaves room for long chains. */
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024;
@@ -21,14 +22,16 @@ export type SafeReadResult =
   | { kind: 'unreadable'; stats?: Stats };
 
 /**
- * The callback API behind small promises: fs/promises wraps every descriptor in a FileHandle, which costs twice the
- * CPU here — with thousands of files copied at once, the main share of listing them (README, "Lean").
+ * The callback API, promisified: fs/promises wraps every descriptor in a FileHandle, which costs twice the CPU here —
+ * with thousands of files copied at once, the main share of listing them (README, "Lean").
  */
-const call = <T>(start: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> =>
-  new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const readFd = promisify(read);
+const closeFd = promisify(close);
 
-/** lstat through the callback API (see `call`). */
-export const lstatOf = (path: string): Promise<Stats> => call<Stats>((done) => lstat(path, done));
+/** lstat through the callback API (see above). */
+export const lstatOf: (path: string) => Promise<Stats> = promisify(lstat);
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
@@ -52,7 +55,7 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
 
   let fd: number;
   try {
-    fd = await call<number>((done) => open(path, OPEN_FLAGS, done));
+    fd = await openFd(path, OPEN_FLAGS);
   } catch (error) {
     switch (errorCode(error)) {
       case 'ENOENT':
@@ -70,7 +73,7 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
   }
   try {
     // The descriptor, not the name, is what gets read: check what it really is.
-    const stats = await call<Stats>((done) => fstat(fd, done));
+    const stats = await fstatFd(fd);
     // A hard link is the same file under two names: the other one may be anywhere on the disk (even the module's own
     // secret.key), so a file with more than one name is never read as a certificate.
     if (!stats.isFile() || stats.nlink > 1) return { kind: 'not-a-file', stats };
@@ -80,7 +83,7 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
     let total = 0;
     for (;;) {
       const wanted = buffer.length - total;
-      const bytesRead = await call<number>((done) => read(fd, buffer, total, wanted, total, done));
+      const { bytesRead } = await readFd(fd, buffer, total, wanted, total);
       total += bytesRead;
       // A regular file reads short only at its end: no second call just to see the end.
       if (bytesRead < wanted) break;
@@ -95,7 +98,7 @@ export async function readFileSafely(path: string, maxFileSize: number, lstats?:
     const code = errorCode(error);
     return code === 'EISDIR' || code === 'EAGAIN' ? { kind: 'not-a-file' } : { kind: 'unreadable', stats: linkStats };
   } finally {
-    await call<void>((done) => close(fd, (error) => done(error, undefined))).catch(() => undefined);
+    await closeFd(fd).catch(() => undefined);
   }
 }
 

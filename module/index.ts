@@ -1,6 +1,6 @@
 import type express from 'express';
 import { parseOptions, type Logger, type RndsModuleOptions } from './options.js';
-import { Enablement } from './enablement.js';
+import { createEnablement } from './enablement/index.js';
 import { createCertificateOpener } from './certificates/opener.js'; // not the barrel: node-forge stays in the worker
 import { ChavesCatalogue } from './chaves/index.js';
 import { AuditTrail, SecretBox, StateStore } from './state/index.js';
@@ -87,7 +87,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     const opener = createCertificateOpener({ maxBytes: options.maxFileSize, maxIterations: options.maxIterations, timeZone });
     cleanup.push(() => opener.close());
 
-    const enablement = new Enablement({
+    const enablement = createEnablement({
       store,
       secretBox,
       audit,

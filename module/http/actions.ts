@@ -1,5 +1,5 @@
 import { isRndsError, type RndsError } from '../errors.js';
-import type { Enablement } from '../enablement.js';
+import type { Enablement } from '../enablement/index.js';
 import type { Logger } from '../options.js';
 import { displayName } from '../present/index.js';
 import type { Connection, Status } from '../types.js';

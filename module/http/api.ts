@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type express from 'express';
 import fresh from 'fresh';
 import { RndsError } from '../errors.js';
-import type { Enablement } from '../enablement.js';
+import type { Enablement } from '../enablement/index.js';
 import { HOOK, type Access, type Caller } from './access.js';
 import type { Actions } from './actions.js';
 import type { EventHub } from './events.js';

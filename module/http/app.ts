@@ -1,7 +1,7 @@
 import express from 'express';
 import ejs from 'ejs';
 import cookieParser from 'cookie-parser';
-import type { Enablement } from '../enablement.js';
+import type { Enablement } from '../enablement/index.js';
 import type { Logger } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';

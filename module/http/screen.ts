@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
-import { REQUIRED_MESSAGES } from '../enablement.js';
+import { REQUIRED_MESSAGES } from '../enablement/index.js';
 import { RndsError } from '../errors.js';
 import { viewHelpers } from '../present/index.js';
-import { GUIDE_PATH, renewalReminder } from '../renewal.js';
+import { GUIDE_PATH, renewalReminder } from '../enablement/renewal-reminder.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import type { Environment, Status } from '../types.js';
 import type { Access, Session } from './access.js';

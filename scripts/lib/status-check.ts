@@ -1,12 +1,12 @@
 /**
  * The support check behind `npm run status`: reads the data and chaves folders itself (works while the server is
- * down), lets `computeStatus` decide the state and the problems, asks the server's /health, and turns all that into
- * a monitoring-plugin result (exit code + first line) and a pt-BR report.
+ * down), hands them to `statusFromState` (the server's own) for the state and the problems, asks the server's
+ * /health, and turns all that into a monitoring-plugin result (exit code + first line) and a pt-BR report.
  */
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { computeStatus } from '../../module/status.js';
+import { statusFromState } from '../../module/enablement/status.js';
 import { parseEnv, timeZoneFromEnv, type StandaloneEnv } from '../../module/options.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
 import { lookAlikeNames, scanChavesDir } from '../../module/chaves/index.js';
@@ -27,7 +27,7 @@ import {
   formatNumber,
   servicesLabel,
 } from '../../module/present/index.js';
-import { GUIDE_PATH, renewalReminder } from '../../module/renewal.js';
+import { GUIDE_PATH, renewalReminder } from '../../module/enablement/renewal-reminder.js';
 import type { Status } from '../../module/types.js';
 import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.js';
 import {
@@ -127,20 +127,7 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   }
 
   const [scan, secretProblem, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), secretProblemOf(dataDir, state), serverPromise]);
-  const { secret: _secret, ...enabled } = state.enabled ?? { secret: null };
-  const status = computeStatus({
-    contraChave: state.contraChave,
-    contraChaveOrigin: state.contraChaveOrigin,
-    contraChaveChanged: state.contraChaveChanged,
-    chavesDir: scan.dir,
-    certificates: scan.entries,
-    enabled: state.enabled ? (enabled as NonNullable<Status['enabled']>) : null,
-    connection: state.connection,
-    secretReadable: secretProblem === null,
-    secretProblem: secretProblem ?? undefined,
-    now,
-    timeZone,
-  });
+  const status = statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone });
   const findings = evaluate(status, server, timeZone);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
   const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;

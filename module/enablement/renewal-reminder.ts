@@ -1,9 +1,6 @@
-/**
- * The yearly renewal of the A1 certificate: the reminder shown from 30 days before expiry (screen and
- * `npm run status`), and the rule that says whether another certificate is a renewal of the enabled one.
- */
-import { EXPIRING_DAYS, formatDate } from './present/index.js';
-import type { CertificateSummary, Status } from './types.js';
+/** The reminder of the yearly renewal, shown from 30 days before expiry (the screen and `npm run status`). */
+import { EXPIRING_DAYS, formatDate } from '../present/index.js';
+import type { Status } from '../types.js';
 
 /** Where the credenciamento guide lives, under the module's base path. */
 export const GUIDE_PATH = '/guia';
@@ -39,13 +36,4 @@ export function renewalReminder(status: Pick<Status, 'enabled' | 'chavesDir' | '
       : 'Se a senha for a mesma, a tela oferece "Usar o certificado renovado" (um clique); se for outra, escolha o novo certificado e habilite-o com a nova senha.',
   ];
   return { daysLeft, expired, notAfter, title, steps };
-}
-
-/**
- * Whether `candidate` renews `enabled`: the same CNPJ (both known) and a later expiry. A certificate without a CNPJ
- * is never taken for a renewal: the name alone proves nothing.
- */
-export function isRenewalOf(candidate: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, enabled: Pick<CertificateSummary, 'cnpj' | 'notAfter'>): boolean {
-  if (!candidate.cnpj || !enabled.cnpj || candidate.cnpj !== enabled.cnpj) return false;
-  return new Date(candidate.notAfter).getTime() > new Date(enabled.notAfter).getTime();
 }

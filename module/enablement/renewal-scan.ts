@@ -1,0 +1,143 @@
+/**
+ * Where a renewal is decided: `isRenewalOf` (same CNPJ, later expiry), and the background scan that opens the files
+ * of the chaves folder with the stored password to find the renewed certificate. Switching to it is renew.ts.
+ */
+import { daysLeft, displayName } from '../present/index.js';
+import type { OpenedCertificate } from '../certificates/open.js';
+import { summarizeCertificate } from '../certificates/summary.js';
+import { isPlainFileName } from '../chaves/index.js';
+import type { CertificateSummary, RenewalInfo } from '../types.js';
+import type { EnablementCore } from './core.js';
+
+/** Files looked at per renewal scan: a folder full of strangers' certificates must not keep the worker busy. */
+const RENEWAL_SCAN_LIMIT = 10;
+
+/**
+ * Whether `candidate` renews `enabled`: the same CNPJ (both known) and a later expiry. A certificate without a CNPJ
+ * is never taken for a renewal: the name alone proves nothing.
+ */
+export function isRenewalOf(candidate: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, enabled: Pick<CertificateSummary, 'cnpj' | 'notAfter'>): boolean {
+  if (!candidate.cnpj || !enabled.cnpj || candidate.cnpj !== enabled.cnpj) return false;
+  return new Date(candidate.notAfter).getTime() > new Date(enabled.notAfter).getTime();
+}
+
+/** The renewed certificate found for the enabled one (opened with the stored password), kept in memory only. */
+export interface FoundRenewal {
+  forSha256: string;
+  info: RenewalInfo;
+  certificate: OpenedCertificate;
+}
+
+export class RenewalScan {
+  readonly #core: EnablementCore;
+  #found: FoundRenewal | null = null;
+  /** `<enabled sha256>:<file sha256>` already tried with the stored password: each file is opened once. */
+  readonly #tried = new Set<string>();
+  #scan: Promise<void> | null = null;
+  #rescan = false;
+
+  constructor(core: EnablementCore) {
+    this.#core = core;
+  }
+
+  /** The renewal found, as last found (identity changes only when another is found or it is forgotten). */
+  get found(): FoundRenewal | null {
+    return this.#found;
+  }
+
+  /** After a switch of the enabled certificate: what was found was for the previous one. */
+  forget(): void {
+    this.#found = null;
+  }
+
+  /** Resolves when the current search is over (tests, CLI, renew). */
+  async settled(): Promise<void> {
+    while (this.#scan) await this.#scan;
+  }
+
+  /** Looks for a renewed certificate in the background; a change during a scan makes another scan follow. */
+  start(): void {
+    if (this.#core.closed) return;
+    if (this.#scan) {
+      this.#rescan = true;
+      return;
+    }
+    this.#scan = (async () => {
+      do {
+        this.#rescan = false;
+        try {
+          await this.#find();
+        } catch {
+          // A file that vanished mid-read or a worker restart: the next folder change tries again.
+        }
+      } while (this.#rescan && !this.#core.closed);
+    })().finally(() => {
+      this.#scan = null;
+    });
+  }
+
+  /** The renewal for the Status: the one found, if still in the folder, with its days left as of now. */
+  current(): RenewalInfo | null {
+    if (!this.#stillThere()) return null;
+    const { deps } = this.#core;
+    const info = this.#found!.info;
+    return { ...info, sameFile: info.file === deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, deps.now(), deps.timeZone) } };
+  }
+
+  /**
+   * Opens, with the stored password and in the worker, each ready file that is not the enabled one and was not tried
+   * yet; keeps the one that renews the enabled certificate (same CNPJ, later expiry) with the latest expiry.
+   */
+  async #find(): Promise<void> {
+    const core = this.#core;
+    const { deps } = core;
+    const enabled = core.enabled();
+    if (!enabled || deps.secretBox.check(enabled.secret) !== null) return;
+    const enabledSha = enabled.certificate.sha256;
+    const entries = deps.catalogue
+      .list()
+      .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabledSha && isPlainFileName(e.file) && !this.#tried.has(`${enabledSha}:${e.sha256}`))
+      .slice(0, RENEWAL_SCAN_LIMIT);
+    if (entries.length === 0) return;
+    let password: string;
+    try {
+      password = deps.secretBox.unseal(enabled.secret);
+    } catch {
+      return;
+    }
+    let changed = false;
+    for (const entry of entries) {
+      if (core.closed) return;
+      let bytes: Buffer;
+      let sha256: string;
+      try {
+        ({ bytes, sha256 } = await deps.catalogue.readEntry(entry.file));
+      } catch {
+        continue;
+      }
+      this.#tried.add(`${enabledSha}:${sha256}`);
+      let certificate: OpenedCertificate;
+      try {
+        certificate = await deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: deps.now() });
+      } catch {
+        continue; // another password, expired, not a certificate: the admin enables it as today
+      }
+      const summary = { ...summarizeCertificate(certificate, deps.now(), deps.timeZone), sha256 };
+      const current = core.enabled();
+      if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
+      if (this.#found?.forSha256 === enabledSha && new Date(this.#found.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#stillThere()) continue;
+      this.#found = { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate };
+      changed = true;
+    }
+    if (changed) core.changed();
+  }
+
+  /** The renewal found earlier, if its file is still in the folder with the same content and the enabled one did not change. */
+  #stillThere(): boolean {
+    const found = this.#found;
+    const enabled = this.#core.enabled();
+    if (!found || !enabled || found.forSha256 !== enabled.certificate.sha256) return false;
+    const entry = this.#core.deps.catalogue.get(found.info.file);
+    return entry?.status === 'ready' && entry.sha256 === found.info.sha256;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The Status: `statusFromState` is the one place that decides `enabled` / `disabled` / `degraded` and which problems
+ * to report, from the saved state and the folder listing. The server (StatusReader, below) and `npm run status`
+ * (scripts/lib/status-check.ts, reading the files itself) both call it; the screen, the API, the CLI and the metrics
+ * all read its answer.
+ */
+import { createHash } from 'node:crypto';
+import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate } from '../present/index.js';
+import type { PersistedState } from '../state/index.js';
+import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from '../types.js';
+import type { EnablementCore } from './core.js';
+import type { RenewalScan } from './renewal-scan.js';
+
+/** Problems that leave an enabled state usable; every other one degrades it. */
+const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICATE_EXPIRING', 'CONTRA_CHAVE_NOT_CONFIGURED']);
+
+/** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
+export function severityOf(code: ProblemCode): ProblemSeverity {
+  return WARNING_CODES.has(code) ? 'warning' : 'critical';
+}
+
+export interface StatusSources {
+  /** The saved state (state.json), as the store holds it or as read from disk. */
+  state: Pick<PersistedState, 'contraChave' | 'contraChaveOrigin' | 'contraChaveChanged' | 'enabled' | 'connection'>;
+  chavesDir: ChavesDirInfo;
+  certificates: Entry[];
+  /**
+   * Why the stored password cannot be decrypted (key missing, ciphertext tampered), in the words of whatever failed
+   * (e.g. the key file's mode and the chmod that fixes it); null when it can.
+   */
+  secretProblem: string | null;
+  /** A renewed certificate that opens with the stored password (found by the renewal scan); absent: not looked for. */
+  renewal?: RenewalInfo | null;
+  /** The alert deliveries, when alerts are configured. */
+  alerts?: AlertsInfo;
+  now: Date;
+  /** The installation's time zone (present/dates.ts): the dates in the messages and the calendar days left. */
+  timeZone: string;
+}
+
+/** The Status of CONTRACT.md, from what is saved and what is in the folder. */
+export function statusFromState(sources: StatusSources): Status {
+  const { state, chavesDir, certificates, now, timeZone, renewal } = sources;
+  const problems: Problem[] = [];
+  const push = (code: ProblemCode, message: string): void => {
+    problems.push({ code, severity: severityOf(code), message });
+  };
+  const contraChaveOrigin: ContraChaveOrigin = state.contraChaveOrigin ?? 'gerada';
+
+  if (!chavesDir.exists) {
+    push('CHAVES_DIR_MISSING', `A pasta chaves não existe: crie a pasta ${chavesDir.path} no servidor e copie para ela o certificado (.pfx ou .p12).`);
+  } else if (!chavesDir.readable) {
+    push('CHAVES_DIR_MISSING', `A pasta chaves (${chavesDir.path}) não pode ser lida pelo módulo: dê permissão de leitura ao usuário do serviço.`);
+  }
+
+  let enabled: EnabledInfo | null = null;
+  if (state.enabled) {
+    // The sealed password never leaves the state.
+    const { secret: _secret, ...saved } = state.enabled;
+    const certificate = { ...saved.certificate, daysLeft: daysLeft(saved.certificate.notAfter, now, timeZone) };
+    enabled = { ...saved, certificate } as EnabledInfo;
+    const enabledFile = enabled.file;
+    const entry = certificates.find((e) => e.file === enabledFile);
+    const file = displayName(enabled.file);
+    if (chavesDir.exists && !entry) {
+      push('CERTIFICATE_MISSING', `O arquivo ${file} foi removido da pasta chaves: copie-o de volta para ${chavesDir.path} ou habilite outro certificado.`);
+    } else if (entry && entry.status !== 'ready') {
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} na pasta chaves está sendo substituído ou não pode ser lido: aguarde a cópia terminar ou verifique as permissões do arquivo.`);
+    } else if (entry && entry.sha256 !== certificate.sha256 && renewal?.sameFile && renewal.sha256 === entry.sha256) {
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por um certificado renovado do mesmo CNPJ, válido até ${formatDate(renewal.certificate.notAfter, timeZone)}, que abre com a senha guardada: clique em "Usar o certificado renovado" para passar a usá-lo, sem digitar a senha de novo.`);
+    } else if (entry && entry.sha256 !== certificate.sha256) {
+      push('CERTIFICATE_CHANGED', `O arquivo ${file} foi substituído por outro conteúdo: habilite o certificado novamente, digitando a senha, ou copie de volta o arquivo original.`);
+    }
+    if (new Date(certificate.notAfter).getTime() <= now.getTime()) {
+      push('CERTIFICATE_EXPIRED', `O certificado expirou em ${formatDate(certificate.notAfter, timeZone)}: baixe um certificado novo no e-Gestor AB, copie-o para a pasta chaves e habilite-o.`);
+    } else if (certificate.daysLeft <= EXPIRING_DAYS) {
+      push('CERTIFICATE_EXPIRING', `O certificado vence em ${formatDate(certificate.notAfter, timeZone)} (${daysLeftText(certificate.daysLeft)}): providencie a renovação no e-Gestor AB antes dessa data.`);
+    }
+    if (sources.secretProblem !== null) {
+      push(
+        'SECRET_UNREADABLE',
+        sources.secretProblem ||
+          'A senha guardada do certificado não pode mais ser lida (a chave de proteção foi perdida ou alterada): reinforme a senha e habilite o certificado novamente.',
+      );
+    }
+  }
+
+  if (enabled && state.contraChaveChanged) {
+    push(
+      'CONTRA_CHAVE_CHANGED',
+      `A contra-chave desta instalação mudou (era ${state.contraChaveChanged.previous}, agora é ${state.contraChave}) com o certificado habilitado: ` +
+        'a credencial da RNDS foi gerada para a contra-chave anterior. Solicite uma nova credencial no e-Gestor AB com a contra-chave atual ' +
+        'e habilite de novo o certificado (ou volte a configurar a contra-chave anterior, se a troca foi um engano).',
+    );
+  }
+  if (contraChaveOrigin === 'gerada') {
+    push(
+      'CONTRA_CHAVE_NOT_CONFIGURED',
+      'A contra-chave mostrada foi gerada só para testes: não é a desta instalação e o e-Gestor AB não a reconhece. ' +
+        'Informe a contra-chave do PEC (em Gestão municipal › Certificados, ou a recebida na ativação da instalação) nesta tela, ' +
+        'na variável RNDS_CONTRA_CHAVE ou na opção contraChave.',
+    );
+  }
+
+  const degraded = problems.some((p) => p.severity === 'critical');
+  const status: Status = {
+    state: !enabled ? 'disabled' : degraded ? 'degraded' : 'enabled',
+    contraChave: state.contraChave,
+    contraChaveOrigin,
+    chavesDir,
+    certificates,
+    enabled,
+    connection: state.connection,
+    problems,
+    ...(renewal !== undefined ? { renewal: enabled ? renewal : null } : {}),
+  };
+  return sources.alerts ? { ...status, alerts: sources.alerts } : status;
+}
+
+/** One Status, serialised once: the JSON bodies of /api/status and /api/certificates and their ETags. */
+export class StatusSnapshot {
+  readonly status: Status;
+  #body: { json: Buffer; etag: string } | undefined;
+  #certificates: { json: Buffer; etag: string } | undefined;
+
+  constructor(status: Status) {
+    this.status = status;
+  }
+
+  /** `JSON.stringify(status)` as bytes, with a strong ETag of them. */
+  get body(): { json: Buffer; etag: string } {
+    return (this.#body ??= tagged(this.status));
+  }
+
+  /** `{ certificates }` as bytes (GET /api/certificates), with its own ETag. */
+  get certificates(): { json: Buffer; etag: string } {
+    return (this.#certificates ??= tagged({ certificates: this.status.certificates }));
+  }
+}
+
+function tagged(value: unknown): { json: Buffer; etag: string } {
+  const json = Buffer.from(JSON.stringify(value));
+  return { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+}
+
+/** How often the Status is recomputed to notice changes that come from the clock alone (expiry). */
+const CLOCK_CHECK_MS = 60_000;
+
+/** The server's Status: the store, the catalogue, the secret check, the renewal found and the alert deliveries. */
+export class StatusReader {
+  readonly #core: EnablementCore;
+  readonly #renewals: RenewalScan;
+  #alertsInfo: (() => AlertsInfo) | null = null;
+  #snapshot: { inputs: unknown[]; snapshot: StatusSnapshot } | null = null;
+  #clock: NodeJS.Timeout | undefined;
+
+  constructor(core: EnablementCore, renewals: RenewalScan) {
+    this.#core = core;
+    this.#renewals = renewals;
+  }
+
+  /** Adds the alert delivery summary to every Status. */
+  attachAlerts(info: () => AlertsInfo): void {
+    this.#alertsInfo = info;
+  }
+
+  /** The current Status, computed from the state, the folder and the clock. */
+  status(): Status {
+    const { store, catalogue, secretBox, now, timeZone } = this.#core.deps;
+    const state = store.get();
+    return statusFromState({
+      state,
+      chavesDir: catalogue.dirInfo(),
+      certificates: catalogue.list(),
+      // Looked at on every Status (cached until the key file or the envelope changes): a key deleted or fixed while
+      // running shows at once, with the key's own message when the key is the cause.
+      secretProblem: state.enabled ? (secretBox.check(state.enabled.secret)?.message ?? null) : null,
+      renewal: this.#renewals.current(),
+      ...(this.#alertsInfo ? { alerts: this.#alertsInfo() } : {}),
+      now: now(),
+      timeZone,
+    });
+  }
+
+  /**
+   * The current Status with its JSON and an ETag, computed again only when something it is made of changed: the
+   * saved state (a new object on every update), the folder listing (its revision), the stored password's check, the
+   * renewal found, the alert deliveries, and the clock — the Status reads the clock only through the days left and
+   * the expiry of the enabled and renewed certificates, so the calendar days to each notAfter stand for it. A poller
+   * costs a key comparison and a write of the same bytes; the JSON is made once per change.
+   */
+  snapshot(): StatusSnapshot {
+    const inputs = this.#inputs();
+    const cached = this.#snapshot;
+    if (cached && inputs.length === cached.inputs.length && inputs.every((value, i) => value === cached.inputs[i])) return cached.snapshot;
+    const snapshot = new StatusSnapshot(this.status());
+    this.#snapshot = { inputs, snapshot };
+    return snapshot;
+  }
+
+  /** Time alone changes the Status (a certificate expires at midnight): announces it (`change`) when it does. */
+  startClock(): void {
+    let last = this.#signature();
+    this.#clock = setInterval(() => {
+      const signature = this.#signature();
+      if (signature !== last) {
+        last = signature;
+        this.#core.changed();
+      }
+    }, CLOCK_CHECK_MS).unref();
+  }
+
+  stopClock(): void {
+    clearInterval(this.#clock);
+  }
+
+  #signature(): string {
+    const { state, problems, enabled } = this.status();
+    return JSON.stringify([state, problems.map((p) => p.code), enabled?.certificate.daysLeft]);
+  }
+
+  /** Everything status() reads, as values compared by identity (see snapshot). */
+  #inputs(): unknown[] {
+    const { store, catalogue, secretBox, now: clockNow, timeZone } = this.#core.deps;
+    const state = store.get();
+    const now = clockNow().getTime();
+    const clock = (notAfter: string | undefined): string => {
+      if (notAfter === undefined) return '';
+      // The days left are calendar days in the installation's zone (present/dates.ts): they change at local midnight.
+      return `${daysLeft(notAfter, new Date(now), timeZone)}:${Date.parse(notAfter) <= now}`;
+    };
+    const renewal = this.#renewals.found;
+    return [
+      state,
+      catalogue.revision,
+      state.enabled ? secretBox.check(state.enabled.secret) : null,
+      renewal,
+      clock(state.enabled?.certificate.notAfter),
+      clock(renewal?.info.certificate.notAfter),
+      this.#alertsInfo ? JSON.stringify(this.#alertsInfo()) : '',
+    ];
+  }
+}

@@ -4,7 +4,8 @@
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
 import { parseArgs } from 'node:util';
-import { collectStatusReport, renderHuman, renderJson } from './lib/status-check.js';
+import { collectStatusReport } from './lib/status-check.js';
+import { renderHuman, renderJson } from './lib/status-render.js';
 import { EXIT, argsErrorText, errorText } from './lib/cli.js';
 
 const USAGE = `Uso: npm run status -- [opções]

@@ -1,57 +1,22 @@
 /**
  * The support check behind `npm run status`: reads the data and chaves folders itself (works while the server is
  * down), hands them to `statusFromState` (the server's own) for the state and the problems, asks the server's
- * /health, and turns all that into a monitoring-plugin result (exit code + first line) and a pt-BR report.
+ * /health (health-check.ts), and turns all that into a monitoring-plugin result (exit code + first line); the
+ * outputs are status-render.ts.
  */
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import { statusFromState } from '../../module/enablement/status.js';
 import { parseEnv, timeZoneFromEnv, type StandaloneEnv } from '../../module/options.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
-import { lookAlikeNames, scanChavesDir } from '../../module/chaves/index.js';
+import { scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
-import {
-  DEFAULT_TIME_ZONE,
-  ENTRY_STATUS_LABEL,
-  EXPIRING_DAYS,
-  STATE_LABEL,
-  commonNameOf,
-  daysLeftText,
-  environmentLabel,
-  formatBytes,
-  formatCnpj,
-  formatDate,
-  formatDateTime,
-  formatNumber,
-  servicesLabel,
-} from '../../module/present/index.js';
-import { GUIDE_PATH, renewalReminder } from '../../module/enablement/renewal-reminder.js';
+import { DEFAULT_TIME_ZONE, EXPIRING_DAYS, STATE_LABEL, daysLeftText, environmentLabel, formatCnpj, formatDate, formatDateTime } from '../../module/present/index.js';
+import { GUIDE_PATH } from '../../module/enablement/renewal-reminder.js';
 import type { Status } from '../../module/types.js';
-import { describeVia, formatStep, parseProxyUrl } from '../../module/rnds/index.js';
-import {
-  EXIT,
-  EXIT_LABEL,
-  errorText,
-  safe,
-  safeJson,
-  table,
-  worse,
-  type ExitCode,
-} from './cli.js';
-
-export interface ServerCheck {
-  /** False when the check was skipped (`--no-server-check`) or impossible (PORT=0). */
-  checked: boolean;
-  /** null when not checked. */
-  reachable: boolean | null;
-  url: string | null;
-  /** What /health answered for `rnds` (enabled/disabled/degraded), when it answered. */
-  rnds?: string;
-  /** Why it did not answer (pt-BR). */
-  error?: string;
-}
+import { describeVia, parseProxyUrl } from '../../module/rnds/index.js';
+import { EXIT, EXIT_LABEL, errorText, safe, worse, type ExitCode } from './cli.js';
+import { checkServer, defaultHealthUrl, notChecked, type ServerCheck } from './health-check.js';
 
 /** One reason for a non-OK result, with what to do. `code` is a Status problem code or one of the CLI's own. */
 export interface Finding {
@@ -139,78 +104,6 @@ function describeProxy(env: StandaloneEnv): string | null {
   if (!env.proxy) return null;
   const exemptions = env.noProxy ? `; exceções NO_PROXY: ${safe(env.noProxy)}` : '';
   return `${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${exemptions})`;
-}
-
-/** The health URL of the standalone server, or null when it cannot be known (PORT=0 picks a random port). */
-export function defaultHealthUrl(env: StandaloneEnv): string | null {
-  if (env.PORT === 0) return null;
-  let host = env.HOST;
-  // A wildcard bind answers on loopback; the check runs on the same machine.
-  if (host === '0.0.0.0' || host === '::' || host === '[::]') host = '127.0.0.1';
-  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
-  const base = env.RNDS_BASE_PATH === '/' ? '' : env.RNDS_BASE_PATH;
-  return `http://${host}:${env.PORT}${base}/health`;
-}
-
-/**
- * GET /health with a short timeout. node:http rather than fetch: fetch refuses the "bad ports" of the WHATWG list
- * (6000, 6665–6669…), and PORT may be any of them.
- */
-export async function checkServer(url: string, timeoutMs: number): Promise<ServerCheck> {
-  let answer: { status: number; body: string };
-  try {
-    answer = await get(url, timeoutMs);
-  } catch (error) {
-    return { checked: true, reachable: false, url, error: describeRequestError(error, timeoutMs) };
-  }
-  if (answer.status !== 200) return { checked: true, reachable: false, url, error: `respondeu HTTP ${answer.status} em vez de 200` };
-  let body: { status?: unknown; rnds?: unknown } | null = null;
-  try {
-    body = JSON.parse(answer.body) as { status?: unknown; rnds?: unknown };
-  } catch {
-    // not JSON: some other program on that port
-  }
-  if (body?.status !== 'ok') return { checked: true, reachable: false, url, error: 'a resposta não é a do pec-rnds (outro programa nessa porta?)' };
-  return { checked: true, reachable: true, url, ...(typeof body.rnds === 'string' ? { rnds: body.rnds } : {}) };
-}
-
-function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { headers: { accept: 'application/json' }, timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        // /health is a few bytes; anything long is not the pec-rnds.
-        if (body.length < 4096) body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    request.on('error', reject);
-  });
-}
-
-function describeRequestError(error: unknown, timeoutMs: number): string {
-  const code = (error as { code?: string })?.code;
-  switch (code) {
-    case 'TIMEOUT':
-      return `não respondeu em ${formatNumber(timeoutMs / 1000)} s`;
-    case 'ECONNREFUSED':
-      return 'conexão recusada (o serviço não está rodando nessa porta)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'endereço não encontrado (confira HOST)';
-    case 'ECONNRESET':
-      return 'a conexão foi interrompida';
-    default:
-      return code ? `erro ${code}` : errorText(error);
-  }
-}
-
-function notChecked(url: string | null): ServerCheck {
-  return { checked: false, reachable: null, url };
 }
 
 /** Why the stored password cannot be decrypted (the key file's own message when it is the cause), or null. */
@@ -320,7 +213,7 @@ export function evaluate(status: Status, server: ServerCheck, timeZone: string):
   return findings;
 }
 
-function stateLabel(state: string): string {
+export function stateLabel(state: string): string {
   return STATE_LABEL[state] ?? safe(state);
 }
 
@@ -344,111 +237,4 @@ function summaryLine(exitCode: ExitCode, status: Status, findings: Finding[], ti
 function describeHolder(certificate: NonNullable<Status['enabled']>['certificate']): string {
   const name = safe(certificate.razaoSocial ?? certificate.commonName);
   return certificate.cnpj ? `${name}, CNPJ ${formatCnpj(certificate.cnpj)}` : name;
-}
-
-/** The pt-BR report for a person: first line Nagios style, then the details. */
-export function renderHuman(report: StatusReport, options: { verbose?: boolean } = {}): string {
-  const lines = [report.summary, ''];
-  if (report.error) {
-    lines.push(...report.error.message.split('\n').map(safe));
-    lines.push('');
-    lines.push(...serverLines(report.server));
-    lines.push(...table([['Pasta de dados', safe(report.dataDir ?? '(não definida)')], ['Versão', `pec-rnds ${report.version}`]]));
-    return lines.join('\n') + '\n';
-  }
-  const status = report.status!;
-  const enabled = status.enabled;
-  const { timeZone } = report;
-  const expired = status.problems.some((p) => p.code === 'CERTIFICATE_EXPIRED');
-  const rows: Array<[string, string]> = [['Estado', status.state === 'degraded' ? `${STATE_LABEL.degraded} (habilitado, mas sem condições de uso)` : stateLabel(status.state)]];
-  if (enabled) {
-    const c = enabled.certificate;
-    rows.push(
-      ['Certificado', safe(enabled.file)],
-      ['Titular', safe(c.razaoSocial ?? c.commonName)],
-      ['CNPJ', c.cnpj ? formatCnpj(c.cnpj) : '(não encontrado no certificado)'],
-      ['Válido até', `${formatDate(c.notAfter, timeZone)} (${daysLeftText(c.daysLeft, expired)})`],
-      ['Emissor', safe(commonNameOf(c.issuer))],
-      ['Habilitado em', formatDateTime(enabled.enabledAt, timeZone)],
-      ['Identificador solicitante', safe(enabled.identificadorSolicitante) || '(não informado)'],
-      ['Serviços', servicesLabel(enabled.services)],
-      ['Ambiente', environmentLabel(enabled.environment)],
-    );
-    const connection = status.connection;
-    rows.push([
-      'Última conexão',
-      connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt, timeZone)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
-    ]);
-    if (connection?.via) rows.push(['Caminho', safe(connection.via)]);
-    for (const result of connection?.services && connection.services.length > 1 ? connection.services : []) {
-      rows.push([`  ${result.service}`, `${safe(result.message)} — ${safe(result.detail)}`]);
-    }
-  }
-  rows.push(['Proxy (ambiente)', report.proxy ?? 'nenhum: conexão direta']);
-  rows.push(['Contra-chave', status.contraChaveOrigin === 'gerada' ? `${status.contraChave} (gerada para teste: não é a desta instalação)` : status.contraChave]);
-  lines.push(...table(rows));
-  if (options.verbose && status.connection) {
-    const results = status.connection.services && status.connection.services.length > 0 ? status.connection.services : [{ service: 'RNDS', steps: status.connection.steps }];
-    lines.push('');
-    lines.push('Etapas do último teste de conexão:');
-    for (const result of results) {
-      if (results.length > 1) lines.push(`  ${result.service}:`);
-      const steps = result.steps ?? [];
-      if (steps.length === 0) lines.push('    (nenhuma etapa de rede: o teste parou antes de conectar)');
-      for (const step of steps) lines.push(`    ${safe(formatStep(step))}`);
-    }
-  }
-
-  lines.push('');
-  if (report.findings.length === 0) {
-    lines.push('Problemas: nenhum');
-  } else {
-    lines.push('Problemas e o que fazer:');
-    for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
-  }
-
-  const reminder = renewalReminder(status, timeZone);
-  if (reminder) {
-    lines.push('');
-    lines.push(`Renovação do certificado: ${reminder.title}`);
-    reminder.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${safe(step)}`));
-    lines.push(`  Passo a passo: ${report.guideUrl ?? `o guia de credenciamento da tela (${GUIDE_PATH})`}`);
-  }
-
-  lines.push('');
-  const dir = status.chavesDir;
-  const dirState = !dir.exists ? 'não existe' : !dir.readable ? 'sem permissão de leitura' : `${status.certificates.length} arquivo${status.certificates.length === 1 ? '' : 's'} de certificado`;
-  lines.push(`Pasta chaves: ${safe(dir.path)} (${dirState})`);
-  const twins = lookAlikeNames(status.certificates.map((entry) => entry.file));
-  for (const entry of status.certificates) {
-    const mark = (enabled?.file === entry.file ? '  ← habilitado' : '') + (twins.has(entry.file) ? '  (outro arquivo tem o mesmo nome aparente: renomeie um deles)' : '');
-    lines.push(`  ${safe(entry.file)} — ${ENTRY_STATUS_LABEL[entry.status] ?? entry.status}, ${formatBytes(entry.size)}, modificado em ${formatDateTime(entry.modifiedAt, timeZone)}${mark}`);
-    if (entry.reason) lines.push(`      ${safe(entry.reason)}`);
-  }
-  lines.push('');
-  lines.push(...serverLines(report.server));
-  lines.push(...table([['Pasta de dados', safe(report.dataDir ?? '')], ['Versão', `pec-rnds ${report.version}`]]));
-  return lines.join('\n') + '\n';
-}
-
-function serverLines(server: ServerCheck): string[] {
-  if (!server.checked) return [`Servidor: não verificado${server.url ? '' : ' (PORT=0: porta escolhida na hora; use --url)'}`];
-  if (server.reachable) return [`Servidor: respondendo em ${server.url}`];
-  return [`Servidor: não responde em ${server.url} (${server.error ?? 'sem resposta'})`];
-}
-
-/** The JSON for monitoring: the Status of CONTRACT.md plus `server`, `version` and the check result. */
-export function renderJson(report: StatusReport): string {
-  const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
-  const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };
-  const body = report.status
-    ? { ...report.status, renewalReminder: reminderJson(report), server, version: report.version, dataDir: report.dataDir, check }
-    : { state: 'unknown', error: report.error, server, version: report.version, dataDir: report.dataDir, check };
-  if (report.status) Object.assign(body, { proxy: report.proxy ?? null });
-  return safeJson(body) + '\n';
-}
-
-function reminderJson(report: StatusReport): (ReturnType<typeof renewalReminder> & { guideUrl: string | null }) | null {
-  const reminder = report.status ? renewalReminder(report.status, report.timeZone) : null;
-  return reminder ? { ...reminder, guideUrl: report.guideUrl ?? null } : null;
 }

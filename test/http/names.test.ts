@@ -7,7 +7,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasUnsafeChars } from '../../module/present/index.js';
-import { collectStatusReport, renderHuman, renderJson } from '../../scripts/lib/status-check.js';
+import { collectStatusReport } from '../../scripts/lib/status-check.js';
+import { renderHuman, renderJson } from '../../scripts/lib/status-render.js';
 import { BASE, CERTS, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;

@@ -102,22 +102,32 @@ export function parseRenewInput(input: unknown): z.output<typeof renewInputSchem
   return parsed.data;
 }
 
+/** The body of a contra-chave change: only `contraChave`; its value is checked by parseContraChaveInput. */
+export const contraChaveInputSchema = z.strictObject(
+  { contraChave: z.unknown().optional() },
+  { error: `Envie {"contraChave": "${CONTRA_CHAVE_SHAPE}"}.` },
+);
+
 /**
  * The contra-chave body, `{ contraChave }`, normalised (spaces, missing dashes and any case accepted). An empty value
  * and a wrong shape each get their own message.
  */
 export function parseContraChaveInput(input: unknown): string {
-  const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
-  const unknownKeys = raw ? Object.keys(raw).filter((key) => key !== 'contraChave') : [];
-  if (!raw || unknownKeys.length > 0) {
-    const fields: Record<string, string> = Object.fromEntries(unknownKeys.map((key) => [key, UNKNOWN_FIELD]));
-    if (!raw) fields.contraChave = `Envie {"contraChave": "${CONTRA_CHAVE_SHAPE}"}.`;
-    throw new RndsError('INVALID_INPUT', FIX_FIELDS, { fields });
+  const parsed = contraChaveInputSchema.safeParse(input);
+  if (!parsed.success) {
+    // No prototype, as in invalidInput: a key named `__proto__` is reported like any other.
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[key] = UNKNOWN_FIELD;
+      else fields.contraChave = issue.message; // not an object
+    }
+    throw new RndsError('INVALID_INPUT', FIX_FIELDS, { fields: Object.fromEntries(Object.entries(fields)) });
   }
-  const next = normalizeContraChave(raw.contraChave);
-  if (typeof raw.contraChave === 'string' && raw.contraChave.trim() === '') {
+  const typed = parsed.data.contraChave;
+  if (typeof typed === 'string' && typed.trim() === '') {
     throw new RndsError('INVALID_INPUT', REQUIRED_MESSAGES.contraChave, { fields: { contraChave: REQUIRED_MESSAGES.contraChave } });
   }
+  const next = normalizeContraChave(typed);
   if (next === null) {
     throw new RndsError(
       'INVALID_INPUT',

@@ -97,7 +97,7 @@ export interface EnvVariable {
  * Every environment variable `npm start` and the scripts read, in the order of the contract's table. Data, so the
  * documentation's table can be generated from it.
  */
-export const ENV_VARIABLES: readonly EnvVariable[] = [
+export const ENV_VARIABLES = [
   { name: 'PORT', meaning: 'the port to listen on (0 = any free port)', default: '`8787`', showValue: true, expected: 'deve ser um número de porta de 0 a 65535 (por exemplo PORT=8080; 0 = uma porta livre qualquer)' },
   { name: 'HOST', meaning: 'the address to listen on', default: '`127.0.0.1`', showValue: true, expected: 'deve ser o endereço onde atender, por exemplo HOST=127.0.0.1 (só esta máquina) ou HOST=0.0.0.0 (a rede)' },
   {
@@ -170,9 +170,13 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'https_proxy', meaning: 'the outbound proxy when `RNDS_PROXY` and `HTTPS_PROXY` are unset', default: '—', expected: 'deve ser o proxy como http://servidor:3128 ou http://usuario:senha@servidor:3128' },
   { name: 'NO_PROXY', meaning: 'hosts reached without the proxy: `*`, host suffixes, IPs, each optionally `:port`', default: '—', expected: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo NO_PROXY=localhost,.municipio.gov.br' },
   { name: 'no_proxy', meaning: 'the same, when `NO_PROXY` is unset', default: '—', expected: 'deve ser uma lista de nomes ou domínios separados por vírgula, por exemplo no_proxy=localhost,.municipio.gov.br' },
-];
+] as const satisfies readonly EnvVariable[];
 
-const VARIABLE = new Map(ENV_VARIABLES.map((v) => [v.name, v]));
+type Unlisted = Exclude<EnvVariableName, (typeof ENV_VARIABLES)[number]['name']>;
+/** Fails to compile when a variable is read but has no row above. */
+const _everyVariableListed: [Unlisted] extends [never] ? true : Unlisted = true;
+
+const VARIABLE = new Map<string, EnvVariable>(ENV_VARIABLES.map((v) => [v.name, v]));
 
 /** The outbound proxy of the standalone server and the variable it came from (named in messages). */
 export interface EnvProxy {
@@ -263,7 +267,7 @@ class Problems {
   constructor(private readonly env: Record<string, string>) {}
   add(variable: string, reason?: string): void {
     if (this.lines.has(variable)) return;
-    const known = VARIABLE.get(variable as EnvVariableName);
+    const known = VARIABLE.get(variable);
     const value = this.env[variable];
     // The value helps ("PORT=abc"), but only for variables that can never hold a secret or a credential URL.
     const shown = known?.showValue && value !== undefined ? ` (está ${JSON.stringify(displayName(value.slice(0, 60)))})` : '';

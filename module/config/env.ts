@@ -383,7 +383,7 @@ export function optionsFromEnv(rawEnv: NodeJS.ProcessEnv = process.env, system: 
   };
 }
 
-/** The environment variables as read (the variables of `optionsFromEnv`, without building the options' extras). */
+/** The environment variables as read, typed, defaults applied; throws as `optionsFromEnv` does. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env, system: EnvSystem = {}): StandaloneEnv {
   return optionsFromEnv(env, system).env;
 }

@@ -221,7 +221,7 @@ describe('npm start (standalone)', () => {
   it('when RNDS_CA_FILE is present but empty, as a service file leaves it, then the server starts as without it', async () => {
     const { chaves, data } = setup();
 
-    const { out } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_CA_FILE: '', RNDS_UF: ' ' });
+    const { out } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_CA_FILE: '' });
 
     expect(out()).toMatch(/Tela:\s+http:\/\/127\.0\.0\.1:\d+\//);
   });

@@ -274,9 +274,6 @@ class Problems {
     const text = (reason ?? known?.expected ?? 'valor inválido').replace(/\.$/, '');
     this.lines.set(variable, `- ${variable}${shown}: ${text}.`);
   }
-  has(variable: string): boolean {
-    return this.lines.has(variable);
-  }
   throwIfAny(): void {
     if (this.lines.size > 0) throw new EnvError([...this.lines].map(([variable, line]) => ({ variable, line })));
   }
@@ -362,7 +359,6 @@ export function optionsFromEnv(rawEnv: NodeJS.ProcessEnv = process.env, system: 
     const key = issue.path.slice(0, 2).join('.');
     const variable = OPTION_VARIABLE[key] ?? OPTION_VARIABLE[String(issue.path[0])];
     if (issue.path[0] === 'authorize' || !variable) continue;
-    if (key === 'proxy' || key === 'proxySource') continue; // reported above, under the variable it came from
     problems.add(variable, issue.message);
   }
   problems.throwIfAny();

@@ -1,5 +1,5 @@
 import type express from 'express';
-import { parseOptions, type Logger, type RndsModuleOptions } from './options.js';
+import { parseOptions, type Logger, type RndsModuleOptions } from './config/options.js';
 import { createEnablement } from './enablement/index.js';
 import { createCertificateOpener } from './certificates/opener.js'; // not the barrel: node-forge stays in the worker
 import { ChavesCatalogue } from './chaves/index.js';
@@ -12,12 +12,12 @@ import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, type AlertSender } from './alerts/index.js';
-import { senderFromSmtpUrl } from './options.js';
+import { senderFromSmtpUrl } from './config/options.js';
 import { version } from './paths.js';
 import { resolveTimeZone } from './present/index.js';
 import type { Connection, Status } from './types.js';
 
-export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './options.js';
+export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './config/options.js';
 export type * from './types.js';
 export { RndsError } from './errors.js';
 

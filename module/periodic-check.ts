@@ -4,7 +4,7 @@
  * jitter so thousands of installations started by the same update do not call RNDS in the same second. A check is
  * scheduled only after the previous one finished, so two never overlap.
  */
-import type { Scheduler } from './options.js';
+import type { Scheduler } from './config/options.js';
 
 /** The first check: between 2 and 7 minutes after start (or within the interval, if that is shorter). */
 export const FIRST_CHECK_MIN_MS = 2 * 60_000;

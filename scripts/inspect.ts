@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { openPkcs12, DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, type OpenedCertificate } from '../module/certificates/index.js';
 import { isCertificateFileName } from '../module/chaves/index.js';
 import { isRndsError } from '../module/errors.js';
-import { timeZoneFromEnv } from '../module/options.js';
+import { timeZoneFromEnv } from '../module/config/env.js';
 import { daysLeftText, formatBytes, formatCnpj, formatCpf, formatDate } from '../module/present/index.js';
 import { readPassword } from './lib/password.js';
 import { EXIT, EXIT_LABEL, OPEN_ERROR_LABEL, argsErrorText, errorText, safe, safeJson, table, type ExitCode } from './lib/cli.js';

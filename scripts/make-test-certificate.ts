@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { parseEnv, timeZoneFromEnv } from '../module/options.js';
+import { optionsFromEnv, timeZoneFromEnv } from '../module/config/env.js';
 import { isCertificateFileName, isPlainFileName } from '../module/chaves/index.js';
 import { expiryText, formatCnpj, formatDate } from '../module/present/index.js';
 import { readPassword } from './lib/password.js';
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     outDir = path.resolve(values.out);
   } else {
     try {
-      const env = parseEnv();
+      const { env } = optionsFromEnv();
       outDir = env.RNDS_CHAVES_DIR;
       // Same as npm start: the local ./chaves is created, PEC's own folder must already exist.
       if (env.chavesDirSource === 'local') fs.mkdirSync(outDir, { recursive: true });

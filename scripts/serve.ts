@@ -3,12 +3,12 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createRndsModule } from '../module/index.js';
-import { describeVia, parseProxyUrl, readCaFile } from '../module/rnds/index.js';
-import { alertsFromEnv, parseEnv, parseTrustProxy, timeZoneFromEnv, type Logger } from '../module/options.js';
+import { describeVia, parseProxyUrl } from '../module/rnds/index.js';
+import { optionsFromEnv } from '../module/config/env.js';
+import type { Logger } from '../module/config/options.js';
 import { loadOrCreateAccessToken } from '../module/state/index.js';
 import { version } from '../module/paths.js';
 import { STATE_LABEL, displayName } from '../module/present/index.js';
@@ -20,44 +20,42 @@ const logger: Logger = {
   error: (m) => console.error(`[pec-rnds] erro: ${m}`),
 };
 
+/**
+ * A failure nobody awaited leaves the process in a state nobody knows: say so in pt-BR and exit non-zero, so the
+ * service manager (systemd's Restart=on-failure, the Windows service's onfailure) starts a clean process. The lock of
+ * the data folder names a dead pid then, and the new process takes it over.
+ */
+function exitOnUnexpected(kind: 'uncaughtException' | 'unhandledRejection'): (error: unknown) => void {
+  return (error) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`[pec-rnds] erro: falha inesperada (${kind}), o pec-rnds vai encerrar: ${detail}`);
+    console.error(
+      '[pec-rnds] erro: como serviço (systemd ou serviço do Windows), ele é reiniciado sozinho em instantes; ' +
+        'se isso se repetir, envie estas linhas ao suporte. Rodando à mão, inicie de novo com npm start.',
+    );
+    process.exit(1);
+  };
+}
+process.on('uncaughtException', exitOnUnexpected('uncaughtException'));
+process.on('unhandledRejection', exitOnUnexpected('unhandledRejection'));
+
 /** Where it tries to listen, once the environment is read (for the messages of a failed start). */
 let startContext: StartContext | undefined;
 
 async function main(): Promise<void> {
-  const env = parseEnv();
-  startContext = { host: env.HOST, port: env.PORT };
-  const dataDir = path.resolve(env.RNDS_DATA_DIR);
+  const config = optionsFromEnv();
+  const { env, server: listen } = config;
+  startContext = { host: listen.host, port: listen.port };
+  const { dataDir, chavesDir } = config.options;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (env.chavesDirSource === 'local') fs.mkdirSync(env.RNDS_CHAVES_DIR, { recursive: true });
-  const accessToken = env.RNDS_ACCESS_TOKEN ?? (await loadOrCreateAccessToken(dataDir));
+  if (env.chavesDirSource === 'local') fs.mkdirSync(chavesDir, { recursive: true });
+  const accessToken = config.options.accessToken ?? (await loadOrCreateAccessToken(dataDir));
 
-  const rnds = await createRndsModule({
-    chavesDir: env.RNDS_CHAVES_DIR,
-    dataDir,
-    accessToken,
-    monitoringToken: env.RNDS_MONITORING_TOKEN,
-    defaultEnvironment: env.RNDS_AMBIENTE,
-    uf: env.RNDS_UF,
-    timeZone: env.RNDS_TIME_ZONE,
-    authUrlHomologacao: env.RNDS_AUTH_URL_HOMOLOGACAO,
-    authUrlProducao: env.RNDS_AUTH_URL_PRODUCAO,
-    rndsCa: env.RNDS_CA_FILE ? (await readCaFile(env.RNDS_CA_FILE)).join('\n') : undefined,
-    tokenMethod: env.RNDS_TOKEN_METHOD,
-    polling: env.RNDS_POLLING,
-    trustProxy: parseTrustProxy(env.RNDS_TRUST_PROXY),
-    connectionCheckMinutes: env.RNDS_CONNECTION_CHECK_MINUTES,
-    contraChave: env.RNDS_CONTRA_CHAVE,
-    contraChaveSource: 'RNDS_CONTRA_CHAVE',
-    alerts: alertsFromEnv(env),
-    allowedHosts: standaloneAllowedHosts(env.HOST, env.RNDS_ALLOWED_HOSTS),
-    ...(env.proxy ? { proxy: env.proxy.url, proxySource: env.proxy.source } : {}),
-    ...(env.noProxy === undefined ? {} : { noProxy: env.noProxy }),
-    logger,
-  });
+  const rnds = await createRndsModule({ ...config.options, accessToken, logger });
 
   // At the root the module's own app is the whole server: an outer app mounting it would only add a layer to every
   // request (Express switches the request's prototype in and out of a mounted app).
-  const base = env.RNDS_BASE_PATH === '/' ? '' : env.RNDS_BASE_PATH;
+  const base = listen.basePath;
   let app: express.Express = rnds.router;
   if (base) {
     app = express();
@@ -67,7 +65,7 @@ async function main(): Promise<void> {
   }
 
   // A client that sends its headers or body slowly, or opens connections by the hundred, cannot hold the server.
-  const requestTimeout = env.RNDS_REQUEST_TIMEOUT_SECONDS * 1000;
+  const requestTimeout = listen.requestTimeoutMs;
   const server = http.createServer(
     {
       requestTimeout,
@@ -76,26 +74,25 @@ async function main(): Promise<void> {
     },
     app,
   );
-  server.maxConnections = env.RNDS_MAX_CONNECTIONS;
-  server.listen(env.PORT, env.HOST);
+  server.maxConnections = listen.maxConnections;
+  server.listen(listen.port, listen.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
-  const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   const url = `http://${host}:${port}${base}/`;
   const tokenSource = env.RNDS_ACCESS_TOKEN ? 'RNDS_ACCESS_TOKEN' : path.join(dataDir, 'access-token');
   console.log(`pec-rnds ${version}`);
   console.log(`Tela:          ${url}`);
   console.log(`Entrar:        ${url}entrar?token=${encodeURIComponent(accessToken)}`);
   console.log(`Token:         ${tokenSource}`);
-  console.log(`Pasta chaves:  ${displayName(env.RNDS_CHAVES_DIR)}`);
+  console.log(`Pasta chaves:  ${displayName(chavesDir)}`);
   console.log(`Pasta de dados: ${displayName(dataDir)}`);
   console.log(`Estado:        ${STATE_LABEL[rnds.status().state]}`);
-  const zoneSource = env.RNDS_TIME_ZONE ? 'RNDS_TIME_ZONE' : env.RNDS_UF ? `RNDS_UF=${env.RNDS_UF.toUpperCase()}` : 'padrão; defina RNDS_UF';
-  console.log(`Fuso horário:  ${timeZoneFromEnv(env)} (${zoneSource})`);
+  console.log(`Fuso horário:  ${config.timeZone} (${config.timeZoneSource})`);
   // Host and port only: the proxy's login never reaches a log.
   if (env.proxy) console.log(`Proxy:         ${describeVia(parseProxyUrl(env.proxy.url, env.proxy.source))} (${env.proxy.source}${env.noProxy ? `; exceções NO_PROXY: ${env.noProxy}` : ''})`);
   const status = rnds.status();
@@ -123,21 +120,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-/**
- * The Host names the standalone server answers: RNDS_ALLOWED_HOSTS, loopback (added by the module), and the address
- * it listens on; when it listens on every interface, the machine's own name and addresses (a LAN reaches it by them).
- */
-function standaloneAllowedHosts(bindHost: string, configured: string[]): string[] {
-  const hosts = [...configured];
-  if (bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '[::]') {
-    hosts.push(os.hostname());
-    for (const addresses of Object.values(os.networkInterfaces())) for (const a of addresses ?? []) hosts.push(a.address);
-  } else {
-    hosts.push(bindHost);
-  }
-  return hosts;
 }
 
 main().catch((error: unknown) => {

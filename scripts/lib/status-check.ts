@@ -4,9 +4,8 @@
  * /health (health-check.ts), and turns all that into a monitoring-plugin result (exit code + first line); the
  * outputs are status-render.ts.
  */
-import path from 'node:path';
 import { statusFromState } from '../../module/enablement/status.js';
-import { parseEnv, timeZoneFromEnv, type StandaloneEnv } from '../../module/options.js';
+import { optionsFromEnv, type StandaloneConfig, type StandaloneEnv } from '../../module/config/env.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
 import { scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
@@ -60,14 +59,14 @@ export interface CollectOptions {
 /** Reads everything and evaluates it. Never throws: what cannot be read becomes an UNKNOWN report. */
 export async function collectStatusReport(options: CollectOptions = {}): Promise<StatusReport> {
   const now = options.now ?? new Date();
-  let env: StandaloneEnv;
+  let config: StandaloneConfig;
   try {
-    env = parseEnv(options.env ?? process.env);
+    config = optionsFromEnv(options.env ?? process.env);
   } catch (error) {
     return unknownReport('INVALID_ENVIRONMENT', `${errorText(error)}\nCorrija as variáveis (as mesmas do serviço, por exemplo em /etc/pec-rnds.env) e rode de novo.`, null, notChecked(null));
   }
-  const dataDir = path.resolve(env.RNDS_DATA_DIR);
-  const timeZone = timeZoneFromEnv(env);
+  const { env, timeZone } = config;
+  const dataDir = config.options.dataDir;
   const healthUrl = options.healthUrl ?? defaultHealthUrl(env);
   const serverPromise = options.serverCheck === false || healthUrl === null ? Promise.resolve(notChecked(healthUrl)) : checkServer(healthUrl, options.timeoutMs ?? 3000);
 

@@ -271,6 +271,17 @@ describe('npm run status', () => {
     expect(text.stderr).toContain('não foi possível saber o estado (INVALID_ENVIRONMENT)');
   });
 
+  it('when two variables are wrong at different stages (RNDS_UF, and an SMTP server without recipients), then both are named in one run', async () => {
+    inst = await newInstallation();
+
+    const text = await runScript('status', [], { env: inst.env({ RNDS_UF: 'Minas', RNDS_SMTP_URL: 'smtp://127.0.0.1:25', RNDS_SMTP_FROM: 'pec@prefeitura.test' }) });
+
+    expect(text.code).toBe(3);
+    expect(text.stdout).toMatch(/- RNDS_UF \(está "Minas"\): deve ser a sigla de um estado/);
+    expect(text.stdout).toMatch(/- RNDS_ALERT_EMAILS: informe os destinatários/);
+    expect(text.stderr).toContain('não foi possível saber o estado (INVALID_ENVIRONMENT)');
+  });
+
   it('when the server reports another state than the data folder read here, then both states are named in pt-BR', async () => {
     inst = await newInstallation();
     const env = await withServer(inst, 'enabled');

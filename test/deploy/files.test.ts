@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv as parseEnvFile } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnv } from '../../module/options.js';
+import { parseEnv } from '../../module/config/env.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
 import { DEPLOY, ROOT, which } from './support.js';
 

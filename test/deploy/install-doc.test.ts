@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../module/errors.js';
 import { CONNECTION_MESSAGES } from '../../module/types.js';
 import { PROXY_FAILURE_REASONS, bypassesProxy, parseProxyUrl } from '../../module/rnds/index.js';
-import { parseEnv } from '../../module/options.js';
+import { parseEnv } from '../../module/config/env.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
 import { runScript } from '../cli/run.js';
 import { DEPLOY, ROOT, which } from './support.js';

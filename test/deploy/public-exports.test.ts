@@ -37,7 +37,7 @@ describe('the public exports of the package', () => {
       'export declare function createRndsModule',
       'export interface RndsModule',
       "export type * from './types.js';",
-      "export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './options.js';",
+      "export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './config/options.js';",
       "export { RndsError } from './errors.js';",
     ].sort());
   });

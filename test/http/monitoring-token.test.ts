@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEnv, parseOptions } from '../../module/options.js';
+import { parseOptions } from '../../module/config/options.js';
+import { parseEnv } from '../../module/config/env.js';
 import { BASE, CERTS, TOKEN, bearer, readTree, startHarness, type Harness } from '../support/harness.js';
 
 const MONITORING = 'monitoramento-central-0123456789abcdef';

@@ -21,8 +21,8 @@ afterEach(() => {
 });
 
 /** Spawns `npm start`'s script (compiled) on a free loopback port, collecting everything it prints. */
-function spawnServe(env: Record<string, string>): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [compiled('scripts/serve.ts')], {
+function spawnServe(env: Record<string, string>, nodeArgs: string[] = []): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, compiled('scripts/serve.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,8 +35,8 @@ function spawnServe(env: Record<string, string>): { child: ChildProcess; out: ()
 }
 
 /** Starts `npm start`'s script (compiled) and waits for its banner. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
-  const { child, out } = spawnServe(env);
+function serve(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; out: () => string; url: string; login: string }> {
+  const { child, out } = spawnServe(env, nodeArgs);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner:\n${out()}`)), HANG_MS);
     const check = () => {
@@ -198,6 +198,51 @@ describe('npm start (standalone)', () => {
     expect(failure.out).not.toMatch(/Invalid|expected|Too (small|big)/);
     expect(failure.out).not.toContain(secret);
   }, NO_TIMEOUT);
+
+  it('when variables are wrong at different stages (a bad PORT, SMTP without recipients, an unreadable RNDS_CA_FILE), then one start lists them all', async () => {
+    const { root, chaves, data } = setup();
+
+    const failure = await serveRefused({
+      RNDS_CHAVES_DIR: chaves,
+      RNDS_DATA_DIR: data,
+      PORT: 'oitenta',
+      RNDS_SMTP_URL: 'smtp://127.0.0.1:25',
+      RNDS_SMTP_FROM: 'pec@prefeitura.test',
+      RNDS_CA_FILE: path.join(root, 'nao-existe.pem'),
+    });
+    const variables = failure.out.split('\n').filter((line) => line.startsWith('- ')).map((line) => /^- ([A-Za-z_]+)/.exec(line)![1]);
+
+    expect(failure.code).toBe(1);
+    expect(variables).toEqual(['PORT', 'RNDS_CA_FILE', 'RNDS_ALERT_EMAILS']);
+    expect(failure.out).toContain('não foi possível ler');
+    expect(fs.existsSync(data)).toBe(false);
+  }, NO_TIMEOUT);
+
+  it('when RNDS_CA_FILE is present but empty, as a service file leaves it, then the server starts as without it', async () => {
+    const { chaves, data } = setup();
+
+    const { out } = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, RNDS_CA_FILE: '' });
+
+    expect(out()).toMatch(/Tela:\s+http:\/\/127\.0\.0\.1:\d+\//);
+  });
+
+  it.each([
+    ['a promise rejection nobody handles', 'rejection', 'unhandledRejection'],
+    ['an exception nobody catches', 'exception', 'uncaughtException'],
+  ])('when %s happens in the running server, then it says so in pt-BR, exits 1, and a restart on the same data folder works', async (_what, kind, event) => {
+    const { chaves, data } = setup();
+    const first = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, PROVOKE: kind }, ['--import', compiled('test/support/child/provoke-failure.ts')]);
+    const exited = new Promise<number | null>((resolve) => first.child.once('close', resolve));
+
+    first.child.kill('SIGUSR2');
+    const code = await exited;
+
+    expect(code).toBe(1);
+    expect(first.out()).toContain(`[pec-rnds] erro: falha inesperada (${event}), o pec-rnds vai encerrar: Error: falha provocada pelo teste (${kind})`);
+    expect(first.out()).toContain('ele é reiniciado sozinho em instantes; se isso se repetir, envie estas linhas ao suporte');
+    const restarted = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data });
+    expect(restarted.out()).not.toContain('já em execução');
+  });
 
   it('when the port is already taken, then it says so in pt-BR and how to choose another with PORT=', async () => {
     const { chaves, data } = setup();

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../module/options.js';
+import type { Scheduler } from '../../module/config/options.js';
 
 export interface FakeScheduler extends Scheduler {
   /** Timers set and not yet fired or cleared, with their delays. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_CHECK_MIN_MS, FIRST_CHECK_SPREAD_MS, PeriodicCheck } from '../../module/periodic-check.js';
-import { DEFAULT_CONNECTION_CHECK_MINUTES, parseEnv } from '../../module/options.js';
+import { DEFAULT_CONNECTION_CHECK_MINUTES } from '../../module/config/options.js';
+import { parseEnv } from '../../module/config/env.js';
 import { fakeScheduler } from '../support/fake-scheduler.js';
 
 const SIX_HOURS_MS = 6 * 60 * 60_000;

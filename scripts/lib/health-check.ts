@@ -1,7 +1,7 @@
 /** Asks the running server for its /health (`npm run status`): is it up, and what state does it report? */
 import http from 'node:http';
 import https from 'node:https';
-import type { StandaloneEnv } from '../../module/options.js';
+import type { StandaloneEnv } from '../../module/config/env.js';
 import { formatNumber } from '../../module/present/index.js';
 import { errorText } from './cli.js';
 

@@ -1,12 +1,10 @@
+import { PROBLEM_SEVERITY } from './enums.js';
 import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate } from './present/index.js';
 import type { ChavesDirInfo, Connection, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from './types.js';
 
-/** Problems that leave an enabled state usable; every other one degrades it. */
-const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICATE_EXPIRING', 'CONTRA_CHAVE_NOT_CONFIGURED']);
-
 /** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
 export function severityOf(code: ProblemCode): ProblemSeverity {
-  return WARNING_CODES.has(code) ? 'warning' : 'critical';
+  return PROBLEM_SEVERITY[code];
 }
 
 export interface StatusInput {

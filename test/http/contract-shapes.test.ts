@@ -20,6 +20,8 @@ import {
   TokenAnswerSchema,
 } from '../../module/contract/schemas.js';
 import { ERROR_STATUS, type ErrorCode } from '../../module/errors.js';
+import type { Status } from '../../module/types.js';
+import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { createRndsTestPki, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, CERTS, FIXTURES, bearer, startHarness, type Harness } from '../support/harness.js';
@@ -106,6 +108,32 @@ describe('the answers match the contract schemas', () => {
     expect(status.state).toBe('degraded');
     expect(status.problems.map((p) => [p.code, p.severity])).toContainEqual(['CERTIFICATE_MISSING', 'critical']);
     expect(status.alerts).toMatchObject({ channels: ['webhook'], failed: { email: 0, webhook: 1 }, lastFailure: { channel: 'webhook' } });
+  });
+
+  it('when a renewed certificate of the same CA and CNPJ is dropped, then the Status with its renewal offer and the renew answer match', async () => {
+    const password = CERTS.aes.password;
+    h = await startHarness();
+    fs.writeFileSync(path.join(h.chavesDir, 'atual.pfx'), createTestCertificate({ password, days: 20 }).pfx);
+    await h.waitFor(() => h!.rnds.status().certificates.some((e) => e.file === 'atual.pfx' && e.status === 'ready'), 'atual.pfx ready');
+    await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'atual.pfx', password, identificadorSolicitante: '3167' }).expect(200);
+
+    const offered = new Promise<Status>((resolve) => {
+      const off = h!.rnds.onChange(() => {
+        const status = h!.rnds.status();
+        if (!status.renewal) return;
+        off();
+        resolve(status);
+      });
+    });
+    const temp = path.join(h.root, 'renovado.tmp');
+    fs.writeFileSync(temp, createTestCertificate({ password, days: 380 }).pfx);
+    fs.renameSync(temp, path.join(h.chavesDir, 'renovado.pfx'));
+    await offered;
+    const status = conforms(StatusSchema, (await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200)).body);
+    const renewedStatus = conforms(StatusSchema, (await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200)).body);
+
+    expect(status.renewal).toMatchObject({ file: 'renovado.pfx', sameFile: false });
+    expect(renewedStatus.enabled?.file).toBe('renovado.pfx');
   });
 
   it('when requests are refused, then each answer is the Error shape with the HTTP status its code is documented with', async () => {

@@ -18,19 +18,24 @@ import type {
   StatusSchema,
 } from './contract/schemas.js';
 
-export {
-  CONNECTION_MESSAGES,
-  type AlertChannel,
-  type ConnectionStatus,
-  type ContraChaveOrigin,
-  type EntryStatus,
-  type Environment,
-  type ProblemCode,
-  type ProblemSeverity,
-  type Service,
-  type State,
-  type StepName,
-} from './enums.js';
+import { CONNECTION_MESSAGES as MESSAGES } from './enums.js';
+import type * as enums from './enums.js';
+
+// Declared here (not re-exported) so the package's types.d.ts names each one, as the public-exports test pins.
+export type Service = enums.Service;
+export type Environment = enums.Environment;
+export type State = enums.State;
+export type EntryStatus = enums.EntryStatus;
+export type ProblemCode = enums.ProblemCode;
+/** `critical` problems make an enabled state `degraded`; `warning` ones do not. */
+export type ProblemSeverity = enums.ProblemSeverity;
+/** `instalacao`: the installation's own value (host option, RNDS_CONTRA_CHAVE, API or screen); `gerada`: a test value. */
+export type ContraChaveOrigin = enums.ContraChaveOrigin;
+export type ConnectionStatus = enums.ConnectionStatus;
+/** The steps of a token request, in order (see module/rnds/steps.ts). */
+export type StepName = enums.StepName;
+export type AlertChannel = enums.AlertChannel;
+export const CONNECTION_MESSAGES = MESSAGES;
 
 /** One `.pfx`/`.p12` file, or certificate-related file that cannot be enabled (`unusable`), in the chaves folder. */
 export type Entry = z.output<typeof EntrySchema>;

@@ -9,14 +9,11 @@ import type { Request, Response, Router } from 'express';
 import type { Counter, Registry } from 'prom-client';
 import { promClient, type PromClient } from './prom.js';
 import { ERROR_STATUS } from './errors.js';
-import type { ConnectionStatus, EntryStatus, ProblemCode, Service, State, Status } from './types.js';
+import { CONNECTION_STATUSES, ENTRY_STATUSES, PROBLEM_CODES, STATES, type Service } from './enums.js';
+import type { Status } from './types.js';
 
 export const METRICS_PREFIX = 'pec_rnds_';
 
-const STATES: State[] = ['enabled', 'disabled', 'degraded'];
-const ENTRY_STATUSES: EntryStatus[] = ['ready', 'incomplete', 'unreadable', 'too-large', 'not-a-file', 'unusable'];
-const CONNECTION_STATUSES: ConnectionStatus[] = ['ok', 'no-connection', 'certificate-expired', 'certificate-failure'];
-const PROBLEM_CODES: ProblemCode[] = ['CERTIFICATE_MISSING', 'CERTIFICATE_CHANGED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_EXPIRING', 'SECRET_UNREADABLE', 'CHAVES_DIR_MISSING', 'CONTRA_CHAVE_NOT_CONFIGURED', 'CONTRA_CHAVE_CHANGED'];
 /** The codes a failed enable can end with: shown at 0 from the start, so `increase()` sees the first failure. */
 const ENABLE_FAILURE_CODES = Object.entries(ERROR_STATUS)
   .filter(([code, status]) => status >= 400 && status < 500 && !['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'NOT_ENABLED'].includes(code))

@@ -3,7 +3,7 @@
  * clock and a restart (the same memory read back from the state file) sends nothing twice.
  */
 import type { AlertEvent, AlertKind, AlertMemory } from '../state/index.js';
-import { EXPIRY_ALERT_CRITICAL_DAYS, EXPIRY_ALERT_DAYS, daysLeftText, displayName, formatCnpj, formatDate, formatDateTime } from '../present/index.js';
+import { EXPIRY_ALERT_CRITICAL_DAYS, EXPIRY_ALERT_DAYS, STATE_EXPLAINED, daysLeftText, displayName, formatCnpj, formatDate, formatDateTime } from '../present/index.js';
 import type { AlertChannel, Status } from '../types.js';
 
 /** Consecutive failed connection checks that make an alert. */
@@ -111,7 +111,7 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
     `Titular: ${holder}${cnpj}`,
     enabled ? `Arquivo: ${file}` : null,
     cert ? `Válido até: ${until}` : null,
-    `Estado do pec-rnds: ${status.state === 'enabled' ? 'habilitado' : status.state === 'degraded' ? 'degradado (habilitado, mas sem condições de uso)' : 'desabilitado'}`,
+    `Estado do pec-rnds: ${STATE_EXPLAINED[status.state]}`,
   ].filter((line): line is string => line !== null);
   const renew =
     'Providencie o novo certificado A1 do mesmo CNPJ, cadastre-o na credencial da RNDS no e-Gestor AB e copie o arquivo para a pasta chaves: ' +

@@ -1,13 +1,13 @@
 import type { Registry } from 'prom-client';
 import { promClient } from '../prom.js';
-import type { AlertChannel, AlertsInfo } from '../types.js';
+import { ALERT_CHANNELS } from '../enums.js';
+import type { AlertsInfo } from '../types.js';
 
 /**
  * Alert delivery in Prometheus: deliveries sent and failed for good per channel (counters since start), those still
  * being retried, and whether the last delivery of a channel failed (kept across restarts).
  */
 export function registerAlertMetrics(registry: Registry, info: () => AlertsInfo | undefined, prefix = 'pec_rnds_'): void {
-  const channels: AlertChannel[] = ['email', 'webhook'];
   const { Counter, Gauge } = promClient();
   new Counter({
     name: `${prefix}alert_deliveries_total`,
@@ -39,7 +39,7 @@ export function registerAlertMetrics(registry: Registry, info: () => AlertsInfo 
     collect() {
       const current = info();
       this.reset();
-      for (const channel of channels.filter((c) => current?.channels.includes(c))) this.set({ channel }, current?.lastFailure?.channel === channel ? 1 : 0);
+      for (const channel of ALERT_CHANNELS.filter((c) => current?.channels.includes(c))) this.set({ channel }, current?.lastFailure?.channel === channel ? 1 : 0);
     },
   });
 }

@@ -5,7 +5,8 @@
  * awaited by a request.
  */
 import type { AlertEvent, AlertMemory, StateStore } from '../state/index.js';
-import type { AlertChannel, AlertsInfo, Status } from '../types.js';
+import { ALERT_CHANNELS, recordOf, type AlertChannel } from '../enums.js';
+import type { AlertsInfo, Status } from '../types.js';
 import { AlertDeliveryError, type AlertSender } from './channels.js';
 import { detectAlerts } from './detect.js';
 
@@ -37,8 +38,8 @@ export class AlertNotifier {
   readonly #inFlight = new Map<string, Promise<void>>();
   #checking: Promise<void> = Promise.resolve();
   #closed = false;
-  readonly #sent: Record<AlertChannel, number> = { email: 0, webhook: 0 };
-  readonly #failed: Record<AlertChannel, number> = { email: 0, webhook: 0 };
+  readonly #sent: Record<AlertChannel, number> = recordOf(ALERT_CHANNELS, () => 0);
+  readonly #failed: Record<AlertChannel, number> = recordOf(ALERT_CHANNELS, () => 0);
 
   constructor(options: AlertNotifierOptions) {
     this.#o = options;

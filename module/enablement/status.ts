@@ -5,18 +5,16 @@
  * all read its answer.
  */
 import { createHash } from 'node:crypto';
+import { PROBLEM_SEVERITY } from '../enums.js';
 import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate } from '../present/index.js';
 import type { PersistedState } from '../state/index.js';
 import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from '../types.js';
 import type { EnablementCore } from './core.js';
 import type { RenewalScan } from './renewal-scan.js';
 
-/** Problems that leave an enabled state usable; every other one degrades it. */
-const WARNING_CODES: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['CERTIFICATE_EXPIRING', 'CONTRA_CHAVE_NOT_CONFIGURED']);
-
 /** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
 export function severityOf(code: ProblemCode): ProblemSeverity {
-  return WARNING_CODES.has(code) ? 'warning' : 'critical';
+  return PROBLEM_SEVERITY[code];
 }
 
 export interface StatusSources {

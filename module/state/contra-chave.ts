@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CONTRA_CHAVE_PATTERN } from './schema.js';
 
-/** Where the contra-chave came from: the installation (host option, variable, API, screen) or a generated test value. */
-export type ContraChaveOrigin = 'instalacao' | 'gerada';
-
 /** The shape shown in messages, so whoever types it knows what is expected. */
 export const CONTRA_CHAVE_SHAPE = 'xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx (8 grupos de 4 letras ou números)';
 

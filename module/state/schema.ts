@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { CertificateSummary, Connection, EnabledInfo } from '../types.js';
+import { ALERT_KINDS, ALERT_SEVERITIES, DELIVERY_STATES, type AlertKind, type ContraChaveOrigin } from '../enums.js';
+import { AlertChannelSchema, ConnectionSchema, ContraChaveOriginSchema, EnabledInfoSchema, StateSchema } from '../contract/schemas.js';
+import type { Connection, EnabledInfo } from '../types.js';
 
 /** 8 groups of 4 ASCII letters or digits joined by `-`, as PEC shows it and e-Gestor AB expects it (case as given). */
 export const CONTRA_CHAVE_PATTERN = /^[0-9A-Za-z]{4}(-[0-9A-Za-z]{4}){7}$/;
@@ -22,85 +24,29 @@ export const SecretEnvelopeSchema = z.strictObject({
 export const DamagedSecretSchema = z.strictObject({ damaged: z.json() });
 export const StoredSecretSchema = z.union([SecretEnvelopeSchema, DamagedSecretSchema]);
 
-export const CertificateSummarySchema = z.strictObject({
-  subject: z.string(),
-  commonName: z.string(),
-  cnpj: z.string().nullable(),
-  razaoSocial: z.string().nullable(),
-  issuer: z.string(),
-  serialNumber: z.string(),
-  notBefore: isoDate,
-  notAfter: isoDate,
-  daysLeft: z.number().int(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
-export const EnvironmentSchema = z.enum(['homologacao', 'producao']);
-
-export const EnabledInfoSchema = z.strictObject({
-  file: z.string().min(1),
-  identificadorSolicitante: z.string(),
-  services: z.array(z.enum(['RNDS', 'CADSUS'])).min(1),
-  environment: EnvironmentSchema,
-  enabledAt: isoDate,
-  certificate: CertificateSummarySchema,
-});
-
-const ConnectionStatusSchema = z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']);
-
-const ConnectionStepSchema = z.strictObject({
-  step: z.enum(['dns', 'tcp', 'proxy-connect', 'tls', 'client-certificate', 'token']),
-  label: z.string(),
-  ok: z.boolean(),
-  ms: z.number().min(0),
-  detail: z.string().optional(),
-});
-
-export const ConnectionSchema = z.strictObject({
-  status: ConnectionStatusSchema,
-  message: z.string(),
-  detail: z.string(),
-  checkedAt: isoDate,
-  environment: EnvironmentSchema,
-  via: z.string().optional(),
-  services: z
-    .array(
-      z.strictObject({
-        service: z.enum(['RNDS', 'CADSUS']),
-        status: ConnectionStatusSchema,
-        message: z.string(),
-        detail: z.string(),
-        steps: z.array(ConnectionStepSchema).optional(),
-      }),
-    )
-    .optional(),
-  steps: z.array(ConnectionStepSchema).optional(),
-});
-
-export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-const DeliverySchema = z.enum(['pending', 'sent', 'failed']);
+export { ALERT_KINDS, type AlertKind };
+const DeliverySchema = z.enum(DELIVERY_STATES);
 
 /** One alert event, remembered so that it is sent once (and resumed after a restart if still pending). */
 export const AlertEventSchema = z.strictObject({
   key: z.string().min(1).max(200),
   kind: z.enum(ALERT_KINDS),
   at: isoDate,
-  severity: z.enum(['critical', 'warning', 'info']),
+  severity: z.enum(ALERT_SEVERITIES),
   subject: z.string().max(500),
   text: z.string().max(8000),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
-  deliveries: z.strictObject({ email: DeliverySchema.optional(), webhook: DeliverySchema.optional() }),
+  deliveries: z.partialRecord(AlertChannelSchema, DeliverySchema),
 });
 
 /** What the alerts remember across restarts: the last state seen, the connection-failure streak, the events. */
 export const AlertMemorySchema = z.strictObject({
-  lastState: z.enum(['disabled', 'enabled', 'degraded']).nullable(),
+  lastState: StateSchema.nullable(),
   connectionCheckedAt: isoDate.nullable(),
   connectionFailures: z.number().int().min(0),
   connectionFailing: z.boolean(),
   lastFailure: z
-    .strictObject({ channel: z.enum(['email', 'webhook']), event: z.string(), at: isoDate, message: z.string() })
+    .strictObject({ channel: AlertChannelSchema, event: z.string(), at: isoDate, message: z.string() })
     .nullable(),
   events: z.array(AlertEventSchema),
 });
@@ -113,7 +59,7 @@ export const PersistedStateSchema = z.strictObject({
   version: z.literal(1),
   contraChave: z.string().regex(CONTRA_CHAVE_PATTERN),
   // Absent in files written before the origin was kept: those hold a generated value unless configured since.
-  contraChaveOrigin: z.enum(['instalacao', 'gerada']).optional(),
+  contraChaveOrigin: ContraChaveOriginSchema.optional(),
   // Set when the contra-chave changed while a certificate was enabled; cleared by the next enable or disable.
   contraChaveChanged: z.strictObject({ previous: z.string().regex(CONTRA_CHAVE_PATTERN), changedAt: isoDate }).nullable().optional(),
   createdAt: isoDate,
@@ -140,7 +86,7 @@ export type StoredSecret = SecretEnvelope | DamagedSecret;
 export interface PersistedState {
   version: 1;
   contraChave: string;
-  contraChaveOrigin?: 'instalacao' | 'gerada';
+  contraChaveOrigin?: ContraChaveOrigin;
   contraChaveChanged?: { previous: string; changedAt: string } | null;
   createdAt: string;
   enabled: null | (EnabledInfo & { secret: StoredSecret });
@@ -148,13 +94,10 @@ export interface PersistedState {
   alerts?: AlertMemory;
 }
 
-// Compile-time guard: the schemas must describe exactly the contract's shapes (types.ts).
+// Compile-time guard: the schemas must describe exactly the interfaces above.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameShapes: [
   Same<z.infer<typeof SecretEnvelopeSchema>, SecretEnvelope>,
-  Same<z.infer<typeof CertificateSummarySchema>, CertificateSummary>,
-  Same<z.infer<typeof EnabledInfoSchema>, EnabledInfo>,
-  Same<z.infer<typeof ConnectionSchema>, Connection>,
   Same<z.infer<typeof PersistedStateSchema>, PersistedState>,
-] = [true, true, true, true, true];
+] = [true, true];
 void sameShapes;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../module/errors.js';
-import { CONNECTION_MESSAGES } from '../../module/types.js';
+import { CONNECTION_MESSAGES, ENTRY_STATUSES, PROBLEM_CODES } from '../../module/enums.js';
 import { PROXY_FAILURE_REASONS, bypassesProxy, parseProxyUrl } from '../../module/rnds/index.js';
 import { parseEnv } from '../../module/config/env.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
@@ -37,9 +37,8 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(temp, { recursive: true, force: true }));
 
 describe('INSTALL.md troubleshooting', () => {
-  const typesSource = fs.readFileSync(path.join(ROOT, 'module/types.ts'), 'utf8');
-  const problemCodes = [...(/export type ProblemCode =([^;]+);/.exec(typesSource)?.[1] ?? '').matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
-  const entryStatuses = [...(/export type EntryStatus =([^;]+);/.exec(typesSource)?.[1] ?? '').matchAll(/'([a-z-]+)'/g)].map((m) => m[1]!);
+  const problemCodes: readonly string[] = PROBLEM_CODES;
+  const entryStatuses: readonly string[] = ENTRY_STATUSES;
   const tableCodes = new Set([...DOC.matchAll(/^\| `([A-Za-z_-]+)` \|/gm)].map((m) => m[1]!));
 
   it('when the document is read, then every error code, problem code, connection result and file status has a row with cause and fix', () => {

@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
 
   const cookies = cookieParser();
-  // Monitoring pollers read the Status all day: answered first, before the layers below (api.ts statusReads).
+  // Monitoring pollers read the Status all day: answered first, before the layers below (status-reads.ts).
   app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies }));
   app.use(securityHeaders());
   const hostCheck = hostAllowList(deps.allowedHosts);

@@ -94,7 +94,7 @@ export function expressAdapter(deps: AdapterDeps): { mount(router: express.Route
 /** The plain data a handler gets (HandlerRequest). */
 function requestOf(route: Route, req: Request): HandlerRequest {
   const body: unknown = route.body?.type === 'json' ? (req.is('application/json') ? req.body : undefined) : (req.body ?? {});
-  return { query: req.query as Record<string, unknown>, body, caller: req.rndsCaller, session: req.rndsSession };
+  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, caller: req.rndsCaller, session: req.rndsSession };
 }
 
 async function send(reply: Reply, req: Request, res: Response, next: NextFunction, deps: AdapterDeps): Promise<void> {

@@ -10,6 +10,8 @@ import type { Session, Sessions } from './sessions.js';
 
 /** What a handler gets: plain data the adapter took from the request. */
 export interface HandlerRequest {
+  /** The path's parameters (`:name`); none of today's routes has one. */
+  params: Readonly<Record<string, string>>;
   query: Record<string, unknown>;
   /**
    * The parsed body as the route declares it: a `json` route gets it only when it came as JSON (undefined otherwise);

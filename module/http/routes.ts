@@ -53,7 +53,7 @@ export interface Route {
 
 const okJson = (description: string): RouteResponse => ({ status: 200, type: 'json', description });
 const html = (description: string): RouteResponse => ({ status: 200, type: 'html', description });
-const toScreen: RouteResponse = { status: 303, type: 'redirect', description: 'De volta à tela ({base}/), com o aviso do resultado.' };
+const toScreen: RouteResponse = { status: 303, type: 'redirect', description: 'Back to the screen ({base}/), with a notice of the result.' };
 
 const ENABLE_ERRORS = [
   'INVALID_INPUT',
@@ -69,47 +69,179 @@ const ENABLE_ERRORS = [
   'TOO_EXPENSIVE',
   'SECRET_KEY_UNUSABLE',
   'TOO_MANY_ATTEMPTS',
-  'WRITE_FAILED',
 ] as const satisfies readonly ErrorCode[];
-const RENEW_ERRORS = ['INVALID_INPUT', 'NOT_ENABLED', 'CERTIFICATE_NOT_FOUND', 'WRONG_PASSWORD', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED', 'SECRET_UNREADABLE', 'WRITE_FAILED'] as const satisfies readonly ErrorCode[];
+const RENEW_ERRORS = ['INVALID_INPUT', 'NOT_ENABLED', 'CERTIFICATE_NOT_FOUND', 'WRONG_PASSWORD', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED', 'SECRET_UNREADABLE'] as const satisfies readonly ErrorCode[];
 const CONNECTION_ERRORS = ['NOT_ENABLED', 'SECRET_UNREADABLE'] as const satisfies readonly ErrorCode[];
-const CONTRA_CHAVE_ERRORS = ['INVALID_INPUT', 'CONTRA_CHAVE_LOCKED', 'WRITE_FAILED'] as const satisfies readonly ErrorCode[];
+const CONTRA_CHAVE_ERRORS = ['INVALID_INPUT', 'CONTRA_CHAVE_LOCKED'] as const satisfies readonly ErrorCode[];
 
 const contraChaveBody = z.strictObject({ contraChave: z.string() });
 
 /**
  * Every route of the module, in the order they are matched (express-adapter.ts mounts them). The Status reads are
- * also answered ahead of the app's layers for authorized pollers (api.ts statusReads); these entries answer the rest.
+ * also answered ahead of the app's layers for authorized pollers (status-reads.ts); these entries answer the rest.
  */
 export const ROUTES: readonly Route[] = [
-  { method: 'get', path: '/health', who: 'public', early: true, summary: 'Se o módulo responde, e o estado da RNDS.', response: okJson('{"status":"ok","rnds":State}'), errors: [], handler: health },
+  {
+    method: 'get', path: '/health', who: 'public', early: true,
+    summary: 'Whether the module answers, and the RNDS state.',
+    response: okJson('{"status":"ok","rnds":"enabled"|"disabled"|"degraded"}'), errors: [],
+    handler: health,
+  },
 
-  { method: 'get', path: '/entrar', who: 'public', limit: 'login', query: z.object({ token: z.string().optional() }), summary: 'Entrar: o formulário, ou o link com ?token= mostrado pelo npm start.', response: html('A página de entrada (ou 303 para a tela, com o token certo).'), errors: ['UNAUTHENTICATED', 'TOO_MANY_LOGINS'], handler: loginLink },
-  { method: 'post', path: '/entrar', who: 'public', limit: 'login', csrf: 'login', body: { type: 'form' }, summary: 'Entrar com o token de acesso.', response: { status: 303, type: 'redirect', description: 'Para a tela, com a sessão iniciada.' }, errors: ['UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_LOGINS'], handler: login },
-  { method: 'get', path: '/sair', who: 'public', summary: 'Aberto à mão: sair é um POST.', response: toScreen, errors: [], handler: logoutPage },
-  { method: 'post', path: '/sair', who: 'public', csrf: 'logout', body: { type: 'form' }, summary: 'Sair: encerra a sessão (também depois de reiniciar).', response: { status: 303, type: 'redirect', description: 'Para {base}/entrar.' }, errors: ['FORBIDDEN', 'WRITE_FAILED'], handler: logout },
+  {
+    method: 'get', path: '/entrar', who: 'public', limit: 'login',
+    summary: 'The login form, or the ?token= link printed by npm start.',
+    query: z.object({ token: z.string().optional() }),
+    response: html('The login page (a 303 to the screen with the right token).'), errors: ['UNAUTHENTICATED', 'TOO_MANY_LOGINS'],
+    handler: loginLink,
+  },
+  {
+    method: 'post', path: '/entrar', who: 'public', limit: 'login', csrf: 'login',
+    summary: 'Log in with the access token.',
+    body: { type: 'form' },
+    response: { status: 303, type: 'redirect', description: 'To the screen, the session started.' }, errors: ['UNAUTHENTICATED', 'FORBIDDEN', 'TOO_MANY_LOGINS'],
+    handler: login,
+  },
+  {
+    method: 'get', path: '/sair', who: 'public',
+    summary: 'Opened by hand: logging out is a POST.',
+    response: toScreen, errors: [],
+    handler: logoutPage,
+  },
+  {
+    method: 'post', path: '/sair', who: 'public', csrf: 'logout',
+    summary: 'Log out: the session is refused from now on, also after a restart.',
+    body: { type: 'form' },
+    response: { status: 303, type: 'redirect', description: 'To {base}/entrar.' }, errors: ['FORBIDDEN'],
+    handler: logout,
+  },
 
-  { method: 'get', path: '/api/status', who: 'monitoring', summary: 'O Status (com ETag: 304 quando não mudou).', response: okJson('Status'), errors: [], handler: status },
-  { method: 'get', path: '/api/certificates', who: 'monitoring', summary: 'Os arquivos da pasta chaves (com ETag).', response: okJson('{"certificates":[Entry…]}'), errors: [], handler: certificates },
-  { method: 'post', path: '/api/enable', who: 'admin', limit: 'enable', body: { type: 'json', schema: enableInputSchema }, summary: 'Habilitar um certificado.', response: okJson('Status'), errors: ENABLE_ERRORS, handler: enable('api') },
-  { method: 'post', path: '/api/disable', who: 'admin', summary: 'Desabilitar o certificado habilitado.', response: okJson('Status'), errors: ['WRITE_FAILED'], handler: disable('api') },
-  { method: 'post', path: '/api/renew', who: 'admin', body: { type: 'json', schema: renewInputSchema }, summary: 'Passar a usar o certificado renovado.', response: okJson('Status'), errors: RENEW_ERRORS, handler: renew('api') },
-  { method: 'post', path: '/api/connection-test', who: 'admin', summary: 'Testar a conexão com a RNDS.', response: okJson('{"connection":Connection}'), errors: CONNECTION_ERRORS, handler: testConnection('api') },
-  { method: 'get', path: '/api/token', who: 'admin', summary: 'Um token de acesso da RNDS (só com Authorization: Bearer).', response: okJson('{"accessToken","tokenType","expiresAt"}'), errors: ['NOT_ENABLED', 'SECRET_UNREADABLE', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED'], handler: token },
-  { method: 'post', path: '/api/contra-chave', who: 'admin', body: { type: 'json', schema: contraChaveBody }, summary: 'Informar a contra-chave desta instalação.', response: okJson('Status'), errors: CONTRA_CHAVE_ERRORS, handler: changeContraChave('api') },
-  { method: 'get', path: '/api/events', who: 'admin', summary: 'Um evento status a cada mudança.', response: { status: 200, type: 'event-stream', description: 'text/event-stream: event status, data Status' }, errors: ['TOO_MANY_STREAMS'], handler: events },
-  { method: 'get', path: '/metrics', who: 'monitoring', summary: 'Métricas no formato de texto do Prometheus.', response: { status: 200, type: 'text', description: 'text/plain; version=0.0.4' }, errors: [], handler: metrics },
+  {
+    method: 'get', path: '/api/status', who: 'monitoring',
+    summary: 'The Status, with an ETag (304 when unchanged).',
+    response: okJson('Status'), errors: [],
+    handler: status,
+  },
+  {
+    method: 'get', path: '/api/certificates', who: 'monitoring',
+    summary: 'The files of the chaves folder, with an ETag.',
+    response: okJson('{"certificates":[Entry…]}'), errors: [],
+    handler: certificates,
+  },
+  {
+    method: 'post', path: '/api/enable', who: 'admin', limit: 'enable',
+    summary: 'Enable a certificate of the chaves folder.',
+    body: { type: 'json', schema: enableInputSchema },
+    response: okJson('Status'), errors: ENABLE_ERRORS,
+    handler: enable('api'),
+  },
+  {
+    method: 'post', path: '/api/disable', who: 'admin',
+    summary: 'Disable the enabled certificate.',
+    response: okJson('Status'), errors: [],
+    handler: disable('api'),
+  },
+  {
+    method: 'post', path: '/api/renew', who: 'admin',
+    summary: 'Switch to the renewed certificate.',
+    body: { type: 'json', schema: renewInputSchema },
+    response: okJson('Status'), errors: RENEW_ERRORS,
+    handler: renew('api'),
+  },
+  {
+    method: 'post', path: '/api/connection-test', who: 'admin',
+    summary: 'Test the connection to RNDS with the enabled certificate.',
+    response: okJson('{"connection":Connection}'), errors: CONNECTION_ERRORS,
+    handler: testConnection('api'),
+  },
+  {
+    method: 'get', path: '/api/token', who: 'admin',
+    summary: 'A current RNDS access token (Authorization: Bearer callers only).',
+    response: okJson('{"accessToken","tokenType","expiresAt"}'), errors: ['FORBIDDEN', 'NOT_ENABLED', 'SECRET_UNREADABLE', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED'],
+    handler: token,
+  },
+  {
+    method: 'post', path: '/api/contra-chave', who: 'admin',
+    summary: "Set this installation's contra-chave.",
+    body: { type: 'json', schema: contraChaveBody },
+    response: okJson('Status'), errors: CONTRA_CHAVE_ERRORS,
+    handler: changeContraChave('api'),
+  },
+  {
+    method: 'get', path: '/api/events', who: 'admin',
+    summary: 'A status event whenever the certificate list or the Status changes.',
+    response: { status: 200, type: 'event-stream', description: 'text/event-stream: event status, data Status' }, errors: ['TOO_MANY_STREAMS'],
+    handler: events,
+  },
+  {
+    method: 'get', path: '/metrics', who: 'monitoring',
+    summary: 'Prometheus metrics.',
+    response: { status: 200, type: 'text', description: 'The Prometheus text format.' }, errors: [],
+    handler: metrics,
+  },
 
-  { method: 'get', path: '/', who: 'admin', summary: 'A tela de certificados.', response: html('A tela, já com o estado atual.'), errors: [], handler: screen },
-  { method: 'get', path: '/fragmentos', who: 'admin', summary: 'As regiões vivas da tela, com suas versões.', response: okJson('{"state","stateText","contraChaveOrigin","fragments"}'), errors: [], handler: fragments },
-  { method: 'get', path: '/guia', who: 'admin', summary: 'O guia de credenciamento.', response: html('O guia.'), errors: [], handler: guide },
-  { method: 'get', path: '/desabilitar', who: 'admin', summary: 'Sem JavaScript: a confirmação de desabilitar.', response: html('A página de confirmação (ou 303 para a tela).'), errors: [], handler: confirmDisable },
-  ...['/habilitar', '/renovar', '/testar-conexao', '/contra-chave'].map((path): Route => ({ method: 'get', path, who: 'admin', summary: 'Aberto à mão: a tela.', response: toScreen, errors: [], handler: backToScreen })),
-  { method: 'post', path: '/contra-chave', who: 'admin', body: { type: 'form' }, summary: 'O formulário da contra-chave.', response: toScreen, errors: ['WRITE_FAILED'], handler: changeContraChave('tela') },
-  { method: 'post', path: '/habilitar', who: 'admin', limit: 'enable', body: { type: 'form' }, summary: 'O formulário Habilitar.', response: toScreen, errors: ['TOO_MANY_ATTEMPTS', 'WRITE_FAILED'], handler: enable('tela') },
-  { method: 'post', path: '/renovar', who: 'admin', body: { type: 'form' }, summary: 'O botão Usar o certificado renovado.', response: toScreen, errors: [], handler: renew('tela') },
-  { method: 'post', path: '/desabilitar', who: 'admin', body: { type: 'form' }, summary: 'O botão Desabilitar.', response: toScreen, errors: [], handler: disable('tela') },
-  { method: 'post', path: '/testar-conexao', who: 'admin', body: { type: 'form' }, summary: 'O botão Testar conexão.', response: toScreen, errors: ['SECRET_UNREADABLE'], handler: testConnection('tela') },
+  {
+    method: 'get', path: '/', who: 'admin',
+    summary: 'The screen, rendered on the server.',
+    response: html('The screen with the current state.'), errors: [],
+    handler: screen,
+  },
+  {
+    method: 'get', path: '/fragmentos', who: 'admin',
+    summary: "The screen's live regions, each with its version.",
+    response: okJson('{"state","stateText","contraChaveOrigin","fragments"}'), errors: [],
+    handler: fragments,
+  },
+  {
+    method: 'get', path: '/guia', who: 'admin',
+    summary: 'The credenciamento guide.',
+    response: html('The guide.'), errors: [],
+    handler: guide,
+  },
+  {
+    method: 'get', path: '/desabilitar', who: 'admin',
+    summary: 'Without JavaScript: the confirmation before disabling.',
+    response: html('The confirmation page (a 303 to the screen when nothing is enabled).'), errors: [],
+    handler: confirmDisable,
+  },
+  ...['/habilitar', '/renovar', '/testar-conexao', '/contra-chave'].map(
+    (path): Route => ({ method: 'get', path, who: 'admin', summary: "A form's address opened by hand: the screen.", response: toScreen, errors: [], handler: backToScreen }),
+  ),
+  {
+    method: 'post', path: '/contra-chave', who: 'admin',
+    summary: 'The contra-chave form.',
+    body: { type: 'form' },
+    response: toScreen, errors: [],
+    handler: changeContraChave('tela'),
+  },
+  {
+    method: 'post', path: '/habilitar', who: 'admin', limit: 'enable',
+    summary: 'The Habilitar form (in place for app.js: the Error and the page).',
+    body: { type: 'form' },
+    response: toScreen, errors: ENABLE_ERRORS,
+    handler: enable('tela'),
+  },
+  {
+    method: 'post', path: '/renovar', who: 'admin',
+    summary: 'The "use the renewed certificate" button.',
+    body: { type: 'form' },
+    response: toScreen, errors: [],
+    handler: renew('tela'),
+  },
+  {
+    method: 'post', path: '/desabilitar', who: 'admin',
+    summary: 'The Desabilitar button.',
+    body: { type: 'form' },
+    response: toScreen, errors: [],
+    handler: disable('tela'),
+  },
+  {
+    method: 'post', path: '/testar-conexao', who: 'admin',
+    summary: 'The Testar conexão button.',
+    body: { type: 'form' },
+    response: toScreen, errors: ['SECRET_UNREADABLE'],
+    handler: testConnection('tela'),
+  },
 ];
 
 /** The paths the monitoring token may read (GET/HEAD), as CONTRACT.md's Access says. */

@@ -7,7 +7,7 @@ import { AuditTrail, SecretBox, StateStore } from './state/index.js';
 import { SessionRevocations, loadOrCreateSessionKey } from './state/sessions.js';
 import { parseProxyUrl, resolveEnvironments, type ProxySettings, type RndsToken } from './rnds/index.js';
 import { PeriodicCheck } from './periodic-check.js';
-import { Access } from './http/access.js';
+import { Access } from './http/identify.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
@@ -188,7 +188,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       maxFailedAttempts: options.maxFailedAttempts,
       allowedHosts: options.allowedHosts,
       testConnectionAfterEnable: options.connectionTestAfterEnable ?? options.connectionCheckMinutes > 0,
-      extraRoutes: (r) => metrics.mount(r),
+      metrics: (req, res) => metrics.handler(req, res),
       onEnableFailure: (code) => metrics.recordFailedAttempt(code),
     });
 

@@ -5,15 +5,17 @@ import type { Enablement } from '../enablement/index.js';
 import type { Logger } from '../options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';
-import { type Access, csrfProtection } from './access.js';
 import { createActions } from './actions.js';
-import { apiRoutes, statusReads } from './api.js';
+import { csrfProtection } from './csrf.js';
 import { errorHandler, notFound } from './errors.js';
 import type { EventHub } from './events.js';
+import { createLoginPage, expressAdapter } from './express-adapter.js';
 import { hostAllowed, hostAllowList, securityHeaders } from './headers.js';
-import { enableLimiter } from './limits.js';
-import { createLoginPage, loginRoutes } from './login.js';
-import { createRenderer, screenRoutes } from './screen.js';
+import type { Access } from './identify.js';
+import { enableAttempts } from './limits.js';
+import { ENABLE_PATHS, MONITORING_PATHS, ROUTES } from './routes.js';
+import { createRenderer } from './screen.js';
+import { statusReads } from './status-reads.js';
 
 export interface AppDeps {
   enablement: Enablement;
@@ -29,18 +31,18 @@ export interface AppDeps {
   allowedHosts?: string[];
   /** Start a connection test after every enable (without waiting for it). */
   testConnectionAfterEnable: boolean;
-  /** Extra authenticated routes (metrics), mounted after access control. */
-  extraRoutes?: (router: express.Router) => void;
+  /** Answers GET /metrics (the Prometheus scrape); without it /metrics is not found. */
+  metrics?: (req: express.Request, res: express.Response) => Promise<void>;
   /** Told about every failed enable attempt (any 4xx of /api/enable or the form), for the metrics. */
   onEnableFailure?: (code: string) => void;
 }
 
 /**
- * The module's private Express app, composed in order: the Status reads of authorized pollers (api.ts statusReads,
- * which send the same headers themselves), security headers and the Host allow-list (headers.ts), static
- * assets, the public /health, body parsers, login and logout (login.ts), access control and CSRF (access.ts), the JSON
- * API (api.ts) and the screen (screen.ts) — both calling the same actions (actions.ts) — then the error mapping
- * (errors.ts). Only module/http touches req/res; everything else is the Enablement's.
+ * The module's private Express app, composed in order: the Status reads of authorized pollers (status-reads.ts, which
+ * send the same headers themselves), security headers and the Host allow-list (headers.ts), static assets, the public
+ * /health, body parsers, login and logout, access control (identify.ts) and CSRF (csrf.ts), the API and the screen,
+ * then the error mapping (errors.ts). Every route but the static files is in the route table (routes.ts), its handlers
+ * framework-free; express-adapter.ts mounts them. Only module/http touches req/res; everything else is the Enablement's.
  */
 export function createApp(deps: AppDeps): express.Express {
   const { enablement, access, events, logger } = deps;
@@ -52,7 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
 
   const cookies = cookieParser();
-  // Monitoring pollers read the Status all day: answered first, before the layers below (api.ts statusReads).
+  // Monitoring pollers read the Status all day: answered first, before the layers below (status-reads.ts).
   app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies }));
   app.use(securityHeaders());
   const hostCheck = hostAllowList(deps.allowedHosts);
@@ -64,10 +66,31 @@ export function createApp(deps: AppDeps): express.Express {
     res.sendFile('favicon.ico', { root: assetsDir, maxAge: '1d', headers: { 'Content-Type': 'image/x-icon' } });
   });
   app.use(cookies);
-  app.get('/health', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', rnds: enablement.statusSnapshot().status.state });
+  const actions = createActions(enablement, logger, { testConnectionAfterEnable: deps.testConnectionAfterEnable });
+  const attempts = enableAttempts({ maxFailedAttempts: deps.maxFailedAttempts, paths: ENABLE_PATHS, onFailure: deps.onEnableFailure });
+  const render = createRenderer({
+    access: { usesLogin: access.usesLogin, ensureSession: (req, res) => access.sessions.ensureSession(req, res) },
+    status: () => enablement.status(),
+    connectionTesting: () => enablement.connectionTesting,
+    defaultEnvironment: deps.defaultEnvironment,
+    timeZone: deps.timeZone,
   });
+  const loginPage = createLoginPage(access);
+  const adapter = expressAdapter({
+    context: { enablement, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment },
+    access,
+    enablement,
+    events,
+    render,
+    loginPage,
+    attempts,
+    metrics: deps.metrics,
+  });
+  const early = ROUTES.filter((route) => route.early);
+  const open = ROUTES.filter((route) => route.who === 'public' && !route.early);
+  const guarded = ROUTES.filter((route) => route.who !== 'public');
 
+  adapter.mount(app, early);
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   // Every answer past the static assets is per-user and may carry a CSRF token or an error about a secret: no cache.
@@ -76,24 +99,15 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  const loginPage = createLoginPage(access);
-  loginRoutes(app, access, loginPage);
-  app.use(access.require((req, res) => loginPage(req, res)));
+  adapter.mount(app, open);
+  app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res)));
   app.use(csrfProtection());
-  access.onSessionEnd((sessionId) => events.endSession(sessionId));
-
-  const actions = createActions(enablement, logger, { testConnectionAfterEnable: deps.testConnectionAfterEnable });
-  const limiter = enableLimiter(deps.maxFailedAttempts);
-  const status = () => enablement.status();
-  const connectionTesting = () => enablement.connectionTesting;
-  const render = createRenderer({ access, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone });
+  access.sessions.onSessionEnd((sessionId) => events.endSession(sessionId));
   const router = express.Router();
-  apiRoutes(router, { enablement, actions, access, events, enableLimiter: limiter });
-  deps.extraRoutes?.(router);
-  screenRoutes(router, { access, actions, status, connectionTesting, defaultEnvironment: deps.defaultEnvironment, enableLimiter: limiter, onEnableFailure: deps.onEnableFailure }, render);
+  adapter.mount(router, guarded);
   app.use(router);
 
   app.use(notFound);
-  app.use(errorHandler({ logger, access, defaultEnvironment: deps.defaultEnvironment, onEnableFailure: deps.onEnableFailure }));
+  app.use(errorHandler({ logger, access, defaultEnvironment: deps.defaultEnvironment, attempts }));
   return app;
 }

@@ -2,14 +2,16 @@ import type { NextFunction, Request, Response } from 'express';
 import { RndsError, isRndsError } from '../errors.js';
 import type { Environment } from '../types.js';
 import type { Logger } from '../options.js';
-import type { Access } from './access.js';
-import { enableInputOf, redirectWithFlash, refusedForm } from './screen.js';
+import { redirectWithFlash } from './express-adapter.js';
+import { enableInputOf, refusedForm } from './forms.js';
+import type { Access } from './identify.js';
+import type { EnableAttempts } from './limits.js';
 
 export interface ErrorDeps {
   logger: Logger;
   access: Access;
   defaultEnvironment: Environment;
-  onEnableFailure?: (code: string) => void;
+  attempts: EnableAttempts;
 }
 
 /** The last route: anything not matched is a 404 in the module's own words. */
@@ -39,16 +41,14 @@ function describe(error: unknown): string {
 export function errorHandler(deps: ErrorDeps) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const rndsError = toRndsError(error);
-    res.locals.rndsErrorCode = rndsError.code;
     if (!rndsError.isOperational) deps.logger.error(`Erro inesperado em ${req.method} ${req.baseUrl}${req.path}: ${describe(error)}`);
-    const enableRoute = req.method === 'POST' && (req.path === '/api/enable' || req.path === '/habilitar');
-    if (enableRoute && rndsError.httpStatus >= 400 && rndsError.httpStatus < 500) deps.onEnableFailure?.(rndsError.code);
+    deps.attempts.refused(req, res, rndsError);
     if (rndsError.retryAfterSeconds !== undefined) res.set('Retry-After', String(rndsError.retryAfterSeconds));
     if (res.headersSent) return;
     const wantsJson = req.path.startsWith('/api/') || req.path === '/metrics' || !req.accepts('html') || req.is('application/json');
     if (wantsJson) {
       res.status(rndsError.httpStatus).json(rndsError.toJSON());
-    } else if (enableRoute && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsSession) {
+    } else if (req.method === 'POST' && req.path === '/habilitar' && rndsError.code === 'TOO_MANY_ATTEMPTS' && req.rndsSession) {
       // The form comes back with what was typed (never the password) and the wait, like any refusal.
       const input = enableInputOf((req.body ?? {}) as Record<string, unknown>);
       redirectWithFlash(req, res, deps.access, { form: refusedForm(input, rndsError, deps.defaultEnvironment) });

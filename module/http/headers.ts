@@ -65,7 +65,7 @@ export function recordHelmet(secure: boolean): HeaderSet {
  * LAN neighbours share host names; HSTS is the host's decision, not an embedded module's). `upgrade-insecure-requests`
  * only when the request itself came over HTTPS: plain-HTTP LANs must keep working. helmet computes them once per
  * variant (recordHelmet) and each answer gets the same list: helmet's own chain of eleven middlewares cost a monitoring
- * poller's status read about a tenth of its time (issue 14). The Status reads send the same list themselves (api.ts).
+ * poller's status read about a tenth of its time (issue 14). The Status reads send the same list themselves (status-reads.ts).
  */
 export function securityHeaders(): RequestHandler {
   return (req, res, next) => {

@@ -49,13 +49,24 @@ export function loginLimiter(onLimited: (req: Request, res: Response, message: s
   );
 }
 
+/** Failed enable attempts: the attempt limit and the metrics' count, fed from one place. */
+export interface EnableAttempts {
+  /** In front of every enable route: only wrong passwords count (CONTRACT.md). */
+  limiter: RequestHandler;
+  /**
+   * Every refusal answered to a request: when the request is an enable attempt (any 4xx of an enable route — a form's
+   * refusal, the API's Error, the limit itself), it is counted for the metrics and marked for the limiter.
+   */
+  refused(req: Request, res: Response, error: RndsError): void;
+}
+
 /**
- * Only wrong passwords count (CONTRACT.md): any other mistake (no service ticked, wrong file…) is given back, so the
- * admin with the right password is never locked out by typos elsewhere. One limiter (one store) for every enable path:
- * a route marks a wrong password with `res.locals.rndsErrorCode`.
+ * Only wrong passwords count toward the limit: any other mistake (no service ticked, wrong file…) is given back, so the
+ * admin with the right password is never locked out by typos elsewhere. One limiter (one store) for every enable path.
  */
-export function enableLimiter(maxFailedAttempts: number): RequestHandler {
-  return onFirstUse((rateLimit) =>
+export function enableAttempts(options: { maxFailedAttempts: number; paths: ReadonlySet<string>; onFailure?: (code: string) => void }): EnableAttempts {
+  const { maxFailedAttempts, paths, onFailure } = options;
+  const limiter = onFirstUse((rateLimit) =>
     rateLimit({
       windowMs: WINDOW_MS,
       limit: maxFailedAttempts,
@@ -76,4 +87,12 @@ export function enableLimiter(maxFailedAttempts: number): RequestHandler {
       },
     }),
   );
+  return {
+    limiter,
+    refused(req, res, error) {
+      res.locals.rndsErrorCode = error.code;
+      if (req.method !== 'POST' || !paths.has(req.path) || error.httpStatus < 400 || error.httpStatus >= 500) return;
+      onFailure?.(error.code);
+    },
+  };
 }

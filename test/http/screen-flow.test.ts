@@ -11,7 +11,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BASE, CERTS, FIXTURES, TOKEN, bearer, enableForm, followToScreen, loggedIn, startHarness, type Harness } from '../support/harness.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
-import { SESSION_COOKIE } from '../../module/http/access.js';
+import { SESSION_COOKIE } from '../../module/http/sessions.js';
 
 let h: Harness | undefined;
 let double: RndsAuthDouble | undefined;

@@ -1,20 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type express from 'express';
 import fresh from 'fresh';
-import { RndsError } from '../errors.js';
 import type { Enablement } from '../enablement/index.js';
-import { HOOK, type Access, type Caller } from './access.js';
-import type { Actions } from './actions.js';
-import type { EventHub } from './events.js';
+import { HOOK, type Access, type Caller } from './identify.js';
 import { applySecurityHeaders, helmetHeaders } from './headers.js';
-
-export interface ApiDeps {
-  enablement: Enablement;
-  actions: Actions;
-  access: Access;
-  events: EventHub;
-  enableLimiter: express.RequestHandler;
-}
 
 export interface StatusReadsDeps {
   enablement: Enablement;
@@ -30,7 +19,7 @@ export interface StatusReadsDeps {
  * Host check and the cookies done here and the security headers sent with the answer, without the static files, the
  * body parsers, the login routes and the router the rest of the app goes through — monitoring pollers call them all
  * day (issue 14). Anything else, an unauthorized call or a refused Host included, goes on down the app unchanged
- * (access.require reuses the identity found here, so a host's authorization hook is asked once).
+ * (Access.require reuses the identity found here, so a host's authorization hook is asked once).
  */
 export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
   const { enablement, access, hostAllowed, cookies } = deps;
@@ -97,7 +86,7 @@ function preparedHeaders(part: { json: Buffer; etag: string }, secure: boolean):
  * the ETag, type and length go out as one prepared block (what the app's layers and res.send would set, header by
  * header, on every read); freshness is Express's own test (the `fresh` package behind req.fresh).
  */
-function sendStatus(req: express.Request, res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
+export function sendStatus(req: express.Request, res: express.Response, enablement: Enablement, part: 'body' | 'certificates'): void {
   const snapshot = enablement.statusSnapshot()[part];
   const secure = req.secure;
   const headers = preparedHeaders(snapshot, secure);
@@ -110,50 +99,4 @@ function sendStatus(req: express.Request, res: express.Response, enablement: Ena
   res.writeHead(200, headers.ok);
   if (req.method === 'HEAD') res.end();
   else res.end(snapshot.json);
-}
-
-/** The JSON routes of CONTRACT.md. A refused action is thrown to the error mapping (errors.ts), which answers the Error. */
-export function apiRoutes(router: express.Router, deps: ApiDeps): void {
-  const { enablement, actions, access, events } = deps;
-  const json = (req: express.Request) => (req.is('application/json') ? (req.body as unknown) : undefined);
-
-  router.get('/api/status', (req, res) => sendStatus(req, res, enablement, 'body'));
-  router.get('/api/certificates', (req, res) => sendStatus(req, res, enablement, 'certificates'));
-  router.post('/api/enable', deps.enableLimiter, async (req, res) => {
-    const result = await actions.enable(json(req), req.rndsCaller!.actor);
-    if (!result.ok) throw result.error;
-    res.json(result.status);
-  });
-  router.post('/api/disable', async (req, res) => {
-    const result = await actions.disable(req.rndsCaller!.actor);
-    if (!result.ok) throw result.error;
-    res.json(result.status);
-  });
-  router.post('/api/renew', async (req, res) => {
-    const result = await actions.renew(json(req) ?? {}, req.rndsCaller!.actor);
-    if (!result.ok) throw result.error;
-    res.json(result.status);
-  });
-  router.post('/api/connection-test', async (_req, res) => {
-    const result = await actions.testConnection();
-    if (!result.ok) throw result.error;
-    res.json({ connection: result.connection });
-  });
-  // The RNDS token is for the host's integrations (Bearer, or rnds.getToken() in process), never for a browser session.
-  router.get('/api/token', async (req, res) => {
-    if (!req.rndsCaller?.viaHeader) {
-      throw new RndsError('FORBIDDEN', 'O token da RNDS só é entregue a integrações com o cabeçalho Authorization: Bearer <token> (ou por rnds.getToken() no próprio servidor), não à sessão do navegador.');
-    }
-    const token = await enablement.getToken();
-    res.json({ accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt.toISOString() });
-  });
-  router.post('/api/contra-chave', async (req, res) => {
-    const result = await actions.changeContraChave(json(req), req.rndsCaller!.actor, 'api');
-    if (!result.ok) throw result.error;
-    res.json(result.status);
-  });
-  router.get('/api/events', (req, res) => {
-    const sessionId = req.rndsCaller?.viaHeader ? undefined : req.rndsSession?.id;
-    events.subscribe(req, res, sessionId === undefined ? {} : { sessionId, isLive: () => access.isLive(sessionId) });
-  });
 }

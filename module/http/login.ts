@@ -1,6 +1,7 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { RndsError } from '../errors.js';
+import { loginModel } from '../present/screen-model.js';
 import { type Access, crossSiteReason, forbidden, safeEqual, sentCsrfToken } from './access.js';
 import { loginLimiter } from './limits.js';
 
@@ -16,7 +17,7 @@ export function createLoginPage(access: Access): LoginPage {
       res.status(401).type('text/plain; charset=utf-8').send('Acesso não autorizado: entre no PEC como administrador municipal.');
       return;
     }
-    res.status(status).render('login', { base: req.baseUrl, error, csrfToken: access.loginCsrf(req, res) });
+    res.status(status).render('login', loginModel({ base: req.baseUrl, error, csrfToken: access.loginCsrf(req, res) }));
   };
 }
 

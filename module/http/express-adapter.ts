@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { RndsError } from '../errors.js';
+import { loginModel } from '../present/screen-model.js';
 import type { Enablement } from '../enablement/index.js';
 import { loginCsrf, logoutCsrf } from './csrf.js';
 import type { EventHub } from './events.js';
@@ -24,7 +25,7 @@ export function createLoginPage(access: Access): LoginPage {
       res.status(401).type('text/plain; charset=utf-8').send('Acesso não autorizado: entre no PEC como administrador municipal.');
       return;
     }
-    res.status(status).render('login', { base: req.baseUrl, error, csrfToken: access.sessions.loginCsrf(req, res) });
+    res.status(status).render('login', loginModel({ base: req.baseUrl, error, csrfToken: access.sessions.loginCsrf(req, res) }));
   };
 }
 

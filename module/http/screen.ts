@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
 import { REQUIRED_MESSAGES } from '../enablement/index.js';
 import type { RndsError } from '../errors.js';
-import { viewHelpers } from '../present/index.js';
+import { disablePageModel, guideModel, pageModel, REGIONS, regions, type ScreenInput } from '../present/screen-model.js';
 import { GUIDE_PATH, renewalReminder } from '../enablement/renewal-reminder.js';
 import { PEC_CHAVES_PATHS } from '../options.js';
 import type { Environment, Status } from '../types.js';
@@ -21,11 +20,6 @@ export const FIELD_IDS: Record<FormField, string> = {
   environment: 'ambiente',
 };
 
-/** The version of a rendered region: app.js swaps a region only when the one the server now renders differs. */
-const version = (html: string): string => createHash('sha256').update(html).digest('base64url').slice(0, 16);
-
-/** The screen's live regions, each a partial rendered into the page and by GET {base}/fragmentos. */
-const FRAGMENTS = ['avisos', 'estado', 'contra-chave', 'pasta', 'certificados', 'motivos'] as const;
 
 /** What the screen reader hears when the state changes while the page is open. */
 const STATE_TEXT: Record<Status['state'], string> = {
@@ -39,18 +33,6 @@ export const inPlace = (req: Request): boolean => req.method === 'POST' && req.a
 
 function renderToString(res: Response, view: string, locals: object): Promise<string> {
   return new Promise((resolve, reject) => res.app.render(view, locals, (error, html) => (error ? reject(error) : resolve(html))));
-}
-
-/** What the views call (`helpers`): the present rules bound to the installation's time zone, and the screen's own few. */
-function screenHelpers(timeZone: string) {
-  return {
-    ...viewHelpers(timeZone),
-    renewalReminder: (status: Status) => renewalReminder(status, timeZone),
-    guidePath: GUIDE_PATH,
-    lookAlikeNames,
-    requiredMessages: REQUIRED_MESSAGES,
-    version,
-  };
 }
 
 export interface RenderExtra {
@@ -74,45 +56,69 @@ export interface ScreenDeps {
   defaultEnvironment: Environment;
 }
 
+/** What the module knows that every page of the screen is built from (besides the request). */
+export type ScreenContext = Pick<ScreenDeps, 'status' | 'defaultEnvironment' | 'connectionTesting'> & {
+  /** The installation's time zone, for every date the views show. */
+  timeZone: string;
+  loginEnabled: boolean;
+};
+
+/**
+ * The render locals: what the request, the module and the action carry, handed to the view-model
+ * (present/screen-model.ts), which takes every decision the pages show.
+ */
+export function screenInput(ctx: ScreenContext, request: { base: string; csrfToken: string }, extra: RenderExtra = {}): ScreenInput {
+  const status = ctx.status();
+  return {
+    status,
+    timeZone: ctx.timeZone,
+    base: request.base,
+    csrfToken: request.csrfToken,
+    loginEnabled: ctx.loginEnabled,
+    defaultEnvironment: ctx.defaultEnvironment,
+    connectionTesting: ctx.connectionTesting(),
+    form: extra.form,
+    notice: extra.notice,
+    contraChaveForm: extra.contraChaveForm,
+    fieldIds: FIELD_IDS,
+    requiredMessages: REQUIRED_MESSAGES,
+    paths: PEC_CHAVES_PATHS,
+    guidePath: GUIDE_PATH,
+    reminder: renewalReminder(status, ctx.timeZone),
+    lookAlikes: lookAlikeNames(status.certificates.map((entry) => entry.file)),
+  };
+}
+
+/** The locals of each page: its view-model. */
+export function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput): object {
+  if (view === 'guia') return guideModel(input);
+  if (view === 'desabilitar') return disablePageModel(input);
+  return pageModel(input);
+}
+
 /** Renders a page of the screen for an authorized caller (its session is created when the host's hook let it in). */
 export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'defaultEnvironment' | 'connectionTesting'> & { /** The installation's time zone, for every date the views show. */ timeZone: string }): Render {
-  const helpers = screenHelpers(deps.timeZone);
+  const ctx: ScreenContext = { ...deps, loginEnabled: deps.access.usesLogin };
   return (req, res, view, extra = {}) => {
     const session = req.rndsSession ?? deps.access.ensureSession(req, res);
-    const status = deps.status();
-    const form: FormState = extra.form ?? {
-      // As PEC: no service ticked until the admin says which ones the credential includes.
-      values: { services: [], environment: status.enabled?.environment ?? deps.defaultEnvironment },
-      errors: {},
-    };
-    const locals = {
-      base: req.baseUrl,
-      status,
-      csrfToken: session.csrfToken,
-      form,
-      fieldIds: FIELD_IDS,
-      notice: extra.notice,
-      contraChaveForm: extra.contraChaveForm,
-      connectionTesting: deps.connectionTesting(),
-      defaultEnvironment: deps.defaultEnvironment,
-      paths: PEC_CHAVES_PATHS,
-      helpers,
-      loginEnabled: deps.access.usesLogin,
-    };
+    const input = screenInput(ctx, { base: req.baseUrl, csrfToken: session.csrfToken }, extra);
+    const { status } = input;
     if (view === 'fragmentos') {
-      // Every live region, rendered by the same partials as the page, with its version.
-      void Promise.all(FRAGMENTS.map((name) => renderToString(res, `partials/${name}`, locals))).then(
+      // Every live region, rendered by the same partials from the same view-model slices as the page, with its version.
+      const slices = regions(input);
+      void Promise.all(REGIONS.map((name) => renderToString(res, `partials/${name}`, slices[name]))).then(
         (rendered) =>
           res.json({
             state: status.state,
             stateText: STATE_TEXT[status.state],
             contraChaveOrigin: status.contraChaveOrigin,
-            fragments: Object.fromEntries(FRAGMENTS.map((name, i) => [name, { version: version(rendered[i]!), html: rendered[i]! }])),
+            fragments: Object.fromEntries(REGIONS.map((name, i) => [name, { version: slices[name].version, html: rendered[i]! }])),
           }),
         (error: unknown) => req.next?.(error),
       );
       return;
     }
+    const locals = viewLocals(view, input);
     if (inPlace(req)) {
       // A refused form posted by app.js: the page it would have shown, for app.js to take the form from, and the
       // error with its fields (CONTRACT.md's Error).

@@ -22,4 +22,3 @@ export {
 } from './dates.js';
 export { ALERT_CHANNEL_LABEL, ENTRY_REASON_SHORT, ENTRY_STATUS_LABEL, STATE_EXPLAINED, STATE_LABEL, environmentLabel, formatBytes, formatCnpj, formatCpf, formatNumber, servicesInSentence, servicesLabel } from './labels.js';
 export { commonNameOf, displayName, hasUnsafeChars, safeJsonText } from './names.js';
-export { viewHelpers } from './view-helpers.js';

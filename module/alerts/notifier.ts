@@ -78,11 +78,16 @@ export class AlertNotifier {
 
   async #check(): Promise<void> {
     if (this.#closed) return;
+    const status = this.#o.status();
+    const now = this.#o.now();
+    const detect = (previous: AlertMemory | undefined) =>
+      detectAlerts(status, previous, now, this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null }).memory;
     const before = this.#o.store.get().alerts;
-    const { memory } = detectAlerts(this.#o.status(), before, this.#o.now(), this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null });
-    if (JSON.stringify(memory) !== JSON.stringify(before)) {
-      // Written before sending: once recorded, an event is never detected again, even after a crash.
-      await this.#o.store.update((state) => ({ ...state, alerts: { ...memory, lastFailure: state.alerts?.lastFailure ?? memory.lastFailure } }));
+    if (JSON.stringify(detect(before)) !== JSON.stringify(before)) {
+      // Written before sending: once recorded, an event is never detected again, even after a crash. Detected again
+      // from the state the update is applied to: a delivery recorded while this update waited in the store's queue
+      // must not be overwritten with the older "pending" (the event would be sent a second time).
+      await this.#o.store.update((state) => ({ ...state, alerts: detect(state.alerts) }));
     }
     for (const event of this.#o.store.get().alerts?.events ?? []) {
       for (const sender of this.#o.senders) {

@@ -24,7 +24,18 @@ export interface AlertNotifierOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The guide's address, quoted in renewal alerts. */
   guideUrl?: string | null;
-  onDelivery?: (channel: AlertChannel, ok: boolean, event: AlertEvent, message?: string) => void;
+  /**
+   * After each attempt that ends a delivery (sent, or failed for good) and after each failed attempt that will be
+   * retried (`retry` set: the attempt, the attempts allowed and the wait before the next one).
+   */
+  onDelivery?: (channel: AlertChannel, ok: boolean, event: AlertEvent, message?: string, retry?: AlertRetry) => void;
+}
+
+/** A failed attempt that will be tried again. */
+export interface AlertRetry {
+  attempt: number;
+  attempts: number;
+  delayMs: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -110,7 +121,14 @@ export class AlertNotifier {
           return;
         } catch (error) {
           lastError = error instanceof AlertDeliveryError ? error.message : 'erro inesperado no envio';
-          if (attempt < this.#attempts) await this.#sleep(this.#retryDelayMs * 2 ** (attempt - 1));
+          if (attempt < this.#attempts && !this.#closed) {
+            // Shown at once (Status lastFailure, /metrics, the log), not only after the last retry minutes later: a
+            // refused SMTP login or a wrong webhook address is fixed sooner when it is seen at the first attempt.
+            const delayMs = this.#retryDelayMs * 2 ** (attempt - 1);
+            await this.#record(event.key, sender.channel, 'retrying', lastError).catch(() => undefined);
+            this.#o.onDelivery?.(sender.channel, false, event, lastError, { attempt, attempts: this.#attempts, delayMs });
+            await this.#sleep(delayMs);
+          }
         }
       }
       if (this.#closed) return; // still pending: resumed at the next start
@@ -123,13 +141,14 @@ export class AlertNotifier {
     this.#inFlight.set(id, run);
   }
 
-  async #record(key: string, channel: AlertChannel, result: 'sent' | 'failed', message?: string): Promise<void> {
+  /** Records how a delivery went: `retrying` leaves it pending and records the failure. */
+  async #record(key: string, channel: AlertChannel, result: 'sent' | 'failed' | 'retrying', message?: string): Promise<void> {
     await this.#o.store.update((state) => {
       const alerts = state.alerts;
       if (!alerts) return state;
-      const events = alerts.events.map((e) => (e.key === key ? { ...e, deliveries: { ...e.deliveries, [channel]: result } } : e));
+      const events = result === 'retrying' ? alerts.events : alerts.events.map((e) => (e.key === key ? { ...e, deliveries: { ...e.deliveries, [channel]: result } } : e));
       const lastFailure: AlertMemory['lastFailure'] =
-        result === 'failed'
+        result !== 'sent'
           ? { channel, event: key, at: this.#o.now().toISOString(), message: message ?? '' }
           : alerts.lastFailure?.channel === channel
             ? null
@@ -137,4 +156,13 @@ export class AlertNotifier {
       return { ...state, alerts: { ...alerts, events, lastFailure } };
     });
   }
+}
+
+/** A wait in pt-BR for the log: "30 s", "2 min", "1 min 30 s". */
+export function waitText(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }

@@ -173,8 +173,8 @@ http {
     expect(connection.detail).toContain('ATIVA no e-Gestor AB');
     expect(connection.detail).toContain('cadeia completa');
     expect(connection.detail).not.toMatch(/confira o endereço/);
-    expect(connection.steps.at(-1)).toMatchObject({ step: 'client-certificate', ok: false, detail: 'HTTP 400' });
-    expect(connection.steps.filter((s) => !s.ok)).toHaveLength(1);
+    expect(connection.steps?.at(-1)).toMatchObject({ step: 'client-certificate', ok: false, detail: 'HTTP 400' });
+    expect((connection.steps ?? []).filter((s) => !s.ok)).toHaveLength(1);
   });
 
   it('when the certificate is sent without its intermediate CA (a .pfx without the chain), then it is "Falha no certificado" saying to export it with the chain', async () => {
@@ -182,7 +182,7 @@ http {
 
     expect(connection.status).toBe('certificate-failure');
     expect(connection.detail).toContain('exporte-o de novo com a cadeia completa');
-    expect(connection.steps.at(-1)).toMatchObject({ step: 'client-certificate', ok: false });
+    expect(connection.steps?.at(-1)).toMatchObject({ step: 'client-certificate', ok: false });
   });
 });
 
@@ -251,6 +251,6 @@ describe.skipIf(!which('openssl'))('a TLS 1.3 server that asks for a certificate
 
     expect(connection).toMatchObject({ status: 'certificate-failure', message: 'Falha no certificado' });
     expect(connection.detail).toContain('exige um certificado');
-    expect(connection.steps.at(-1)).toMatchObject({ step: 'client-certificate', ok: false, detail: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
+    expect(connection.steps?.at(-1)).toMatchObject({ step: 'client-certificate', ok: false, detail: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' });
   });
 });

@@ -11,7 +11,7 @@ import { Access } from './http/identify.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
-import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, type AlertSender } from './alerts/index.js';
+import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './config/options.js';
 import { version } from './paths.js';
 import { resolveTimeZone } from './present/index.js';
@@ -148,9 +148,12 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
         timeZone,
         attempts: alertOptions?.attempts,
         retryDelayMs: alertOptions?.retryDelayMs,
-        onDelivery: (channel, ok, event, message) => {
-          if (ok) logger.info(`Alerta "${event.subject}" enviado por ${channel === 'email' ? 'e-mail' : 'webhook'}`);
-          else logger.warn(`Alerta "${event.subject}" não foi enviado por ${channel === 'email' ? 'e-mail' : 'webhook'}: ${message}`);
+        ...(options.scheduler ? { sleep: (ms: number) => new Promise<void>((resolve) => options.scheduler!.setTimeout(resolve, ms)) } : {}),
+        onDelivery: (channel, ok, event, message, retry) => {
+          const by = channel === 'email' ? 'e-mail' : 'webhook';
+          if (ok) logger.info(`Alerta "${event.subject}" enviado por ${by}`);
+          else if (retry) logger.warn(`Alerta "${event.subject}" não foi enviado por ${by} (tentativa ${retry.attempt} de ${retry.attempts}): ${message}. Nova tentativa em ${waitText(retry.delayMs)}.`);
+          else logger.warn(`Alerta "${event.subject}" não foi enviado por ${by}: ${message}`);
         },
       });
       notifier = alerts;

@@ -33,7 +33,7 @@ export function registerAlertMetrics(registry: Registry, info: () => AlertsInfo 
   });
   new Gauge({
     name: `${prefix}alert_last_delivery_failed`,
-    help: '1 when the last alert delivery on this channel failed after every retry (0 once one succeeds).',
+    help: '1 when the last alert delivery attempt on this channel failed, retried or not (0 once one succeeds).',
     labelNames: ['channel'],
     registers: [registry],
     collect() {

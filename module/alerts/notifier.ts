@@ -25,7 +25,18 @@ export interface AlertNotifierOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The guide's address, quoted in renewal alerts. */
   guideUrl?: string | null;
-  onDelivery?: (channel: AlertChannel, ok: boolean, event: AlertEvent, message?: string) => void;
+  /**
+   * After each attempt that ends a delivery (sent, or failed for good) and after each failed attempt that will be
+   * retried (`retry` set: the attempt, the attempts allowed and the wait before the next one).
+   */
+  onDelivery?: (channel: AlertChannel, ok: boolean, event: AlertEvent, message?: string, retry?: AlertRetry) => void;
+}
+
+/** A failed attempt that will be tried again. */
+export interface AlertRetry {
+  attempt: number;
+  attempts: number;
+  delayMs: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -79,11 +90,16 @@ export class AlertNotifier {
 
   async #check(): Promise<void> {
     if (this.#closed) return;
+    const status = this.#o.status();
+    const now = this.#o.now();
+    const detect = (previous: AlertMemory | undefined) =>
+      detectAlerts(status, previous, now, this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null }).memory;
     const before = this.#o.store.get().alerts;
-    const { memory } = detectAlerts(this.#o.status(), before, this.#o.now(), this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null });
-    if (JSON.stringify(memory) !== JSON.stringify(before)) {
-      // Written before sending: once recorded, an event is never detected again, even after a crash.
-      await this.#o.store.update((state) => ({ ...state, alerts: { ...memory, lastFailure: state.alerts?.lastFailure ?? memory.lastFailure } }));
+    if (JSON.stringify(detect(before)) !== JSON.stringify(before)) {
+      // Written before sending: once recorded, an event is never detected again, even after a crash. Detected again
+      // from the state the update is applied to: a delivery recorded while this update waited in the store's queue
+      // must not be overwritten with the older "pending" (the event would be sent a second time).
+      await this.#o.store.update((state) => ({ ...state, alerts: detect(state.alerts) }));
     }
     for (const event of this.#o.store.get().alerts?.events ?? []) {
       for (const sender of this.#o.senders) {
@@ -106,7 +122,14 @@ export class AlertNotifier {
           return;
         } catch (error) {
           lastError = error instanceof AlertDeliveryError ? error.message : 'erro inesperado no envio';
-          if (attempt < this.#attempts) await this.#sleep(this.#retryDelayMs * 2 ** (attempt - 1));
+          if (attempt < this.#attempts && !this.#closed) {
+            // Shown at once (Status lastFailure, /metrics, the log), not only after the last retry minutes later: a
+            // refused SMTP login or a wrong webhook address is fixed sooner when it is seen at the first attempt.
+            const delayMs = this.#retryDelayMs * 2 ** (attempt - 1);
+            await this.#record(event.key, sender.channel, 'retrying', lastError).catch(() => undefined);
+            this.#o.onDelivery?.(sender.channel, false, event, lastError, { attempt, attempts: this.#attempts, delayMs });
+            await this.#sleep(delayMs);
+          }
         }
       }
       if (this.#closed) return; // still pending: resumed at the next start
@@ -119,13 +142,14 @@ export class AlertNotifier {
     this.#inFlight.set(id, run);
   }
 
-  async #record(key: string, channel: AlertChannel, result: 'sent' | 'failed', message?: string): Promise<void> {
+  /** Records how a delivery went: `retrying` leaves it pending and records the failure. */
+  async #record(key: string, channel: AlertChannel, result: 'sent' | 'failed' | 'retrying', message?: string): Promise<void> {
     await this.#o.store.update((state) => {
       const alerts = state.alerts;
       if (!alerts) return state;
-      const events = alerts.events.map((e) => (e.key === key ? { ...e, deliveries: { ...e.deliveries, [channel]: result } } : e));
+      const events = result === 'retrying' ? alerts.events : alerts.events.map((e) => (e.key === key ? { ...e, deliveries: { ...e.deliveries, [channel]: result } } : e));
       const lastFailure: AlertMemory['lastFailure'] =
-        result === 'failed'
+        result !== 'sent'
           ? { channel, event: key, at: this.#o.now().toISOString(), message: message ?? '' }
           : alerts.lastFailure?.channel === channel
             ? null
@@ -133,4 +157,13 @@ export class AlertNotifier {
       return { ...state, alerts: { ...alerts, events, lastFailure } };
     });
   }
+}
+
+/** A wait in pt-BR for the log: "30 s", "2 min", "1 min 30 s". */
+export function waitText(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }

@@ -22,6 +22,7 @@ export type FailureReason =
   | 'handshake-rejected'
   | 'http-unauthorized'
   | 'http-forbidden'
+  | 'http-certificate-refused'
   | 'http-server-error'
   | 'http-unexpected'
   | 'invalid-response'
@@ -340,8 +341,45 @@ function notTls(host: string, extra: { errorCode?: string; cause?: unknown }): T
   );
 }
 
-/** Maps an HTTP status other than 2xx. */
-export function classifyHttpStatus(status: number, host: string): TokenRequestError {
+/**
+ * Answers in which a server (or the proxy or load balancer in front of it) refuses the client certificate over HTTP
+ * instead of with a TLS alert. nginx (and what is built on it: ingress-nginx, Azure Application Gateway, Cloudflare)
+ * with `ssl_verify_client on` finishes the handshake and answers `400` with its page for 495/496 (measured, nginx
+ * 1.22); a server may also send 495/496 themselves. Apache httpd (per-directory SSLVerifyClient), IIS (403.7, 403.16),
+ * Tomcat/Spring Security and API gateways answer 401/403, read as a refusal already.
+ */
+const CERTIFICATE_PAGES: ReadonlyArray<{ pattern: RegExp; why: string }> = [
+  { pattern: /The SSL certificate error|SSL certificate error|client certificate (is )?(invalid|untrusted|not trusted)/i, why: 'certificado não aceito: emissor desconhecido, cadeia incompleta ou certificado inválido' },
+  { pattern: /No required SSL certificate was sent|client certificate (is )?required|no client certificate/i, why: 'o servidor não recebeu o certificado' },
+];
+
+/** HTTP statuses whose body may say the client certificate was refused (read, at most a few KB, before classifying). */
+export const CERTIFICATE_REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 495, 496]);
+
+/** Why an HTTP answer refuses the client certificate, or null when it does not say so. */
+function certificatePageReason(status: number, body: string): string | null {
+  const found = CERTIFICATE_PAGES.find((page) => page.pattern.test(body));
+  if (found) return found.why;
+  if (status === 495) return 'certificado não aceito: emissor desconhecido, cadeia incompleta ou certificado inválido';
+  if (status === 496) return 'o servidor não recebeu o certificado';
+  return null;
+}
+
+/**
+ * Maps an HTTP status other than 2xx. `body` is the start of the answer, read for 400/495/496 (see
+ * CERTIFICATE_REFUSAL_STATUSES): the page that says the client certificate was refused.
+ */
+export function classifyHttpStatus(status: number, host: string, body = ''): TokenRequestError {
+  const refused = CERTIFICATE_REFUSAL_STATUSES.has(status) ? certificatePageReason(status, body) : null;
+  if (refused) {
+    return new TokenRequestError(
+      'certificate-failure',
+      'http-certificate-refused',
+      `O servidor da RNDS recusou o certificado (HTTP ${status}, ${refused}): ${ACTIVE_CREDENTIAL}. ` +
+        'Se o arquivo .pfx/.p12 não traz a cadeia (as autoridades certificadoras acima do certificado), exporte-o de novo com a cadeia completa e habilite-o.',
+      { httpStatus: status },
+    );
+  }
   if (status === 401 || status === 403) {
     return new TokenRequestError(
       'certificate-failure',

@@ -14,6 +14,7 @@ import { openTlsSocket } from './transport.js';
 import type { ConnectionStep, StepName } from '../types.js';
 import { DEFAULT_TIME_ZONE, formatDate } from '../present/index.js';
 import {
+  CERTIFICATE_REFUSAL_STATUSES,
   classifyHttpStatus,
   classifyRequestError,
   TokenRequestError,
@@ -76,6 +77,32 @@ export const DEFAULT_RENEW_MARGIN_MS = 60_000;
 export const FALLBACK_EXPIRES_IN_MS = 5 * 60_000;
 const MAX_EXPIRES_IN_MS = 24 * 60 * 60_000;
 const MAX_BODY_BYTES = 64 * 1024;
+/** Enough of an error page to read what it says (nginx's is 215 bytes). */
+const REFUSAL_PAGE_BYTES = 8 * 1024;
+
+/** The first `limit` bytes of an answer as text; whatever arrived when it ends, fails or reaches the limit. */
+function readStart(res: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      res.removeListener('data', onData);
+      resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) {
+        res.resume();
+        done();
+      }
+    };
+    res.on('data', onData);
+    res.once('end', done);
+    res.once('error', done);
+    res.once('close', done);
+  });
+}
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
@@ -370,6 +397,18 @@ export class TokenClient {
         if (status === 401 || status === 403) {
           res.resume();
           settle(classifyHttpStatus(status, host));
+          return;
+        }
+        if (CERTIFICATE_REFUSAL_STATUSES.has(status)) {
+          // nginx refuses a client certificate it cannot verify with a 400 page, not a TLS alert: the page says so.
+          void readStart(res, REFUSAL_PAGE_BYTES).then((body) => {
+            const failure = classifyHttpStatus(status, host, body);
+            if (failure.status !== 'certificate-failure') {
+              steps.pass();
+              steps.start('token', `Resposta com o token (${method} ${new URL(this.#url).pathname})`);
+            }
+            settle(failure);
+          });
           return;
         }
         // The server answered over the mutual-TLS connection: it took our certificate.

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,9 @@ import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { createTestCa } from '../doubles/pki.js';
 import { freePort, runScript } from '../cli/run.js';
 import { compiled } from '../support/spawn.js';
+import { launchChromium, watchProblems } from '../support/browser.js';
+import { CERTS, FIXTURES } from '../support/harness.js';
+import { HANG_MS } from '../support/wait.js';
 import { DEPLOY, start, waitForHttp, which, type Started } from './support.js';
 
 const nginx = which('nginx');
@@ -27,6 +31,23 @@ http {
 ${body}
 }
 `;
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (nginx started); the deadline is a hang detector. */
+async function waitForListening(port: number): Promise<void> {
+  const deadline = Date.now() + HANG_MS;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function nginxTest(prefix: string, conf: string): { status: number | null; output: string } {
@@ -170,6 +191,93 @@ describe.skipIf(!nginx)('deploy/nginx (nginx installed)', () => {
 
       expect(JSON.parse(result.stdout).server).toMatchObject({ reachable: true, url: `${proxyUrl}/rnds/health` });
       expect(result.code).toBe(2); // disabled: CRITICAL, as it should be
+    });
+  });
+  describe("INSTALL.md's HTTPS site on a port other than 443, with a browser", () => {
+    const PUBLIC_HOST = 'pec.municipio.gov.br';
+    let server: Started;
+    let proxy: Started;
+    let origin: string;
+    let direct: string;
+    let work: string;
+
+    beforeAll(async () => {
+      work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-site-'));
+      fs.chmodSync(work, 0o755);
+      const chavesDir = path.join(work, 'chaves');
+      fs.mkdirSync(chavesDir);
+      fs.copyFileSync(path.join(FIXTURES, CERTS.legacy.file), path.join(chavesDir, CERTS.legacy.file));
+      // The service as INSTALL.md §3 configures it behind the proxy.
+      server = start(process.execPath, [compiled('scripts/serve.ts')], {
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          RNDS_BASE_PATH: '/rnds',
+          RNDS_TRUST_PROXY: 'loopback',
+          RNDS_ALLOWED_HOSTS: PUBLIC_HOST,
+          RNDS_CONNECTION_CHECK_MINUTES: '0',
+          RNDS_CHAVES_DIR: chavesDir,
+          RNDS_DATA_DIR: path.join(work, 'data'),
+          RNDS_ACCESS_TOKEN: TOKEN,
+        },
+      });
+      const [, serverPort] = await server.waitFor(/Tela:\s+http:\/\/127\.0\.0\.1:(\d+)\/rnds\//);
+      direct = `http://127.0.0.1:${serverPort}`;
+      // The site file itself, only its addresses moved: HTTPS on a free port instead of 443 (and HTTP instead of 80).
+      const [httpsPort, httpPort] = [await freePort(), await freePort()];
+      const ca = createTestCa('Prefeitura Test CA');
+      const tls = ca.issue({ commonName: PUBLIC_HOST, dnsNames: [PUBLIC_HOST], usage: 'server' });
+      fs.writeFileSync(path.join(work, 'fullchain.pem'), `${tls.certPem}${ca.certPem}`);
+      fs.writeFileSync(path.join(work, 'privkey.pem'), tls.keyPem);
+      fs.writeFileSync(path.join(work, 'snippet.conf'), fs.readFileSync(SNIPPET, 'utf8').replace('http://127.0.0.1:8787', `http://127.0.0.1:${serverPort}`));
+      const site = fs
+        .readFileSync(SITE, 'utf8')
+        .replace(/^\s*listen \[::\]:\d+.*$/gm, '')
+        .replace('listen 443 ssl;', `listen 127.0.0.1:${httpsPort} ssl;`)
+        .replace('listen 80;', `listen 127.0.0.1:${httpPort};`)
+        .replace('/etc/ssl/pec/fullchain.pem', path.join(work, 'fullchain.pem'))
+        .replace('/etc/ssl/pec/privkey.pem', path.join(work, 'privkey.pem'))
+        .replace('/etc/nginx/snippets/pec-rnds-location.conf', path.join(work, 'snippet.conf'));
+      expect(site).toContain(`listen 127.0.0.1:${httpsPort} ssl;`);
+      fs.writeFileSync(path.join(work, 'site.conf'), site);
+      fs.writeFileSync(path.join(work, 'nginx.conf'), nginxConf(work, `  include ${path.join(work, 'site.conf')};`));
+      proxy = start(nginx!, ['-p', work, '-e', path.join(work, 'error.log'), '-c', path.join(work, 'nginx.conf'), '-g', 'daemon off;']);
+      origin = `https://${PUBLIC_HOST}:${httpsPort}`;
+      await waitForListening(httpsPort);
+    });
+    afterAll(async () => {
+      await proxy?.stop();
+      await server?.stop();
+      fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it('when the admin logs in and posts Habilitar at https://host:port/rnds/, then the certificate is enabled (the Origin with its port is accepted)', async () => {
+      const chromium = await launchChromium(PUBLIC_HOST);
+      try {
+        // The site's TLS certificate comes from a test CA the browser does not know.
+        const context = await chromium.browser.newContext({ ignoreHTTPSErrors: true, locale: 'pt-BR' });
+        context.setDefaultTimeout(HANG_MS);
+        const page = await context.newPage();
+        const problems = watchProblems(page, origin);
+        await page.goto(`${origin}/rnds/entrar?token=${TOKEN}`);
+        await page.waitForSelector('#certificados');
+        await page.selectOption('#certificado', CERTS.legacy.file);
+        await page.fill('#senha', CERTS.legacy.password);
+        await page.check('#servico-rnds');
+        await page.fill('#identificador', '3167');
+        const [answer] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('#habilitar')]);
+
+        expect(new URL(answer.url()).pathname).toMatch(/^\/rnds\//);
+        expect((await answer.request().allHeaders()).origin).toBe(origin); // the port is in it
+        expect(answer.status(), await answer.text().catch(() => '')).toBeLessThan(400);
+        await page.waitForSelector('#painel-habilitado');
+        const status = await fetch(`${direct}/rnds/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect((await status.json()).state).toBe('enabled');
+        expect(problems).toEqual([]);
+      } finally {
+        await chromium.close();
+      }
     });
   });
 });

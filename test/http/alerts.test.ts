@@ -12,6 +12,7 @@ import { parseEnv, alertsFromEnv } from '../../module/config/env.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { createTestCa, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, TOKEN, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
+import { fakeScheduler } from '../support/fake-scheduler.js';
 import type { RndsModuleOptions } from '../../module/index.js';
 import { formatCnpj } from '../../module/present/index.js';
 
@@ -46,18 +47,25 @@ interface Mail {
 interface Smtp {
   url: string;
   mails: Mail[];
+  /** Logins tried, accepted or not. */
+  readonly logins: number;
   close(): Promise<void>;
 }
 
-/** A real SMTP server that demands the test login (no TLS on loopback) and keeps every message it accepts. */
+/**
+ * A real SMTP server that demands the test login (no TLS on loopback) and keeps every message it accepts.
+ * `options.refuseLogin` is read at each login: a test may change it on the way.
+ */
 async function startSmtp(options: { refuseLogin?: boolean } = {}): Promise<Smtp> {
   const mails: Mail[] = [];
+  let logins = 0;
   const server = new SMTPServer({
     authOptional: false,
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onAuth(auth, _session, callback) {
+      logins += 1;
       if (!options.refuseLogin && auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) return callback(null, { user: auth.username });
       callback(new Error('Invalid username or password'));
     },
@@ -84,6 +92,9 @@ async function startSmtp(options: { refuseLogin?: boolean } = {}): Promise<Smtp>
   return {
     url: `smtp://${encodeURIComponent(SMTP_USER)}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${port}`,
     mails,
+    get logins() {
+      return logins;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -326,6 +337,46 @@ describe('alerts by e-mail and webhook', () => {
     for (const text of [status.text, metrics.text, h.logs.join('\n'), ...readTree(h.dataDir).map((b) => b.toString('latin1'))]) {
       expect(text).not.toContain(SMTP_PASSWORD);
     }
+  });
+
+  it('when the SMTP server refuses the login, then the first failure is logged and shown in Status and metrics at once, and the retries go on until the login works', async () => {
+    const login = { refuseLogin: true };
+    const smtp = await startSmtp(login);
+    closers.push(smtp.close);
+    const scheduler = fakeScheduler();
+    clock.now = new Date();
+    // The default backoff (30 s, doubling), driven by the injected scheduler: no real wait.
+    h = await withModule({ smtpUrl: smtp.url, emails: ['ti@prefeitura.test'], from: 'pec@prefeitura.test', attempts: 5, retryDelayMs: undefined }, { scheduler });
+    clock.now = at(20);
+    const sending = h.rnds.checkAlerts();
+    await h.waitFor(() => scheduler.pending.length > 0, 'the first attempt to fail and its retry to wait');
+
+    expect(smtp.logins).toBe(1);
+    expect(scheduler.delays).toEqual([30_000]);
+    const refused = 'o servidor SMTP recusou o usuário ou a senha: confira RNDS_SMTP_URL';
+    const status = await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200);
+    expect(status.body.alerts).toMatchObject({ channels: ['email'], pending: 1, sent: { email: 0 }, failed: { email: 0 } });
+    expect(status.body.alerts.lastFailure).toMatchObject({ channel: 'email', event: expect.stringMatching(/^certificate-expiring-30:/), message: refused });
+    const metrics = await request(h.app).get(`${BASE}/metrics`).set(bearer).expect(200);
+    expect(metrics.text).toMatch(/^pec_rnds_alert_last_delivery_failed\{channel="email"\} 1$/m);
+    expect(metrics.text).toMatch(/^pec_rnds_alert_deliveries_pending 1$/m);
+    const warnings = h.logs.filter((line) => line.includes('não foi enviado por e-mail'));
+    expect(warnings).toEqual([expect.stringContaining(`(tentativa 1 de 5): ${refused}. Nova tentativa em 30 s.`)]);
+
+    // Still refused at the second attempt; the login is then fixed and the third attempt delivers.
+    scheduler.fire();
+    await scheduler.whenScheduled();
+    expect(smtp.logins).toBe(2);
+    expect(scheduler.delays).toEqual([30_000, 60_000]);
+    expect(h.logs.filter((line) => line.includes('não foi enviado por e-mail')).at(-1)).toContain('(tentativa 2 de 5)');
+    login.refuseLogin = false;
+    scheduler.fire();
+    await sending;
+
+    expect(smtp.mails).toHaveLength(1);
+    expect(h.rnds.status().alerts).toMatchObject({ pending: 0, sent: { email: 1 }, failed: { email: 0 }, lastFailure: null });
+    expect(scheduler.pending).toHaveLength(0);
+    for (const text of [h.logs.join('\n'), ...readTree(h.dataDir).map((b) => b.toString('latin1'))]) expect(text).not.toContain(SMTP_PASSWORD);
   });
 
   it('when the SMTP server accepts the connection and never answers, then the screen and the API still answer while the alert is pending', async () => {

@@ -66,3 +66,30 @@ describe('classifyHttpStatus', () => {
     expect(failure.message).toContain('RNDS_AUTH_URL_PRODUCAO');
   });
 });
+
+describe('classifyHttpStatus on answers that refuse the client certificate', () => {
+  const NGINX_400 = '<html>\r\n<head><title>400 The SSL certificate error</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The SSL certificate error</center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n';
+  const NGINX_NO_CERT = '<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n';
+
+  it.each([
+    ['nginx, untrusted or chain-less certificate', 400, NGINX_400, /certificado não aceito/],
+    ['nginx, no certificate received', 400, NGINX_NO_CERT, /não recebeu o certificado/],
+    ['a server sending nginx\'s 495 itself', 495, '', /certificado não aceito/],
+    ['a server sending nginx\'s 496 itself', 496, '', /não recebeu o certificado/],
+  ])('when the answer is %s, then it is "Falha no certificado" naming the chain', (_name, status, body, why) => {
+    const failure = classifyHttpStatus(status, HOST, body);
+
+    expect(failure).toMatchObject({ status: 'certificate-failure', reason: 'http-certificate-refused', httpStatus: status });
+    expect(failure.message).toMatch(why);
+    expect(failure.message).toContain('ATIVA no e-Gestor AB');
+    expect(failure.message).toContain('cadeia completa');
+  });
+
+  it('when a 400 page says nothing about a certificate, or another status carries those words, then it stays "Sem conexão" pointing to the URL', () => {
+    const plain = classifyHttpStatus(400, HOST, '<h1>400 Bad Request</h1>');
+    const notFound = classifyHttpStatus(404, HOST, NGINX_400);
+
+    expect(plain).toMatchObject({ status: 'no-connection', reason: 'http-unexpected' });
+    expect(notFound).toMatchObject({ status: 'no-connection', reason: 'http-unexpected' });
+  });
+});

@@ -1,4 +1,5 @@
 /** Shapes of the public contract (CONTRACT.md). JSON keys English, RNDS terms in Portuguese. */
+import type { CertificateWarning } from './certificates/warnings.js';
 
 export type EntryStatus = 'ready' | 'incomplete' | 'unreadable' | 'too-large' | 'not-a-file' | 'unusable';
 
@@ -54,6 +55,11 @@ export interface CertificateSummary {
   daysLeft: number;
   /** SHA-256 of the file, 64 lowercase hex. */
   sha256: string;
+  /**
+   * The wrong kind of certificate or file, with what to do (beyond the contract; absent in states saved before it).
+   * A warning, never a refusal.
+   */
+  warnings?: CertificateWarning[];
 }
 
 export interface EnabledInfo {

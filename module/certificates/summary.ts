@@ -24,6 +24,7 @@ export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZon
     notAfter: cert.notAfter.toISOString(),
     daysLeft: daysLeft(cert.notAfter, now, timeZone),
     sha256: cert.sha256,
+    warnings: cert.kindWarnings,
   };
 }
 

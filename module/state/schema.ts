@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CertificateSummary, Connection, EnabledInfo } from '../types.js';
+import { CERTIFICATE_WARNING_CODES } from '../certificates/warnings.js';
 
 /** 8 groups of 4 ASCII letters or digits joined by `-`, as PEC shows it and e-Gestor AB expects it (case as given). */
 export const CONTRA_CHAVE_PATTERN = /^[0-9A-Za-z]{4}(-[0-9A-Za-z]{4}){7}$/;
@@ -33,6 +34,7 @@ export const CertificateSummarySchema = z.strictObject({
   notAfter: isoDate,
   daysLeft: z.number().int(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  warnings: z.array(z.strictObject({ code: z.enum(CERTIFICATE_WARNING_CODES), message: z.string() })).optional(),
 });
 
 export const EnvironmentSchema = z.enum(['homologacao', 'producao']);

@@ -56,8 +56,8 @@ export interface CertificateSummary {
   /** SHA-256 of the file, 64 lowercase hex. */
   sha256: string;
   /**
-   * The wrong kind of certificate or file, with what to do (beyond the contract; absent in states saved before it).
-   * A warning, never a refusal.
+   * The wrong kind of certificate or file, with what to do (beyond the contract; absent when there is none, and in
+   * states saved before it). A warning, never a refusal.
    */
   warnings?: CertificateWarning[];
 }

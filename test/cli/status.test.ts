@@ -112,6 +112,18 @@ describe('npm run status', () => {
     expect(entries.map((e: { file: string; status: string }) => [e.file, e.status])).toEqual([['anotacao.p12', 'unusable'], ['cer-renomeado.pfx', 'unusable'], ['windows.p12', 'ready']]);
   });
 
+  it("when the enabled certificate is a person's e-CPF, then the JSON carries the kind warnings inside the enabled certificate's summary", async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst, { file: 'e-cpf.p12', password: 'senha123', bytes: fs.readFileSync(path.join(FIXTURES_DIR, 'kinds/e-cpf.p12')) });
+    const env = await withServer(inst, 'enabled');
+
+    const json = await runScript('status', ['--json'], { env });
+
+    const warnings = JSON.parse(json.stdout).enabled.certificate.warnings;
+    expect(warnings.map((w: { code: string }) => w.code)).toEqual(['PERSONAL_CERTIFICATE', 'AES_FOR_OLD_JAVA']);
+    expect(warnings[0].message).toMatch(/^Este é um e-CPF, o certificado de uma pessoa \(MARIA DA SILVA TESTE/);
+  });
+
   it('when a certificate is enabled and the server answers, then it exits 0 (OK) with the holder, validity, identificador, services and environment', async () => {
     inst = await newInstallation();
     await enableCertificate(inst);

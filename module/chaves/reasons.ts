@@ -164,6 +164,7 @@ export function unusableReason(name: string, ext: UnusableExtension, bytes: Buff
     );
   }
   if (kind === 'x509') return `Arquivo .${ext}: é só o certificado público, sem a chave privada. ${TAKE_PFX}`;
+  if (kind === 'pkcs7') return `Arquivo .${ext}: é uma cadeia de certificados (PKCS#7), sem a chave privada. ${TAKE_PFX}`;
   switch (ext) {
     case 'cer':
     case 'crt':

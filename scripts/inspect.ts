@@ -9,6 +9,8 @@ import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { openPkcs12, DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, type OpenedCertificate } from '../module/certificates/index.js';
 import { isCertificateFileName } from '../module/chaves/index.js';
+import { contentReason } from '../module/chaves/reasons.js';
+import { refusedByRnds } from '../module/certificates/warnings.js';
 import { isRndsError } from '../module/errors.js';
 import { timeZoneFromEnv } from '../module/config/env.js';
 import { daysLeftText, formatBytes, formatCnpj, formatCpf, formatDate } from '../module/present/index.js';
@@ -26,8 +28,10 @@ A senha é pedida sem aparecer na tela; num script, envie-a pela entrada padrão
 Nunca na linha de comando (ficaria no histórico do shell e visível no ps).
 
 Códigos de saída: 0 pode ser habilitado, 1 pode, com avisos (vence em 30 dias ou menos, sem
-clientAuth, nome sem .pfx/.p12), 2 não pode ser usado (senha incorreta, expirado, arquivo
-inválido…), 3 não foi possível verificar (arquivo não encontrado…).
+clientAuth, certificado de servidor HTTPS, e-CPF, fora da ICP-Brasil, nome sem .pfx/.p12),
+2 não pode ser usado (senha incorreta, expirado, não é um .pfx/.p12…), 3 não foi possível
+verificar (arquivo não encontrado…). Um arquivo AES, que o PEC anterior à 5.3 (Java 8) pode não
+abrir, é dito em "Para o PEC" sem mudar o código.
 `;
 
 interface Outcome {
@@ -104,6 +108,13 @@ async function inspect(file: string, timeZone: string): Promise<Outcome> {
     return { ...base, code: EXIT.UNKNOWN, summary: message.split(/(?<=\.)\s/)[0]!, error: { code: code ?? 'READ_FAILED', message } };
   }
 
+  // What the file is, said as the screen, the guide and `npm run status` say it, before any password: a PEM, a zip or
+  // a renamed .cer gets the same reason and the same next step everywhere.
+  const reason = bytes.length > 0 ? contentReason(name, bytes) : null;
+  if (reason) {
+    return { ...base, size: bytes.length, code: EXIT.CRITICAL, summary: `${safe(name)} não pode ser usado: não é um certificado .pfx/.p12`, error: { code: 'INVALID_CERTIFICATE', message: reason } };
+  }
+
   let password: string;
   try {
     password = await readPassword(`Senha do certificado ${safe(name)}: `);
@@ -126,7 +137,7 @@ async function inspect(file: string, timeZone: string): Promise<Outcome> {
     const x509 = new X509Certificate(pem);
     return { subject: x509.subject.split('\n').reverse().join(', '), notAfter: new Date(x509.validTo).toISOString() };
   });
-  const warnings = [...opened.warnings];
+  const warnings = [...opened.kindWarnings.filter(refusedByRnds).map((warning) => warning.message), ...opened.warnings];
   if (!isCertificateFileName(name)) {
     warnings.push(`O nome ${safe(name)} não termina em .pfx nem .p12: a pasta chaves só lista esses arquivos. Renomeie-o ao copiar (por exemplo municipio.pfx).`);
   }
@@ -174,6 +185,12 @@ function renderHuman(outcome: Outcome, timeZone: string): string {
     lines.push('', 'Avisos:');
     for (const warning of outcome.warnings) lines.push(`  - ${safe(warning)}`);
   }
+  // Not about RNDS (the exit code stays): whether it matters depends on the PEC version, which only the installer knows.
+  const forPec = c.kindWarnings.filter((warning) => !refusedByRnds(warning));
+  if (forPec.length > 0) {
+    lines.push('', 'Para o PEC:');
+    for (const warning of forPec) lines.push(`  - ${safe(warning.message)}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -200,6 +217,7 @@ function renderJson(outcome: Outcome): string {
         encoding: c.encoding,
         friendlyName: c.friendlyName,
         chain: outcome.chain,
+        warnings: c.kindWarnings,
       }
     : null;
   return (

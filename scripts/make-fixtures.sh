@@ -16,6 +16,101 @@ ACCENTED='Senha@çã1'
 ASCII='senha123'
 FRIENDLY='Prefeitura Municipal de São José'
 
+# --- The wrong kind of certificate, and BER files (`--kinds` makes only these, from the committed CA) ----------
+# ber_indefinite IN OUT: the same PFX written as Windows and Java write BER — indefinite lengths on the PFX and its
+# authSafe, the authSafe content as a constructed OCTET STRING in 1000-byte pieces. The MAC covers the content
+# octets, which do not change.
+ber_indefinite() {
+  node -e '
+    const fs = require("node:fs");
+    const der = fs.readFileSync(process.argv[1]);
+    const tlv = (b, at) => {
+      const first = b[at + 1];
+      if (first < 0x80) return { start: at + 2, end: at + 2 + first };
+      const n = first & 0x7f;
+      const length = b.readUIntBE(at + 2, n);
+      return { start: at + 2 + n, end: at + 2 + n + length };
+    };
+    const hdr = (tag, len) => len < 0x80 ? Buffer.from([tag, len]) : Buffer.from([tag, 0x82, len >> 8, len & 0xff]);
+    const eoc = Buffer.from([0, 0]);
+    const pfx = tlv(der, 0);
+    const version = tlv(der, pfx.start);
+    const authSafe = tlv(der, version.end);
+    const type = tlv(der, authSafe.start);
+    const explicit = tlv(der, type.end);
+    const data = tlv(der, explicit.start);
+    const content = der.subarray(data.start, data.end);
+    const pieces = [];
+    for (let at = 0; at < content.length; at += 1000) {
+      const piece = content.subarray(at, at + 1000);
+      pieces.push(hdr(0x04, piece.length), piece);
+    }
+    fs.writeFileSync(process.argv[2], Buffer.concat([
+      Buffer.from([0x30, 0x80]), der.subarray(pfx.start, version.end),
+      Buffer.from([0x30, 0x80]), der.subarray(authSafe.start, type.end),
+      Buffer.from([0xa0, 0x80, 0x24, 0x80]), ...pieces, eoc, eoc, eoc,
+      der.subarray(authSafe.end, pfx.end), eoc,
+    ]));
+  ' "$1" "$2"
+}
+
+make_kinds() {
+  mkdir -p "$OUT/kinds"
+  local ca="$OUT/ca/intermediate.pem" cakey="$OUT/ca/intermediate-key.pem"
+  cat > kinds.cnf <<'CNF'
+[ server ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:esus.municipio.gov.br
+# ICP-Brasil e-CPF shape: the holder's birth date + CPF + NIS + RG + issuer (3.1), CEI (3.6), título de eleitor (3.5).
+[ ecpf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment
+extendedKeyUsage = clientAuth, emailProtection
+subjectAltName = otherName:2.16.76.1.3.1;OCTETSTRING:150319801234567890900000000000000000000000000000SSPSP, otherName:2.16.76.1.3.6;OCTETSTRING:000000000000, otherName:2.16.76.1.3.5;OCTETSTRING:0000000000000000000, email:maria@teste.gov.br
+[ other_root ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+[ other_leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+CNF
+  local sign=(openssl x509 -req -days 9000 -sha256 -extfile kinds.cnf)
+  # PEC's HTTPS keystore as community recipes make it: a server certificate for the municipality's PEC address.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server-kind-key.pem 2>/dev/null
+  openssl req -new -key server-kind-key.pem -subj "/C=BR/O=Prefeitura Municipal de Teste/CN=esus.municipio.gov.br" -out server-kind.csr
+  "${sign[@]}" -extensions server -CA "$ca" -CAkey "$cakey" -in server-kind.csr -out server-kind.pem 2>/dev/null
+  openssl pkcs12 -export -inkey server-kind-key.pem -in server-kind.pem -certfile "$OUT/ca/chain.pem" -name esus \
+    -passout "pass:$ASCII" -out "$OUT/kinds/keystore.p12"
+  # A person's e-CPF (ICP-Brasil shape: O=ICP-Brasil, CN NOME:CPF, otherName 2.16.76.1.3.1), no CNPJ.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out ecpf-key.pem 2>/dev/null
+  openssl req -new -utf8 -key ecpf-key.pem \
+    -subj "/C=BR/O=ICP-Brasil/OU=Secretaria da Receita Federal do Brasil - RFB/OU=RFB e-CPF A1/OU=Teste pec-rnds/CN=MARIA DA SILVA TESTE:12345678909" -out ecpf.csr
+  "${sign[@]}" -extensions ecpf -CA "$ca" -CAkey "$cakey" -in ecpf.csr -out ecpf.pem 2>/dev/null
+  openssl pkcs12 -export -inkey ecpf-key.pem -in ecpf.pem -certfile "$OUT/ca/chain.pem" -passout "pass:$ASCII" -out "$OUT/kinds/e-cpf.p12"
+  # A client certificate from a commercial CA outside ICP-Brasil (no O=ICP-Brasil, no 2.16.76.1 fields or policies).
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other-root-key.pem 2>/dev/null
+  openssl req -new -x509 -days 9000 -key other-root-key.pem -subj "/C=US/O=Exemplo Certificadora Comercial/CN=Exemplo CA Comercial de Teste" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out other-root.pem
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other-leaf-key.pem 2>/dev/null
+  openssl req -new -key other-leaf-key.pem -subj "/C=BR/O=Prefeitura Municipal de Teste/CN=Prefeitura Municipal de Teste" -out other-leaf.csr
+  "${sign[@]}" -extensions other_leaf -CA other-root.pem -CAkey other-root-key.pem -in other-leaf.csr -out other-leaf.pem 2>/dev/null
+  openssl pkcs12 -export -inkey other-leaf-key.pem -in other-leaf.pem -certfile other-root.pem -legacy -passout "pass:$ASCII" -out "$OUT/kinds/fora-icp.pfx"
+  # The standard files again, in BER with indefinite lengths (still ready in chaves, still opening).
+  ber_indefinite "$OUT/aes256-default.p12" "$OUT/ber-indefinite.p12"
+  ber_indefinite "$OUT/legacy-rc2-3des.pfx" "$OUT/ber-indefinite-legacy.pfx"
+  chmod -R u=rwX,go=rX "$OUT/kinds" "$OUT"/ber-indefinite*
+}
+
+if [ "${1:-}" = "--kinds" ]; then
+  cd "$WORK"
+  make_kinds
+  echo "Certificados de outro tipo gerados em $OUT/kinds"
+  exit 0
+fi
+
 rm -rf "$OUT"
 mkdir -p "$OUT/ca" "$OUT/not-pkcs12"
 cd "$WORK"
@@ -213,6 +308,8 @@ for kind in rsa ec; do
   rm "$OUT/src-$kind.p12"
 done
 
+make_kinds
+
 # --- Files that are not PKCS#12 ----------------------------------------------------------------
 openssl x509 -in main.pem -outform DER -out "$OUT/not-pkcs12/certificado.cer"
 cp main.pem "$OUT/not-pkcs12/certificado.pem"
@@ -266,6 +363,8 @@ cat > "$OUT/manifest.json" <<'JSON'
     { "file": "mac-sha3-256.p12", "password": "senha123", "error": null, "encoding": "AES-256-CBC (PBKDF2-SHA256, MAC SHA3-256)", "commonName": "PREFEITURA MUNICIPAL DE TESTE:12345678000190", "razaoSocial": "PREFEITURA MUNICIPAL DE TESTE", "cnpj": "12345678000190", "responsibleName": "JOSÉ DA SILVA TESTE", "responsibleCpf": "12345678909", "keyType": "RSA", "keySize": 2048, "curve": null, "clientAuth": true, "friendlyName": null, "chainLength": 2, "nativeLoads": true, "note": "MAC forge lacks; node:crypto runs it" },
     { "file": "camellia256.p12", "password": "senha123", "error": null, "encoding": "Camellia-256-CBC (PBKDF2-SHA256, MAC SHA-256)", "commonName": "PREFEITURA MUNICIPAL DE TESTE:12345678000190", "razaoSocial": "PREFEITURA MUNICIPAL DE TESTE", "cnpj": "12345678000190", "responsibleName": "JOSÉ DA SILVA TESTE", "responsibleCpf": "12345678909", "keyType": "RSA", "keySize": 2048, "curve": null, "clientAuth": true, "friendlyName": null, "chainLength": 2, "nativeLoads": true, "note": "cipher forge lacks; node:crypto runs it" },
     { "file": "iter-150k.p12", "password": "senha123", "error": null, "encoding": "AES-256-CBC (PBKDF2-SHA256, MAC SHA-256)", "commonName": "PREFEITURA MUNICIPAL DE TESTE:12345678000190", "razaoSocial": "PREFEITURA MUNICIPAL DE TESTE", "cnpj": "12345678000190", "responsibleName": "JOSÉ DA SILVA TESTE", "responsibleCpf": "12345678909", "keyType": "RSA", "keySize": 2048, "curve": null, "clientAuth": true, "friendlyName": null, "chainLength": 2, "nativeLoads": true, "note": "150 000 iterations: under the default cap, slow enough to show the worker keeps the event loop free" },
+    { "file": "ber-indefinite.p12", "password": "Senha@çã1", "error": null, "encoding": "AES-256-CBC (PBKDF2-SHA256, MAC SHA-256)", "commonName": "PREFEITURA MUNICIPAL DE TESTE:12345678000190", "razaoSocial": "PREFEITURA MUNICIPAL DE TESTE", "cnpj": "12345678000190", "responsibleName": "JOSÉ DA SILVA TESTE", "responsibleCpf": "12345678909", "keyType": "RSA", "keySize": 2048, "curve": null, "clientAuth": true, "friendlyName": "Prefeitura Municipal de São José", "chainLength": 2, "nativeLoads": true, "note": "aes256-default.p12 in BER: indefinite lengths, authSafe as a constructed OCTET STRING (Windows/Java shape)" },
+    { "file": "ber-indefinite-legacy.pfx", "password": "Senha@çã1", "error": null, "encoding": "legado (RC2-40 + 3DES, MAC SHA-1)", "commonName": "PREFEITURA MUNICIPAL DE TESTE:12345678000190", "razaoSocial": "PREFEITURA MUNICIPAL DE TESTE", "cnpj": "12345678000190", "responsibleName": "JOSÉ DA SILVA TESTE", "responsibleCpf": "12345678909", "keyType": "RSA", "keySize": 2048, "curve": null, "clientAuth": true, "friendlyName": "Prefeitura Municipal de São José", "chainLength": 2, "nativeLoads": false, "note": "legacy-rc2-3des.pfx in BER, indefinite lengths" },
     { "file": "expired.p12", "password": "senha123", "error": "CERTIFICATE_EXPIRED", "note": "notAfter 2021-01-01T02:00:00Z = 31/12/2020 in Brasília; opens with checkValidity false" },
     { "file": "not-yet-valid.p12", "password": "senha123", "error": "CERTIFICATE_NOT_YET_VALID", "note": "notBefore 2090-01-01" },
     { "file": "iter-600k.p12", "password": "senha123", "error": "TOO_EXPENSIVE", "note": "600 000 iterations (MAC and both bags)" },
@@ -279,6 +378,11 @@ cat > "$OUT/manifest.json" <<'JSON'
     { "file": "not-pkcs12/aleatorio.pfx", "password": "senha123", "error": "INVALID_CERTIFICATE", "note": "2 KiB of random bytes" },
     { "file": "not-pkcs12/truncado.pfx", "password": "Senha@çã1", "error": "INVALID_CERTIFICATE", "note": "first 1200 bytes of aes256-default.p12" },
     { "file": "not-pkcs12/vazio.pfx", "password": "senha123", "error": "INVALID_CERTIFICATE", "note": "empty file" }
+  ],
+  "kinds": [
+    { "file": "kinds/keystore.p12", "password": "senha123", "warnings": ["SERVER_CERTIFICATE", "AES_FOR_OLD_JAVA"], "note": "PEC's HTTPS keystore: serverAuth only, DNS:esus.municipio.gov.br, no CNPJ" },
+    { "file": "kinds/e-cpf.p12", "password": "senha123", "warnings": ["PERSONAL_CERTIFICATE", "AES_FOR_OLD_JAVA"], "note": "a person's e-CPF: O=ICP-Brasil, CN NOME:CPF, otherName 2.16.76.1.3.1, no CNPJ" },
+    { "file": "kinds/fora-icp.pfx", "password": "senha123", "warnings": ["OUTSIDE_ICP_BRASIL"], "note": "clientAuth certificate from a commercial CA outside ICP-Brasil, -legacy" }
   ]
 }
 JSON

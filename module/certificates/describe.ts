@@ -16,6 +16,14 @@ export interface CertificateFacts {
   notBefore: Date;
   notAfter: Date;
   clientAuth: boolean;
+  /** The extendedKeyUsage lists serverAuth (an HTTPS server certificate). */
+  serverAuth: boolean;
+  /** subjectAltName dNSName entries (a server certificate names its host). */
+  dnsNames: string[];
+  /** ICP-Brasil marks: O=ICP-Brasil in the subject or issuer, 2.16.76.1.3.x identity fields or a 2.16.76.1.2 policy. */
+  icpBrasil: boolean;
+  /** An individual's certificate (e-CPF): otherName 2.16.76.1.3.1, or CN `NOME:CPF`; null otherwise. */
+  person: { name: string; cpf: string | null } | null;
 }
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
@@ -36,6 +44,7 @@ const ATTRIBUTE_NAMES: Record<string, string> = {
 };
 
 const ICP = {
+  personData: '2.16.76.1.3.1',
   responsibleData: '2.16.76.1.3.4',
   responsibleName: '2.16.76.1.3.2',
   cnpj: '2.16.76.1.3.3',
@@ -44,7 +53,11 @@ const ICP = {
 
 const EXT_SUBJECT_ALT_NAME = '2.5.29.17';
 const EXT_EXTENDED_KEY_USAGE = '2.5.29.37';
+const EXT_CERTIFICATE_POLICIES = '2.5.29.32';
+const EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+/** Arc of ICP-Brasil (2.16.76.1): policies under .2, identity fields under .3. */
+const ICP_ARC = '2.16.76.1.';
 const EKU_ANY = '2.5.29.37.0';
 
 const CNPJ_PATTERN = /^[0-9A-Z]{12}[0-9]{2}$/;
@@ -73,19 +86,40 @@ export function describeCertificate(der: Buffer): CertificateFacts {
   const sanCnpj = normalizeCnpj(otherNames.get(ICP.cnpj));
   const responsibleData = otherNames.get(ICP.responsibleData)?.trim() ?? '';
   const cpf = responsibleData.slice(8, 19);
+  const cnpj = sanCnpj ?? cnMatch?.[2] ?? null;
+  const usages = extendedKeyUsages(extensions.get(EXT_EXTENDED_KEY_USAGE));
+  const isIcpOrganization = (attributes: [string, string][]): boolean =>
+    attributes.some(([type, value]) => type === 'O' && value.trim().toUpperCase() === 'ICP-BRASIL');
 
   return {
     subject: subject.text,
     commonName,
     issuer: issuer.text,
     razaoSocial: cnMatch?.[1]?.trim() || otherNames.get(ICP.companyName)?.trim() || null,
-    cnpj: sanCnpj ?? cnMatch?.[2] ?? null,
+    cnpj,
     responsibleName: otherNames.get(ICP.responsibleName)?.trim() || null,
     responsibleCpf: /^\d{11}$/.test(cpf) && !/^0+$/.test(cpf) ? cpf : null,
     notBefore: readTime(validity[0]),
     notAfter: readTime(validity[1]),
-    clientAuth: allowsClientAuth(extensions.get(EXT_EXTENDED_KEY_USAGE)),
+    clientAuth: usages === null || usages.includes(EKU_CLIENT_AUTH) || usages.includes(EKU_ANY),
+    serverAuth: usages?.includes(EKU_SERVER_AUTH) ?? false,
+    dnsNames: readDnsNames(extensions.get(EXT_SUBJECT_ALT_NAME)),
+    icpBrasil:
+      isIcpOrganization(subject.attributes) ||
+      isIcpOrganization(issuer.attributes) ||
+      [...otherNames.keys()].some((type) => type.startsWith(ICP_ARC)) ||
+      readPolicies(extensions.get(EXT_CERTIFICATE_POLICIES)).some((policy) => policy.startsWith(ICP_ARC)),
+    person: cnpj === null ? readPerson(commonName, otherNames.get(ICP.personData)) : null,
   };
+}
+
+/** e-CPF: 2.16.76.1.3.1 = birth date (ddmmaaaa) + CPF (11) + …; the CN is `NOME:CPF`. */
+function readPerson(commonName: string, personData: string | undefined): { name: string; cpf: string | null } | null {
+  const cn = /^(.*):(\d{11})$/.exec(commonName.trim());
+  if (personData === undefined && !cn) return null;
+  const fromData = personData?.trim().slice(8, 19) ?? '';
+  const cpf = /^\d{11}$/.test(fromData) && !/^0+$/.test(fromData) ? fromData : (cn?.[2] ?? null);
+  return { name: (cn?.[1] ?? commonName).trim(), cpf };
 }
 
 function normalizeCnpj(value: string | undefined): string | null {
@@ -128,11 +162,27 @@ function readOtherNames(extension: Buffer | undefined): Map<string, string> {
   return values;
 }
 
-/** No EKU extension means no restriction; otherwise clientAuth (or anyExtendedKeyUsage) must be listed. */
-function allowsClientAuth(extension: Buffer | undefined): boolean {
-  if (!extension) return true;
-  const usages = children(parseDer(extension), 'extendedKeyUsage')
+/**
+ * The extendedKeyUsage OIDs; null without the extension (no restriction). clientAuth is allowed when there is no
+ * extension or it lists clientAuth or anyExtendedKeyUsage.
+ */
+function extendedKeyUsages(extension: Buffer | undefined): string[] | null {
+  if (!extension) return null;
+  return children(parseDer(extension), 'extendedKeyUsage')
     .filter((node) => isUniversal(node, Type.OID))
     .map((node) => oid(node, 'extendedKeyUsage'));
-  return usages.includes(EKU_CLIENT_AUTH) || usages.includes(EKU_ANY);
+}
+
+/** subjectAltName dNSName ([2] IA5String) values. */
+function readDnsNames(extension: Buffer | undefined): string[] {
+  if (!extension) return [];
+  return children(parseDer(extension), 'subjectAltName')
+    .filter((name) => isContext(name, 2) && typeof name.value === 'string')
+    .map((name) => Buffer.from(name.value as string, 'latin1').toString('latin1'));
+}
+
+/** certificatePolicies policy identifiers. */
+function readPolicies(extension: Buffer | undefined): string[] {
+  if (!extension) return [];
+  return children(parseDer(extension), 'certificatePolicies').map((info) => oid(child(info, 0, 'certificatePolicies'), 'certificatePolicies'));
 }

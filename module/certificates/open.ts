@@ -9,6 +9,7 @@ import { describeCertificate } from './describe.js';
 import { CertificateMessages, certificateWarnings } from './messages.js';
 import { DEFAULT_TIME_ZONE, daysLeft as calendarDaysLeft } from '../present/index.js';
 import { UnsupportedAlgorithm } from './pbe.js';
+import { type CertificateWarning, kindWarnings } from './warnings.js';
 import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
 
@@ -41,6 +42,8 @@ export interface OpenedCertificate {
   clientAuth: boolean;
   /** pt-BR notes for the administrator (no clientAuth, expiring soon…). */
   warnings: string[];
+  /** The wrong kind of certificate (server, e-CPF, outside ICP-Brasil) or of file (AES for PEC on Java 8), with what to do. */
+  kindWarnings: CertificateWarning[];
   /** How the file is protected, e.g. "legado (RC2-40 + 3DES, MAC SHA-1)". */
   encoding: string;
   friendlyName: string | null;
@@ -110,6 +113,7 @@ export function openPkcs12(
     if (now > facts.notAfter) throw messages.expired(facts.notAfter);
   }
   const { keyType, keySize, curve } = keyFacts(key.object, messages);
+  const kinds = kindWarnings({ ...facts, modernEncryption: decoded.modern });
 
   return {
     subject: facts.subject,
@@ -128,7 +132,9 @@ export function openPkcs12(
     keySize,
     curve,
     clientAuth: facts.clientAuth,
-    warnings: certificateWarnings({ clientAuth: facts.clientAuth, notAfter: facts.notAfter, daysLeft, expired: now > facts.notAfter }, timeZone),
+    // A server certificate's warning already says it is not for RNDS: the clientAuth note would repeat it.
+    warnings: certificateWarnings({ clientAuth: facts.clientAuth || kinds.some((w) => w.code === 'SERVER_CERTIFICATE'), notAfter: facts.notAfter, daysLeft, expired: now > facts.notAfter }, timeZone),
+    kindWarnings: kinds,
     encoding: decoded.encoding,
     friendlyName: key.friendlyName ?? cert.friendlyName,
     keyPem: key.object.export({ type: 'pkcs8', format: 'pem' }).toString(),

@@ -81,6 +81,11 @@ export interface DecodedPkcs12 {
   certs: Pkcs12Item[];
   /** Short human description of the protection, e.g. "legado (RC2-40 + 3DES, MAC SHA-1)". */
   encoding: string;
+  /**
+   * Some bag uses PBES2 (AES, Camellia…) or the MAC a hash other than SHA-1: OpenSSL 3's default, which Java 8 before
+   * 8u301 (PEC before 5.3) cannot read. Legacy and 3DES exports with a SHA-1 MAC are false.
+   */
+  modern: boolean;
 }
 
 /** How many derivations a file may ask for in total, as a multiple of the per-derivation cap. */
@@ -202,7 +207,12 @@ export function decodePkcs12(bytes: Buffer, password: string, maxIterations: num
     else walk(decrypt(content, parseDer), note(content.scheme));
   }
 
-  return { keys, certs, encoding: describeEncoding(certProtection, keyProtection, kdfs, mac) };
+  return {
+    keys,
+    certs,
+    encoding: describeEncoding(certProtection, keyProtection, kdfs, mac),
+    modern: kdfs.length > 0 || (mac !== null && mac.hash !== 'SHA-1'),
+  };
 }
 
 function shroudedBags(safeContents: Node): Node[] {

@@ -24,6 +24,8 @@ export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZon
     notAfter: cert.notAfter.toISOString(),
     daysLeft: daysLeft(cert.notAfter, now, timeZone),
     sha256: cert.sha256,
+    // Absent when there is nothing to say, as in states saved before the field existed.
+    ...(cert.kindWarnings.length > 0 ? { warnings: cert.kindWarnings } : {}),
   };
 }
 

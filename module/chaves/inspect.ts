@@ -3,7 +3,7 @@ import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { ChavesDirInfo, Entry, EntryStatus } from '../types.js';
 import { isCertificateFileName } from './file-names.js';
-import { statusReason, unusableExtensionOf, unusableReason } from './reasons.js';
+import { renamedReason, statusReason, unusableExtensionOf, unusableReason } from './reasons.js';
 import { derCompleteness, readFileSafely, sha256Hex, statKey, type Completeness } from './safe-read.js';
 
 /** How long size and mtime must stay put before a file of unknown format counts as fully written. */
@@ -58,6 +58,10 @@ export async function inspectEntry(
   const whole =
     bytes.length === stats.size &&
     (completeness === 'complete' || (completeness === 'unknown' && isQuiet(stats, key)));
+  // Content beats the name: a renamed .cer, a PEM or text named .pfx is never offered. Its first bytes tell, so a
+  // copy under way is told at once; only bytes too few to tell wait for the copy to end.
+  const reason = renamedReason(name, bytes, whole);
+  if (reason) return { entry: entry('unusable', undefined, reason), key, completeness };
   return {
     entry: whole ? { ...entry('ready', sha256Hex(bytes)), size: bytes.length } : entry('incomplete'),
     key,

@@ -18,6 +18,7 @@ import {
   STEP_NAMES,
 } from '../enums.js';
 import { ERROR_CODES } from '../errors.js';
+import { CERTIFICATE_WARNING_CODES } from '../certificates/warnings.js';
 
 /** The schemas that get a name in the generated documents (`components.schemas`). */
 export const contractRegistry = z.registry<{ id: string; description?: string }>();
@@ -73,6 +74,8 @@ export const CertificateSummarySchema = z
     daysLeft: z.number().int(),
     /** SHA-256 of the file, 64 lowercase hex. */
     sha256,
+    /** The wrong kind of certificate or file, with what to do (absent when there is none). A warning, never a refusal. */
+    warnings: z.array(z.strictObject({ code: z.enum(CERTIFICATE_WARNING_CODES), message: z.string() })).optional(),
   })
   .register(contractRegistry, { id: 'CertificateSummary', description: 'What Status shows about a certificate.' });
 

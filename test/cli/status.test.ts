@@ -94,6 +94,36 @@ describe('npm run status', () => {
     expect(entries.every((e: { reason?: string }) => typeof e.reason === 'string' && e.reason.length > 20)).toBe(true);
   });
 
+  it('when the chaves folder holds a renamed .cer and a 28-byte text .p12, then neither is "pronto": each is unusable with what it really is', async () => {
+    inst = await newInstallation();
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'not-pkcs12/certificado.cer'), path.join(inst.chavesDir, 'cer-renomeado.pfx'));
+    fs.writeFileSync(path.join(inst.chavesDir, 'anotacao.p12'), 'senha do certificado: 12345\n');
+    fs.copyFileSync(path.join(FIXTURES_DIR, 'ber-indefinite.p12'), path.join(inst.chavesDir, 'windows.p12'));
+    const env = await withServer(inst, 'disabled');
+
+    const text = await runScript('status', [], { env });
+    const json = await runScript('status', ['--json'], { env });
+
+    expect(text.stdout).not.toMatch(/(cer-renomeado\.pfx|anotacao\.p12) — pronto/);
+    expect(text.stdout).toMatch(/cer-renomeado\.pfx — não pode ser habilitado, .*\n\s+Arquivo com nome \.pfx, mas é só o certificado público \(um \.cer renomeado\)/);
+    expect(text.stdout).toMatch(/anotacao\.p12 — não pode ser habilitado, .*\n\s+Arquivo com nome \.p12, mas é um texto, não um certificado/);
+    expect(text.stdout).toContain('windows.p12 — pronto');
+    const entries = JSON.parse(json.stdout).certificates;
+    expect(entries.map((e: { file: string; status: string }) => [e.file, e.status])).toEqual([['anotacao.p12', 'unusable'], ['cer-renomeado.pfx', 'unusable'], ['windows.p12', 'ready']]);
+  });
+
+  it("when the enabled certificate is a person's e-CPF, then the JSON carries the kind warnings inside the enabled certificate's summary", async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst, { file: 'e-cpf.p12', password: 'senha123', bytes: fs.readFileSync(path.join(FIXTURES_DIR, 'kinds/e-cpf.p12')) });
+    const env = await withServer(inst, 'enabled');
+
+    const json = await runScript('status', ['--json'], { env });
+
+    const warnings = JSON.parse(json.stdout).enabled.certificate.warnings;
+    expect(warnings.map((w: { code: string }) => w.code)).toEqual(['PERSONAL_CERTIFICATE', 'AES_FOR_OLD_JAVA']);
+    expect(warnings[0].message).toMatch(/^Este é um e-CPF, o certificado de uma pessoa \(MARIA DA SILVA TESTE/);
+  });
+
   it('when a certificate is enabled and the server answers, then it exits 0 (OK) with the holder, validity, identificador, services and environment', async () => {
     inst = await newInstallation();
     await enableCertificate(inst);

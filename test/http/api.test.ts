@@ -155,7 +155,9 @@ describe('POST /api/enable', () => {
     ['an unknown environment', enableBody({ environment: 'teste' }), 400, 'INVALID_INPUT', 'environment'],
   ])('when the request has %s, then it fails with the right code and field, and nothing changes', async (_what, body, httpStatus, code, field) => {
     h = await startHarness({ files: [CERTS.legacy.file, CERTS.expired.file, CERTS.certOnly.file, CERTS.aes.file] });
-    fs.writeFileSync(path.join(h.chavesDir, 'texto.pfx'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    // Starts as a PFX does (so the folder offers it: a PEM named .pfx is unusable), but is not one inside.
+    const inner = Buffer.concat([Buffer.from('020103300b06092a864886f70d010701', 'hex'), Buffer.alloc(40, 0x78)]);
+    fs.writeFileSync(path.join(h.chavesDir, 'texto.pfx'), Buffer.concat([Buffer.from([0x30, inner.length]), inner]));
     await h.waitFor(() => h.rnds.status().certificates.some((e) => e.file === 'texto.pfx' && e.status === 'ready'), 'texto.pfx');
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: CERTS.aes.file, password: CERTS.aes.password, identificadorSolicitante: '4507' }).expect(200);
     const stateFile = path.join(h.dataDir, 'state.json');

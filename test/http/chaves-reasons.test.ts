@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BASE, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
@@ -32,18 +34,30 @@ describe('files in chaves that cannot be enabled, over HTTP', () => {
     expect(h.rnds.status().state).toBe('disabled');
   });
 
-  it('when a .cer was renamed to .pfx, then it is offered and enabling it keeps the message "Você copiou o .cer?"', async () => {
+  it('when a .cer was renamed to .pfx and a text file named .p12, then the screen offers neither: each is a disabled option with its reason, and enabling says the same', async () => {
     h = await startHarness();
-    h.drop('not-pkcs12/certificado.cer', 'renomeado.pfx');
-    await h.waitFor(listed(h, 'renomeado.pfx', 'ready'), 'renomeado.pfx ready');
+    h.drop('not-pkcs12/certificado.cer', 'cer-renomeado.pfx');
+    fs.writeFileSync(path.join(h.chavesDir, 'anotacao.p12'), 'senha do certificado: 12345\n');
+    await h.waitFor(() => listed(h, 'cer-renomeado.pfx', 'unusable')() && listed(h, 'anotacao.p12', 'unusable')(), 'both unusable');
+    const agent = request.agent(h.app);
+    await agent.get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
 
+    const page = await agent.get(`${BASE}/`).expect(200);
     const enable = await request(h.app)
       .post(`${BASE}/api/enable`)
       .set(bearer)
-      .send({ file: 'renomeado.pfx', password: 'x', identificadorSolicitante: '3167' });
+      .send({ file: 'cer-renomeado.pfx', password: 'x', identificadorSolicitante: '3167' })
+      .expect(404);
 
-    expect(enable.status).toBe(422);
-    expect(enable.body.error.message).toMatch(/Você copiou o \.cer\?/);
+    expect(page.text).toMatch(/<option value="cer-renomeado\.pfx" disabled>cer-renomeado\.pfx — não pode ser usado<\/option>/);
+    const reasons = /<ul class="file-reasons" id="arquivos-motivos">([\s\S]*?)<\/ul>/.exec(page.text)?.[1] ?? '';
+    expect(reasons).toContain('Arquivo com nome .pfx, mas é só o certificado público (um .cer renomeado)');
+    expect(page.text).toMatch(/<option value="anotacao\.p12" disabled>/);
+    expect(reasons).toContain('Arquivo com nome .p12, mas é um texto, não um certificado');
+    expect(page.text).toContain('Nenhum certificado disponível');
+    expect(enable.body.error.code).toBe('CERTIFICATE_NOT_FOUND');
+    expect(enable.body.error.message).toMatch(/não pode ser habilitado\. Arquivo com nome \.pfx, mas é só o certificado público/);
+    expect(h.rnds.status().state).toBe('disabled');
   });
 
   it('when the screen is opened without JavaScript, then each file that cannot be chosen is a disabled option with its reason written next to it', async () => {

@@ -1,10 +1,10 @@
-import { mkdir, open, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChavesCatalogue, type ChavesCatalogueOptions } from '../../../module/chaves/index.js';
 import { RndsError } from '../../../module/errors.js';
 import type { Entry } from '../../../module/types.js';
-import { changeEventWhere, derBlob, sha256, tempDir, waitForCatalogue } from './helpers.js';
+import { changeEventWhere, derBlob, PROJECT_ROOT, sha256, tempDir, waitForCatalogue } from './helpers.js';
 
 let base: string;
 let cleanup: () => Promise<void>;
@@ -128,15 +128,15 @@ describe('ChavesCatalogue — files coming and going', () => {
     expect(catalogue.get('lento.pfx')?.sha256).toBe(sha256(bytes));
   });
 
-  it('when a file of unknown format (not DER) is dropped, then it becomes ready once it stops changing', async () => {
+  it('when a file whose length its header does not state (BER, indefinite length) is dropped, then it becomes ready once it stops changing', async () => {
     const dir = await makeChaves();
     const catalogue = await startCatalogue({ dir });
-    const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n');
+    const ber = await readFile(join(PROJECT_ROOT, 'test/fixtures/pkcs12/ber-indefinite.p12'));
 
-    await writeFile(join(dir, 'renomeado.p12'), pem);
-    await waitForCatalogue(catalogue, () => isReadyWith(catalogue, 'renomeado.p12', pem), 'renomeado.p12 pronto');
+    await writeFile(join(dir, 'windows.p12'), ber);
+    await waitForCatalogue(catalogue, () => isReadyWith(catalogue, 'windows.p12', ber), 'windows.p12 pronto');
 
-    expect(catalogue.get('renomeado.p12')?.size).toBe(pem.length);
+    expect(catalogue.get('windows.p12')?.size).toBe(ber.length);
   });
 
   it('when an empty .pfx file sits in the folder, then it is listed as incomplete', async () => {

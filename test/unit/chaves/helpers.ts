@@ -8,9 +8,15 @@ import { HANG_MS } from '../../support/wait.js';
 export { ROOT as PROJECT_ROOT } from '../../support/files.js';
 import { ROOT as PROJECT_ROOT, tempRoot } from '../../support/files.js';
 
-/** Bytes shaped like a PKCS#12 file: one DER SEQUENCE whose header states the length (content is random). */
+/** The start of a PFX: version INTEGER 3, then authSafe ContentInfo { pkcs7-data … } (BER length). */
+const PFX_START = Buffer.from('020103308006092a864886f70d010701', 'hex');
+
+/**
+ * Bytes shaped like a PKCS#12 file: one DER SEQUENCE whose header states the length, starting as a PFX does (version
+ * 3, a pkcs7-data authSafe) so the catalogue takes it for one; the rest of the content is random.
+ */
 export function derBlob(contentLength = 2500): Buffer {
-  const content = randomBytes(contentLength);
+  const content = Buffer.concat([PFX_START, randomBytes(contentLength)]).subarray(0, Math.max(contentLength, PFX_START.length));
   const header = contentLength < 0x80
     ? Buffer.from([0x30, contentLength])
     : contentLength < 0x10000

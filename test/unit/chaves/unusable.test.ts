@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChavesCatalogue, scanChavesDir } from '../../../module/chaves/index.js';
 import type { Entry } from '../../../module/types.js';
 import { PROJECT_ROOT, tempDir } from './helpers.js';
+import { manifest } from '../../support/fixtures.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'test/fixtures/pkcs12');
 
@@ -122,11 +123,62 @@ describe('certificate-like files that cannot be enabled', () => {
     }
   });
 
-  it('when a .cer was renamed to .pfx, then it is listed ready (the enable explains it), not unusable', async () => {
-    const entries = await listLive({ 'renomeado.pfx': 'not-pkcs12/certificado.cer' });
+  it('when a .cer was renamed to .pfx, then content beats the name: it is unusable, told it is only the public certificate', async () => {
+    const entries = await listLive({ 'cer-renomeado.pfx': 'not-pkcs12/certificado.cer' });
 
-    expect(entries.get('renomeado.pfx')).toMatchObject({ status: 'ready' });
-    expect(entries.get('renomeado.pfx')?.reason).toBeUndefined();
+    expect(entries.get('cer-renomeado.pfx')).toMatchObject({ status: 'unusable' });
+    expect(entries.get('cer-renomeado.pfx')?.sha256).toBeUndefined();
+    expect(entries.get('cer-renomeado.pfx')?.reason).toMatch(/^Arquivo com nome \.pfx, mas é só o certificado público \(um \.cer renomeado\), sem a chave privada: renomear não basta\. Copie para a pasta o \.pfx ou \.p12 baixado do e-Gestor AB/);
+  });
+
+  it('when files named .pfx/.p12 hold something else (text, PEM, zip, Java keystore, PKCS#7, random bytes), then each is unusable with what it really is', async () => {
+    const entries = await listLive({
+      'senha.p12': Buffer.from('senha do certificado: 12345\n'), // 28 bytes of text
+      'chave-e-certificado.pfx': 'not-pkcs12/chave-e-certificado.pem',
+      'baixado.pfx': 'not-pkcs12/municipio.zip',
+      'java.p12': 'not-pkcs12/municipio.jks',
+      'cadeia.pfx': 'not-pkcs12/cadeia.p7b',
+      'aleatorio.pfx': 'not-pkcs12/aleatorio.pfx',
+    });
+
+    expect(entries.get('senha.p12')?.size).toBe(28);
+    expect(entries.get('senha.p12')?.reason).toMatch(/^Arquivo com nome \.p12, mas é um texto, não um certificado\. Se for uma anotação \(a senha, por exemplo\), tire-o da pasta chaves\./);
+    expect(entries.get('chave-e-certificado.pfx')?.reason).toMatch(/^Arquivo com nome \.pfx, mas no formato PEM, com o certificado e a chave privada/);
+    expect(entries.get('chave-e-certificado.pfx')?.reason).toContain('openssl pkcs12 -export -in chave-e-certificado.pfx -out municipio.pfx');
+    expect(entries.get('baixado.pfx')?.reason).toMatch(/^Arquivo com nome \.pfx, mas compactado \(\.zip\): extraia o \.pfx ou \.p12/);
+    expect(entries.get('java.p12')?.reason).toContain('keytool -importkeystore -srckeystore java.p12 -srcstoretype JKS');
+    expect(entries.get('cadeia.pfx')?.reason).toMatch(/cadeia de certificados \(PKCS#7, \.p7b\), sem a chave privada/);
+    expect(entries.get('aleatorio.pfx')?.reason).toMatch(/o conteúdo não é de um certificado \.pfx\/\.p12 \(PKCS#12\)/);
+    for (const entry of entries.values()) expect(entry, entry.file).toMatchObject({ status: 'unusable' });
+    for (const entry of entries.values()) expect(entry.sha256, entry.file).toBeUndefined();
+  });
+
+  it('when real PKCS#12 files of every encoding are in the folder (DER, BER indefinite length, with and without MAC, legacy, AES, keytool), then every one is ready', async () => {
+    const real = manifest.fixtures.filter((f) => !f.file.startsWith('not-pkcs12/')).map((f) => f.file);
+    const files = Object.fromEntries([...real, 'kinds/keystore.p12', 'kinds/e-cpf.p12', 'kinds/fora-icp.pfx'].map((file) => [file.replace('/', '-'), file]));
+    expect(real).toEqual(expect.arrayContaining(['ber-indefinite.p12', 'ber-indefinite-legacy.pfx', 'no-mac-aes.p12', 'no-mac-legacy.pfx', 'legacy-rc2-3des.pfx', 'aes256-default.p12', 'keytool-rsa.p12', 'cert-only.p12']));
+
+    const entries = await listLive(files);
+
+    expect([...entries.values()].filter((entry) => entry.status !== 'ready')).toEqual([]);
+    expect(entries.size).toBe(Object.keys(files).length);
+  });
+
+  it('when a real .pfx is still being copied (only its first bytes are there), then it is incomplete, never unusable', async () => {
+    const der = await readFile(join(FIXTURES, 'aes256-default.p12'));
+
+    const entries = await listLive({ 'a.pfx': der.subarray(0, 20), 'b.pfx': der.subarray(0, 9), 'c.pfx': der.subarray(0, 1) });
+
+    for (const name of ['a.pfx', 'b.pfx', 'c.pfx']) expect(entries.get(name)?.status, name).toBe('incomplete');
+  });
+
+  it('when the CLI scans a folder with a renamed .cer and a text .p12, then it reports them unusable with the same reasons as the live catalogue', async () => {
+    const live = await listLive({ 'cer-renomeado.pfx': 'not-pkcs12/certificado.cer', 'texto.p12': Buffer.from('isto nao e um certificado'), 'bom.pfx': 'legacy-rc2-3des.pfx' });
+
+    const scanned = await scanChavesDir(dir);
+
+    expect(scanned.entries).toEqual([...live.values()]);
+    expect(scanned.entries.map((entry) => [entry.file, entry.status])).toEqual([['bom.pfx', 'ready'], ['cer-renomeado.pfx', 'unusable'], ['texto.p12', 'unusable']]);
   });
 
   it('when a zipped download is too large to read, then it is still unusable with the archive reason (not just "too large")', async () => {

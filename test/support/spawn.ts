@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, tempDir } from './files.js';
+import { HANG_MS } from './wait.js';
 
 export { ROOT };
 
@@ -179,4 +180,57 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, watchdogMs: nu
     child.stderr?.on('data', onStderr);
     child.on('exit', onExit);
   });
+}
+
+export interface Started {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first stdout/stderr match of `pattern`; rejects if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running child (our server, nginx) and keeps its output for assertions and failure messages. */
+export function start(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Started {
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    output += d.toString('utf8');
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.on('exit', () => {
+    exited = true;
+    for (const l of listeners) l();
+    resolve();
+  }));
+  return {
+    child,
+    output: () => output,
+    waitFor(pattern, timeoutMs = HANG_MS) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} in:\n${output}`)), timeoutMs);
+        const check = () => {
+          const m = output.match(pattern);
+          if (m) return done(undefined, m);
+          if (exited) done(new Error(`${command} exited before printing ${pattern}:\n${output}`));
+        };
+        const done = (error?: Error, m?: RegExpMatchArray) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          if (error) reject(error);
+          else resolve(m!);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
 }

@@ -9,7 +9,7 @@ export default defineConfig({
     // that waits on it, and .ci/run guards each whole run.
     testTimeout: 0,
     hookTimeout: 0,
-    // One test file per core: most of a file's time is its own CPU work (its servers, children and browser included).
+    // One test file per core of the machine running the tests.
     maxWorkers: os.availableParallelism(),
   },
 });

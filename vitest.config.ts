@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,7 +9,7 @@ export default defineConfig({
     // that waits on it, and .ci/run guards each whole run.
     testTimeout: 0,
     hookTimeout: 0,
-    // Tests share two cores with watchers, workers and a browser: keep parallelism modest.
-    maxWorkers: 2,
+    // One test file per core of the machine running the tests.
+    maxWorkers: os.availableParallelism(),
   },
 });

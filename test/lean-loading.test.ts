@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from './support/files.js';
 import { CERTS, FIXTURES } from './support/harness.js';
 import { ROOT, compiled, waitForLine } from './support/spawn.js';
 
@@ -36,7 +36,7 @@ function loadedPackages(file: string): Set<string> {
 
 describe('the standalone server loads at start only what start needs', () => {
   it('when it idles with a certificate listed, then rate limiting, forge, metrics and e-mail are not loaded; the first login page, scrape and enable load each', async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-loads-'));
+    work = tempDir('pec-rnds-loads-');
     const chaves = path.join(work, 'chaves');
     fs.mkdirSync(chaves);
     fs.copyFileSync(path.join(FIXTURES, CERTS.aes.file), path.join(chaves, CERTS.aes.file));

@@ -149,23 +149,29 @@ export function generatePassword(): string {
 
 // ---- X.509 -------------------------------------------------------------------------------------------------------
 
-interface KeyPair {
+export interface TestKey {
   publicKey: forge.pki.PublicKey;
   privateKey: forge.pki.rsa.PrivateKey;
   pkcs8Der: Buffer;
+  /** The same private key as PKCS#8 PEM (what `tls.connect({ key })` takes). */
+  keyPem: string;
 }
 
-function newRsaKey(): KeyPair {
+/** A fresh RSA-2048 key for a test certificate or CA. */
+export function newRsaKey(): TestKey {
   // node:crypto generates RSA keys in milliseconds; forge's pure-JS keygen takes seconds.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = (privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }).toString();
   return {
     publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
-    privateKey: forge.pki.privateKeyFromPem((privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey,
+    privateKey: forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey,
     pkcs8Der: privateKey.export({ type: 'pkcs8', format: 'der' }),
+    keyPem,
   };
 }
 
-function serialNumber(): string {
+/** Positive, non-zero, 16 bytes: what CAs do, and distinct per certificate so caches never mix them up. */
+export function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0]! & 0x7f) | 0x01;
   return bytes.toString('hex');
@@ -184,19 +190,14 @@ function otherName(oid: string, value: string): Asn1 {
   ]);
 }
 
-function createCa(now: Date, notAfter: Date): { cert: forge.pki.Certificate; key: KeyPair } {
+/** A self-signed test CA: the one CA builder of this script and of the tests' PKI (test/doubles/pki.ts). */
+export function buildCa(subject: forge.pki.CertificateField[], validity: { notBefore: Date; notAfter: Date }): { cert: forge.pki.Certificate; key: TestKey } {
   const key = newRsaKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(Math.min(now.getTime() - DAY_MS, notAfter.getTime() - 400 * DAY_MS));
-  cert.validity.notAfter = new Date(Math.max(now.getTime() + 3650 * DAY_MS, notAfter.getTime()));
-  const subject = [
-    utf8Attr('countryName', 'BR'),
-    utf8Attr('organizationName', 'pec-rnds TESTE'),
-    utf8Attr('organizationalUnitName', TEST_MARK),
-    utf8Attr('commonName', `AC DE TESTE pec-rnds ${now.toISOString().slice(0, 10)} - NAO CONFIAVEL`),
-  ];
+  cert.validity.notBefore = validity.notBefore;
+  cert.validity.notAfter = validity.notAfter;
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -206,6 +207,21 @@ function createCa(now: Date, notAfter: Date): { cert: forge.pki.Certificate; key
   ]);
   cert.sign(key.privateKey, forge.md.sha256.create());
   return { cert, key };
+}
+
+function createCa(now: Date, notAfter: Date): { cert: forge.pki.Certificate; key: TestKey } {
+  return buildCa(
+    [
+      utf8Attr('countryName', 'BR'),
+      utf8Attr('organizationName', 'pec-rnds TESTE'),
+      utf8Attr('organizationalUnitName', TEST_MARK),
+      utf8Attr('commonName', `AC DE TESTE pec-rnds ${now.toISOString().slice(0, 10)} - NAO CONFIAVEL`),
+    ],
+    {
+      notBefore: new Date(Math.min(now.getTime() - DAY_MS, notAfter.getTime() - 400 * DAY_MS)),
+      notAfter: new Date(Math.max(now.getTime() + 3650 * DAY_MS, notAfter.getTime())),
+    },
+  );
 }
 
 // ---- PKCS#12 -----------------------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 /** Runs the command-line scripts as `npm run <script>` does (compiled), and captures what they print. */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { compiled } from '../support/spawn.js';
+import { compiled, run } from '../support/spawn.js';
 
 export { ROOT } from '../support/files.js';
 export { FIXTURES_DIR as FIXTURES } from '../support/fixtures.js';
@@ -17,19 +16,10 @@ export interface RunResult {
 
 /** `node dist/scripts/<script>.js …args` (what `npm run <script>` runs) with only the given environment (plus PATH). */
 export function runScript(script: string, args: string[], options: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiled(`scripts/${script}.ts`), ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TZ: 'UTC', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return run(process.execPath, [compiled(`scripts/${script}.ts`), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TZ: 'UTC', ...options.env },
+    input: options.input ?? '',
   });
 }
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseEnv as parseEnvFile } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { parseEnv } from '../../module/config/env.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
 import { DEPLOY, ROOT, which } from './support.js';
@@ -23,7 +23,7 @@ function unitValues(text: string): Map<string, string> {
 
 let temp: string;
 beforeEach(() => {
-  temp = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-deploy-'));
+  temp = tempDir('pec-rnds-deploy-');
 });
 afterEach(() => fs.rmSync(temp, { recursive: true, force: true }));
 

@@ -5,9 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { ERROR_STATUS } from '../../module/errors.js';
 import { CONNECTION_MESSAGES, ENTRY_STATUSES, PROBLEM_CODES } from '../../module/enums.js';
 import { PROXY_FAILURE_REASONS, bypassesProxy, parseProxyUrl } from '../../module/rnds/index.js';
@@ -32,7 +32,7 @@ function sh(command: string, env: NodeJS.ProcessEnv = process.env, cwd?: string)
 
 let temp: string;
 beforeEach(() => {
-  temp = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-doc-'));
+  temp = tempDir('pec-rnds-doc-');
 });
 afterEach(() => fs.rmSync(temp, { recursive: true, force: true }));
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { createTestCa } from '../doubles/pki.js';
 import { freePort, runScript } from '../cli/run.js';
@@ -60,7 +60,7 @@ function nginxTest(prefix: string, conf: string): { status: number | null; outpu
 describe.skipIf(!nginx)('deploy/nginx (nginx installed)', () => {
   let prefix: string;
   beforeAll(() => {
-    prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-nginx-'));
+    prefix = tempDir('pec-rnds-nginx-');
     // nginx workers run as an unprivileged user when the tests run as root: they must reach the temp folders.
     fs.chmodSync(prefix, 0o755);
   });
@@ -100,7 +100,7 @@ describe.skipIf(!nginx)('deploy/nginx (nginx installed)', () => {
     let work: string;
 
     beforeAll(async () => {
-      work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-proxy-'));
+      work = tempDir('pec-rnds-proxy-');
       chavesDir = path.join(work, 'chaves');
       fs.mkdirSync(chavesDir);
       server = start(process.execPath, [compiled('scripts/serve.ts')], {
@@ -202,7 +202,7 @@ describe.skipIf(!nginx)('deploy/nginx (nginx installed)', () => {
     let work: string;
 
     beforeAll(async () => {
-      work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-site-'));
+      work = tempDir('pec-rnds-site-');
       fs.chmodSync(work, 0o755);
       const chavesDir = path.join(work, 'chaves');
       fs.mkdirSync(chavesDir);

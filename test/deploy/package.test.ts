@@ -7,14 +7,14 @@
  * Everything waits on process exits and output lines; a child that hangs is killed by its own watchdog (a safety net
  * for a stuck npm, not a speed budget), so the tests themselves have no timeout.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { newInstallation, type Installation } from '../cli/installation.js';
 import { ROOT, start, type Started } from './support.js';
+import { run as runChild, type Ran } from '../support/spawn.js';
 
 const NO_TIMEOUT = 0;
 const WATCHDOG_MS = 15 * 60_000;
@@ -30,26 +30,8 @@ function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
 }
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), WATCHDOG_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(watchdog);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runChild(command, args, { cwd: options.cwd, env: options.env ?? npmEnv(), guardMs: WATCHDOG_MS });
 }
 
 function ok(result: Ran, what: string): Ran {
@@ -63,7 +45,7 @@ let tarball: string;
 let packedFiles: string[];
 
 beforeAll(async () => {
-  temp = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-pack-'));
+  temp = tempDir('pec-rnds-pack-');
   project = path.join(temp, 'pec-rnds');
   const skip = new Set(['node_modules', 'dist', '.git', '.ci', 'data', 'chaves']);
   fs.cpSync(ROOT, project, {

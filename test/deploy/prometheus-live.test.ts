@@ -5,10 +5,10 @@
  * PecRndsTargetDown when the other stops. Every wait polls Prometheus' HTTP API with a budget counted in polls.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { stringify } from 'yaml';
 import { freePort } from '../cli/run.js';
 import { FIXTURES, CERTS } from '../support/harness.js';
@@ -118,7 +118,7 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping two running pec-rnds
   }
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-prometheus-'));
+    work = tempDir('pec-rnds-prometheus-');
     instances.push(await startInstance('ubs-centro', CERTS.aes), await startInstance('ubs-norte', CERTS.legacy));
 
     // The shipped rules, with every "for:" at 0s: promtool's unit tests pin the waiting times; this proves the wiring.

@@ -4,9 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import { parse } from 'yaml';
 import { DEPLOY, which } from './support.js';
 import { MONITORING_CRITICAL_DAYS, MONITORING_WARNING_DAYS } from '../../module/present/index.js';
@@ -75,7 +75,7 @@ describe('deploy/prometheus: the alert rules', () => {
 describe.skipIf(!promtool)('deploy/prometheus with promtool (prometheus installed)', () => {
   let work: string;
   beforeAll(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-promtool-'));
+    work = tempDir('pec-rnds-promtool-');
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
 /**
  * Throw-away X.509 material for tests: CAs, a server certificate for 127.0.0.1/localhost and client
- * certificates. Keys come from node:crypto (forge's RSA keygen is slow in pure JS); forge only builds
- * and signs the certificates.
+ * certificates. CAs, keys and serial numbers come from the test-certificate CLI's builder
+ * (scripts/lib/test-certificate.ts); forge signs the leaves.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
+import { buildCa, newRsaKey, serialNumber } from '../../scripts/lib/test-certificate.js';
 
 /** PEM material shaped like the engine's OpenedCertificate: ready for `tls.connect({ key, cert })`. */
 export interface TestCertificate {
@@ -38,47 +38,19 @@ export interface TestCa {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function newRsaKey(): { keyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return {
-    keyPem: privateKey,
-    publicKey: forge.pki.publicKeyFromPem(publicKey),
-    privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
-  };
-}
-
-function serialNumber(): string {
-  // Positive, non-zero, 16 bytes: what CAs do, and distinct per certificate so caches never mix them up.
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
-  return bytes.toString('hex');
-}
-
 /** Creates a self-signed test CA (valid from yesterday for ten years unless told otherwise). */
 export function createTestCa(commonName: string, validity: { notBefore?: Date; notAfter?: Date } = {}): TestCa {
-  const key = newRsaKey();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = key.publicKey;
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = validity.notBefore ?? new Date(Date.now() - DAY_MS);
-  cert.validity.notAfter = validity.notAfter ?? new Date(Date.now() + 3650 * DAY_MS);
-  const subject = [
-    { name: 'commonName', value: commonName },
-    { name: 'organizationName', value: 'pec-rnds testes' },
-    { name: 'countryName', value: 'BR' },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(key.privateKey, forge.md.sha256.create());
+  const { cert, key } = buildCa(
+    [
+      { name: 'commonName', value: commonName },
+      { name: 'organizationName', value: 'pec-rnds testes' },
+      { name: 'countryName', value: 'BR' },
+    ],
+    {
+      notBefore: validity.notBefore ?? new Date(Date.now() - DAY_MS),
+      notAfter: validity.notAfter ?? new Date(Date.now() + 3650 * DAY_MS),
+    },
+  );
   const certPem = forge.pki.certificateToPem(cert);
 
   return {

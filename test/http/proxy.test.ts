@@ -4,14 +4,12 @@
  * the proxy, and the proxy's password shows up nowhere: API, screen, metrics, logs, audit trail, data folder and
  * `npm run status` (human, --verbose and --json).
  */
-import fs from 'node:fs';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rndsDoubleForFile } from '../support/mutual-tls.js';
 import { createRndsModule } from '../../module/index.js';
-import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { startConnectProxy, type ConnectProxy } from '../doubles/connect-proxy.js';
-import { createRndsTestPki } from '../doubles/pki.js';
-import { BASE, CERTS, FIXTURES, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, bearer, encodings, readTree, startHarness, type Harness } from '../support/harness.js';
 import { fakeScheduler } from '../support/fake-scheduler.js';
 import { runScript } from '../cli/run.js';
 
@@ -19,31 +17,26 @@ const USER = 'ti.saude';
 const PASSWORD = 'Px-Segr3do@çã:%';
 const BASIC = Buffer.from(`${USER}:${PASSWORD}`, 'utf8').toString('base64');
 
-let double: RndsAuthDouble;
+const rnds = rndsDoubleForFile({ trustFixtures: true });
 let proxy: ConnectProxy;
 let h: Harness;
 
 beforeAll(async () => {
-  double = await startRndsAuthDouble({ pki: createRndsTestPki(), extraClientCaPem: fs.readFileSync(`${FIXTURES}/ca/root.pem`, 'utf8') });
   proxy = await startConnectProxy({ login: { username: USER, password: PASSWORD } });
 });
 afterAll(async () => {
   await proxy.close();
-  await double.close();
 });
 afterEach(async () => {
   await h?.close();
-  double.setScenario('success');
-  double.setCadsusScenario('success');
-  double.reset();
   proxy.reset();
 });
 
 async function setup(services: string[] = ['RNDS'], proxyUrl = proxy.urlWithLogin()): Promise<void> {
   h = await startHarness({
     files: [CERTS.legacy.file],
-    authUrlProducao: `https://localhost:${double.port}`,
-    rndsCa: double.trustedCa.join('\n'),
+    authUrlProducao: `https://localhost:${rnds.double.port}`,
+    rndsCa: rnds.double.trustedCa.join('\n'),
     proxy: proxyUrl,
   });
   await request(h.app)
@@ -71,8 +64,8 @@ describe('the module behind an HTTP proxy with a login', () => {
 
     expect(res.body.connection).toMatchObject({ status: 'ok', via: `proxy ${proxy.display}`, services: [{ service: 'RNDS', status: 'ok' }] });
     expect(res.body.connection.steps.map((s: { step: string }) => s.step)).toEqual(['tcp', 'proxy-connect', 'tls', 'client-certificate', 'token']);
-    expect(proxy.connects).toEqual([expect.objectContaining({ target: `localhost:${double.port}`, status: 200 })]);
-    expect(double.requests[0]?.clientCommonName).toBe('PREFEITURA MUNICIPAL DE TESTE:12345678000190');
+    expect(proxy.connects).toEqual([expect.objectContaining({ target: `localhost:${rnds.double.port}`, status: 200 })]);
+    expect(rnds.double.requests[0]?.clientCommonName).toBe('PREFEITURA MUNICIPAL DE TESTE:12345678000190');
   });
 
   it('when the host asks /api/token, then the token comes through the same proxy', async () => {
@@ -80,13 +73,13 @@ describe('the module behind an HTTP proxy with a login', () => {
 
     const res = await request(h.app).get(`${BASE}/api/token`).set(bearer).expect(200);
 
-    expect(res.body.accessToken).toBe(double.issuedTokens[0]);
+    expect(res.body.accessToken).toBe(rnds.double.issuedTokens[0]);
     expect(proxy.connects).toHaveLength(1);
     await expect(h.rnds.getToken()).resolves.toMatchObject({ accessToken: res.body.accessToken });
   });
 
   it('when RNDS and CADSUS are enabled and CADSUS is refused, then the screen shows one line per service and the steps', async () => {
-    double.setCadsusScenario('forbidden');
+    rnds.double.setCadsusScenario('forbidden');
     await setup(['RNDS', 'CADSUS']);
     await request(h.app).post(`${BASE}/api/connection-test`).set(bearer).expect(200);
 
@@ -97,7 +90,7 @@ describe('the module behind an HTTP proxy with a login', () => {
     expect(page.text).toContain('a credencial pode não incluir o serviço CADSUS');
     expect(page.text).toContain(`proxy ${proxy.display}`);
     expect(page.text).toMatch(/data-step="proxy-connect"/);
-    expect(double.requests.map((r) => r.path).sort()).toEqual(['/api/osb/token', '/api/token']);
+    expect(rnds.double.requests.map((r) => r.path).sort()).toEqual(['/api/osb/token', '/api/token']);
   });
 
   it('when the proxy password is wrong, then the test says so, and metrics carry the service label', async () => {
@@ -151,8 +144,8 @@ describe('the module behind an HTTP proxy with a login', () => {
   it('when NO_PROXY exempts the RNDS host, then the module goes direct', async () => {
     h = await startHarness({
       files: [CERTS.legacy.file],
-      authUrlProducao: `https://localhost:${double.port}`,
-      rndsCa: double.trustedCa.join('\n'),
+      authUrlProducao: `https://localhost:${rnds.double.port}`,
+      rndsCa: rnds.double.trustedCa.join('\n'),
       proxy: proxy.urlWithLogin(),
       noProxy: 'localhost',
     });
@@ -177,8 +170,8 @@ describe('the periodic check, driven by an injected scheduler', () => {
     const scheduler = fakeScheduler([0]);
     h = await startHarness({
       files: [CERTS.legacy.file],
-      authUrlProducao: `https://localhost:${double.port}`,
-      rndsCa: double.trustedCa.join('\n'),
+      authUrlProducao: `https://localhost:${rnds.double.port}`,
+      rndsCa: rnds.double.trustedCa.join('\n'),
       proxy: proxy.urlWithLogin(),
       connectionCheckMinutes: 360,
       scheduler,

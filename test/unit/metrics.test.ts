@@ -1,8 +1,8 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/files.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRndsModule } from '../../module/index.js';
 import { X509Certificate } from 'node:crypto';
@@ -190,7 +190,7 @@ describe('metrics', () => {
   });
 
   it('when the real module serves /metrics, then it sits behind the same access rules as /api/*', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pec-rnds-metrics-'));
+    const root = tempDir('pec-rnds-metrics-');
     fs.mkdirSync(path.join(root, 'chaves'));
     const token = 'token-de-teste-metricas-0123456789';
     const rnds = await createRndsModule({ chavesDir: path.join(root, 'chaves'), dataDir: path.join(root, 'data'), accessToken: token });

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import type { ChavesCatalogue } from '../../../module/chaves/index.js';
-import { compiled } from '../../support/spawn.js';
+import { compiled, copyForAnyone, run, type Ran } from '../../support/spawn.js';
 import { HANG_MS } from '../../support/wait.js';
 
 export { ROOT as PROJECT_ROOT } from '../../support/files.js';
@@ -71,37 +71,21 @@ function waitOnChanges(catalogue: ChavesCatalogue, predicate: () => boolean, wha
 }
 
 
-export interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  killedByGuard: boolean;
-}
+export type ChildResult = Ran;
 
-/** Runs test/unit/chaves/child/list-chaves.ts in its own Node process (optionally as another user). */
-export function runListChild(args: string[], options: { uid?: number; gid?: number; guardMs?: number } = {}): Promise<ChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [compiled('test/unit/chaves/child/list-chaves.ts'), ...args], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
-      env: { ...process.env, HOME: tmpdir() },
-    });
-    let stdout = '';
-    let stderr = '';
-    let killedByGuard = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // A hung child (a blocked read, a dangling watcher) must fail the test, not hang it.
-    const guard = setTimeout(() => {
-      killedByGuard = true;
-      child.kill('SIGKILL');
-    }, options.guardMs ?? HANG_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolvePromise({ code, signal, stdout, stderr, killedByGuard });
-    });
-  });
+/**
+ * Runs test/unit/chaves/child/list-chaves.ts in its own Node process; as another user (`uid`), from a copy in a
+ * folder that user can reach (the checkout may sit under a private home).
+ */
+export async function runListChild(args: string[], options: { uid?: number; gid?: number; guardMs?: number } = {}): Promise<ChildResult> {
+  const source = 'test/unit/chaves/child/list-chaves.ts';
+  const env = { ...process.env, HOME: tmpdir() };
+  const guardMs = options.guardMs ?? HANG_MS;
+  if (options.uid === undefined) return run(process.execPath, [compiled(source), ...args], { cwd: PROJECT_ROOT, env, guardMs });
+  const copy = copyForAnyone(source, ['chokidar']);
+  try {
+    return await run(copy.node, [copy.script, ...args], { cwd: copy.dir, env, uid: options.uid, gid: options.gid, guardMs });
+  } finally {
+    fs.rmSync(copy.dir, { recursive: true, force: true });
+  }
 }

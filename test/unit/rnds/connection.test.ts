@@ -1,33 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { rndsDoubleForFile } from '../../support/mutual-tls.js';
 import { buildTrustedCa, testConnection, type ConnectionTestInput } from '../../../module/rnds/index.js';
 import { DEFAULT_TIME_ZONE, formatDate } from '../../../module/present/index.js';
 import { closedPort, startSilentServer } from '../../doubles/net.js';
-import { createRndsTestPki, createTestCa, type RndsTestPki } from '../../doubles/pki.js';
-import { startRndsAuthDouble, type RndsAuthDouble } from '../../doubles/rnds-auth.js';
+import { createTestCa } from '../../doubles/pki.js';
+import { startRndsAuthDouble } from '../../doubles/rnds-auth.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let pki: RndsTestPki;
-let double: RndsAuthDouble;
-
-beforeAll(async () => {
-  pki = createRndsTestPki();
-  double = await startRndsAuthDouble({ pki });
-});
-afterAll(async () => {
-  await double.close();
-});
-afterEach(() => {
-  double.setScenario('success');
-  double.reset();
-});
+const rnds = rndsDoubleForFile();
 
 function input(overrides: Partial<ConnectionTestInput> = {}): ConnectionTestInput {
   return {
-    certificate: pki.clients.good,
+    certificate: rnds.pki.clients.good,
     environment: 'homologacao',
-    authUrl: double.url,
-    ca: double.trustedCa,
+    authUrl: rnds.double.url,
+    ca: rnds.double.trustedCa,
     timeoutMs: 2_000,
     connectTimeoutMs: 2_000,
     ...overrides,
@@ -46,12 +34,12 @@ describe('testConnection against the RNDS auth double', () => {
   it('when the test runs, then RNDS receives GET /api/token asking for JSON, with the client certificate', async () => {
     await testConnection(input());
 
-    expect(double.requests).toHaveLength(1);
-    expect(double.requests[0]).toMatchObject({
+    expect(rnds.double.requests).toHaveLength(1);
+    expect(rnds.double.requests[0]).toMatchObject({
       method: 'GET',
       path: '/api/token',
       headers: expect.objectContaining({ accept: 'application/json' }),
-      clientCommonName: pki.clients.good.commonName,
+      clientCommonName: rnds.pki.clients.good.commonName,
     });
   });
 
@@ -59,11 +47,11 @@ describe('testConnection against the RNDS auth double', () => {
     const connection = await testConnection(input({ method: 'POST' }));
 
     expect(connection.status).toBe('ok');
-    expect(double.requests[0]?.method).toBe('POST');
+    expect(rnds.double.requests[0]?.method).toBe('POST');
   });
 
   it('when RNDS answers 401, then the answer is "Falha no certificado" pointing to the credential in e-Gestor AB', async () => {
-    double.setScenario('unauthorized');
+    rnds.double.setScenario('unauthorized');
 
     const connection = await testConnection(input());
 
@@ -72,7 +60,7 @@ describe('testConnection against the RNDS auth double', () => {
   });
 
   it('when RNDS answers 403, then the answer is "Falha no certificado"', async () => {
-    double.setScenario('forbidden');
+    rnds.double.setScenario('forbidden');
 
     const connection = await testConnection(input());
 
@@ -81,27 +69,27 @@ describe('testConnection against the RNDS auth double', () => {
   });
 
   it('when the server refuses the client certificate in the handshake, then the answer is "Falha no certificado" and no request got through', async () => {
-    double.setScenario('reject-client-certificate');
+    rnds.double.setScenario('reject-client-certificate');
 
     const connection = await testConnection(input());
 
     expect(connection).toMatchObject({ status: 'certificate-failure', message: 'Falha no certificado' });
     expect(connection.detail).toMatch(/recusou o certificado.*e-Gestor AB/);
-    expect(double.connections).toBe(1);
-    expect(double.requests).toHaveLength(0);
+    expect(rnds.double.connections).toBe(1);
+    expect(rnds.double.requests).toHaveLength(0);
   });
 
   it('when the certificate comes from a CA RNDS does not know, then the answer is "Falha no certificado"', async () => {
-    const connection = await testConnection(input({ certificate: pki.clients.untrusted }));
+    const connection = await testConnection(input({ certificate: rnds.pki.clients.untrusted }));
 
     expect(connection.status).toBe('certificate-failure');
-    expect(double.requests).toHaveLength(0);
+    expect(rnds.double.requests).toHaveLength(0);
   });
 
   it('when the server speaks TLS 1.2 and refuses the certificate, then the answer is still "Falha no certificado"', async () => {
-    const tls12 = await startRndsAuthDouble({ pki, maxVersion: 'TLSv1.2' });
+    const tls12 = await startRndsAuthDouble({ pki: rnds.pki, maxVersion: 'TLSv1.2' });
     try {
-      const refused = await testConnection(input({ authUrl: tls12.url, certificate: pki.clients.untrusted }));
+      const refused = await testConnection(input({ authUrl: tls12.url, certificate: rnds.pki.clients.untrusted }));
       const accepted = await testConnection(input({ authUrl: tls12.url }));
 
       expect(refused.status).toBe('certificate-failure');
@@ -114,7 +102,7 @@ describe('testConnection against the RNDS auth double', () => {
   it('when the double is told to trust an extra client CA, then certificates from that CA get a token', async () => {
     const engineCa = createTestCa('Engine Fixture CA');
     const certificate = engineCa.issue({ commonName: 'MUNICIPIO DA FIXTURE:11222333000181' });
-    const trusting = await startRndsAuthDouble({ pki, extraClientCaPem: engineCa.certPem });
+    const trusting = await startRndsAuthDouble({ pki: rnds.pki, extraClientCaPem: engineCa.certPem });
     try {
       const connection = await testConnection(input({ authUrl: trusting.url, certificate }));
 
@@ -126,63 +114,63 @@ describe('testConnection against the RNDS auth double', () => {
   });
 
   it('when the client certificate is expired, then the answer is "Certificado expirado" with the date and no connection is made', async () => {
-    const connection = await testConnection(input({ certificate: pki.clients.expired }));
+    const connection = await testConnection(input({ certificate: rnds.pki.clients.expired }));
 
     expect(connection).toMatchObject({ status: 'certificate-expired', message: 'Certificado expirado' });
-    expect(connection.detail).toContain(`expirou em ${formatDate(pki.clients.expired.notAfter, DEFAULT_TIME_ZONE)}`);
+    expect(connection.detail).toContain(`expirou em ${formatDate(rnds.pki.clients.expired.notAfter, DEFAULT_TIME_ZONE)}`);
     expect(connection.detail).toMatch(/\d{2}\/\d{2}\/\d{4}: gere um novo certificado no e-Gestor AB/);
-    expect(double.connections).toBe(0);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when the client certificate is not valid yet, then the answer is "Certificado expirado" saying from when it is valid', async () => {
-    const connection = await testConnection(input({ certificate: pki.clients.notYetValid }));
+    const connection = await testConnection(input({ certificate: rnds.pki.clients.notYetValid }));
 
     expect(connection.status).toBe('certificate-expired');
-    expect(connection.detail).toContain(`ainda não é válido: só vale a partir de ${formatDate(pki.clients.notYetValid.notBefore, DEFAULT_TIME_ZONE)}`);
-    expect(double.connections).toBe(0);
+    expect(connection.detail).toContain(`ainda não é válido: só vale a partir de ${formatDate(rnds.pki.clients.notYetValid.notBefore, DEFAULT_TIME_ZONE)}`);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when the engine gives no dates, then they are read from the certificate itself', async () => {
-    const { keyPem, certPem, chainPem } = pki.clients.expired;
+    const { keyPem, certPem, chainPem } = rnds.pki.clients.expired;
 
     const connection = await testConnection(input({ certificate: { keyPem, certPem, chainPem } }));
 
     expect(connection.status).toBe('certificate-expired');
-    expect(double.connections).toBe(0);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when this server\'s clock thinks an expired certificate is still valid, then RNDS refusing it shows as "Falha no certificado"', async () => {
-    const skewedNow = new Date(pki.clients.expired.notAfter.getTime() - 2 * DAY_MS);
+    const skewedNow = new Date(rnds.pki.clients.expired.notAfter.getTime() - 2 * DAY_MS);
 
-    const connection = await testConnection(input({ certificate: pki.clients.expired, now: skewedNow }));
+    const connection = await testConnection(input({ certificate: rnds.pki.clients.expired, now: skewedNow }));
 
     expect(connection.status).toBe('certificate-failure');
     expect(connection.checkedAt).toBe(skewedNow.toISOString());
-    expect(double.connections).toBe(1);
+    expect(rnds.double.connections).toBe(1);
   });
 
   it('when the key does not match the certificate, then the answer is "Falha no certificado" without connecting', async () => {
-    const certificate = { ...pki.clients.good, keyPem: pki.clients.untrusted.keyPem };
+    const certificate = { ...rnds.pki.clients.good, keyPem: rnds.pki.clients.untrusted.keyPem };
 
     const connection = await testConnection(input({ certificate }));
 
     expect(connection.status).toBe('certificate-failure');
     expect(connection.detail).toContain('chave privada não corresponde');
-    expect(double.connections).toBe(0);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when RNDS never answers, then the test gives up with "Sem conexão" instead of hanging', async () => {
-    double.setScenario('timeout');
+    rnds.double.setScenario('timeout');
 
     const connection = await testConnection(input({ timeoutMs: 500 }));
 
     expect(connection).toMatchObject({ status: 'no-connection', message: 'Sem conexão' });
     expect(connection.detail).toMatch(/não respondeu em \d+ m?s.*rede do servidor e o proxy/);
-    expect(double.requests).toHaveLength(1);
+    expect(rnds.double.requests).toHaveLength(1);
   });
 
   it('when RNDS answers 5xx, then the answer is "Sem conexão" suggesting to try later', async () => {
-    double.setScenario('server-error');
+    rnds.double.setScenario('server-error');
 
     const connection = await testConnection(input());
 
@@ -191,7 +179,7 @@ describe('testConnection against the RNDS auth double', () => {
   });
 
   it('when RNDS answers something that is not JSON, then the answer is "Sem conexão" pointing to the URL or a proxy', async () => {
-    double.setScenario('non-json');
+    rnds.double.setScenario('non-json');
 
     const connection = await testConnection(input());
 
@@ -240,18 +228,18 @@ describe('testConnection against the RNDS auth double', () => {
 
     expect(connection).toMatchObject({ status: 'no-connection', message: 'Sem conexão' });
     expect(connection.detail).toMatch(/^O certificado do servidor da RNDS \(127\.0\.0\.1:\d+\) não é confiável \(.+\); nada foi enviado\./);
-    expect(double.requests).toHaveLength(0);
+    expect(rnds.double.requests).toHaveLength(0);
   });
 
   it('when an extra CA that did not sign the server is configured, then the server is still not trusted', async () => {
-    const connection = await testConnection(input({ ca: buildTrustedCa(pki.untrustedCa.certPem) }));
+    const connection = await testConnection(input({ ca: buildTrustedCa(rnds.pki.untrustedCa.certPem) }));
 
     expect(connection.status).toBe('no-connection');
-    expect(double.requests).toHaveLength(0);
+    expect(rnds.double.requests).toHaveLength(0);
   });
 
   it('when the server CA is configured as an extra CA, then it adds to the system CAs and the test succeeds', async () => {
-    const connection = await testConnection(input({ ca: buildTrustedCa(pki.serverCa.certPem) }));
+    const connection = await testConnection(input({ ca: buildTrustedCa(rnds.pki.serverCa.certPem) }));
 
     expect(connection.status).toBe('ok');
   });

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/files.js';
 import { RndsError } from '../../../module/errors.js';
 import { buildTrustedCa, readCaFile, resolveEnvironments, tokenUrl } from '../../../module/rnds/index.js';
 import { createTestCa } from '../../doubles/pki.js';
@@ -76,7 +76,7 @@ describe('trusted CA bundle', () => {
   let caPem: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'pec-rnds-ca-'));
+    dir = tempDir('pec-rnds-ca-');
     caPem = createTestCa('Proxy Corporativo CA').certPem;
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rndsDoubleForFile } from '../../support/mutual-tls.js';
 import { openPkcs12, type OpenedCertificate } from '../../../module/certificates/index.js';
 import {
   TokenClient,
@@ -9,50 +10,42 @@ import {
   type ConnectionTestInput,
 } from '../../../module/rnds/index.js';
 import { closedPort } from '../../doubles/net.js';
-import { createRndsTestPki, createTestCa, type RndsTestPki } from '../../doubles/pki.js';
-import { startRndsAuthDouble, type RndsAuthDouble } from '../../doubles/rnds-auth.js';
+import { createTestCa } from '../../doubles/pki.js';
 import { startConnectProxy, type ConnectProxy } from '../../doubles/connect-proxy.js';
-import { caFile, standardLegacy } from '../../support/fixtures.js';
+import { standardLegacy } from '../../support/fixtures.js';
 
 const USER = 'maria.ti';
 // Characters that must be percent-encoded in the URL, an accent, and something easy to grep for.
 const PASSWORD = 'Pr0xy@Senh%:çã-SEGREDO';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`, 'utf8').toString('base64')}`;
 
-let pki: RndsTestPki;
-let double: RndsAuthDouble;
+// The double trusts the fixtures' CA: the engine's output of a legacy RC2 .pfx logs in for real.
+const rnds = rndsDoubleForFile({ trustFixtures: true });
 let proxy: ConnectProxy;
 let legacy: OpenedCertificate;
 
 beforeAll(async () => {
-  pki = createRndsTestPki();
-  // The double trusts the fixtures' CA: the engine's output of a legacy RC2 .pfx logs in for real.
-  double = await startRndsAuthDouble({ pki, extraClientCaPem: caFile('root') });
   proxy = await startConnectProxy({ login: { username: USER, password: PASSWORD }, inspectionCa: createTestCa('Proxy Inspecionador CA') });
   const { bytes, password } = standardLegacy();
   legacy = openPkcs12(bytes, password);
 });
 afterAll(async () => {
   await proxy.close();
-  await double.close();
 });
 afterEach(() => {
-  double.setScenario('success');
-  double.setCadsusScenario('success');
-  double.reset();
   proxy.setMode('tunnel');
   proxy.reset();
 });
 
 /** The double by name (`localhost`), so SNI and name verification are exercised through the tunnel. */
-const authUrl = (): string => `https://localhost:${double.port}`;
+const authUrl = (): string => `https://localhost:${rnds.double.port}`;
 
 function input(proxyUrl: string | null, overrides: Partial<ConnectionTestInput> = {}): ConnectionTestInput {
   return {
     certificate: legacy,
     environment: 'homologacao',
     authUrl: authUrl(),
-    ca: double.trustedCa,
+    ca: rnds.double.trustedCa,
     timeoutMs: 10_000,
     connectTimeoutMs: 10_000,
     proxy: { proxy: proxyUrl === null ? null : parseProxyUrl(proxyUrl) },
@@ -108,10 +101,10 @@ describe('the connection test through a real CONNECT proxy', () => {
     const connection = await testConnection(input(proxy.urlWithLogin()));
 
     expect(connection).toMatchObject({ status: 'ok', message: 'Conexão bem-sucedida', via: `proxy ${proxy.display}` });
-    expect(proxy.connects).toEqual([{ target: `localhost:${double.port}`, proxyAuthorization: BASIC, status: 200 }]);
+    expect(proxy.connects).toEqual([{ target: `localhost:${rnds.double.port}`, proxyAuthorization: BASIC, status: 200 }]);
     // The client certificate went through the tunnel untouched: the double saw it.
-    expect(double.requests).toHaveLength(1);
-    expect(double.requests[0]).toMatchObject({ path: '/api/token', clientCommonName: 'PREFEITURA MUNICIPAL DE TESTE:12345678000190' });
+    expect(rnds.double.requests).toHaveLength(1);
+    expect(rnds.double.requests[0]).toMatchObject({ path: '/api/token', clientCommonName: 'PREFEITURA MUNICIPAL DE TESTE:12345678000190' });
   });
 
   it('when the test succeeds through the proxy, then the steps are listed in order with timings', async () => {
@@ -132,7 +125,7 @@ describe('the connection test through a real CONNECT proxy', () => {
     expect(connection.status).toBe('no-connection');
     expect(connection.detail).toBe(`O proxy ${proxy.display} pede login (HTTP 407): informe usuário e senha em RNDS_PROXY, no formato http://usuario:senha@${proxy.display}.`);
     expect(connection.steps?.at(-1)).toMatchObject({ step: 'proxy-connect', ok: false, detail: 'HTTP 407' });
-    expect(double.connections).toBe(0);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when the proxy refuses our login, then the detail names the user, not the password', async () => {
@@ -161,8 +154,8 @@ describe('the connection test through a real CONNECT proxy', () => {
     const connection = await testConnection(input(proxy.urlWithLogin()));
 
     expect(connection.status).toBe('no-connection');
-    expect(connection.detail).toBe(`O proxy ${proxy.display} recusou o destino localhost:${double.port} (HTTP 403): peça à equipe de rede para liberar *.saude.gov.br na porta 443 (HTTPS pelo método CONNECT).`);
-    expect(double.connections).toBe(0);
+    expect(connection.detail).toBe(`O proxy ${proxy.display} recusou o destino localhost:${rnds.double.port} (HTTP 403): peça à equipe de rede para liberar *.saude.gov.br na porta 443 (HTTPS pelo método CONNECT).`);
+    expect(rnds.double.connections).toBe(0);
   });
 
   it('when the proxy cannot reach RNDS (502), then the detail says so', async () => {
@@ -184,19 +177,19 @@ describe('the connection test through a real CONNECT proxy', () => {
     expect(connection.steps?.at(-1)).toMatchObject({ step: 'tls', ok: false });
     expect(connection.steps?.at(-1)?.detail).toMatch(/^emitido por Proxy Inspecionador CA, .*não confiável/);
     expect(proxy.inspected).toHaveLength(0);
-    expect(double.requests).toHaveLength(0);
+    expect(rnds.double.requests).toHaveLength(0);
   });
 
   it('when the inspecting proxy\'s CA is trusted anyway, then mutual TLS still fails: the client certificate never reaches RNDS', async () => {
     const inspectionCa = createTestCa('Outro Proxy Inspecionador CA');
     const inspecting = await startConnectProxy({ mode: 'inspect', inspectionCa });
     try {
-      const connection = await testConnection(input(inspecting.url, { ca: [...double.trustedCa, inspectionCa.certPem] }));
+      const connection = await testConnection(input(inspecting.url, { ca: [...rnds.double.trustedCa, inspectionCa.certPem] }));
 
       expect(connection.status).not.toBe('ok');
       expect(inspecting.inspected).toHaveLength(1);
       // RNDS refused the proxy's own handshake: no certificate, no request.
-      expect(double.requests).toHaveLength(0);
+      expect(rnds.double.requests).toHaveLength(0);
     } finally {
       await inspecting.close();
     }
@@ -232,11 +225,11 @@ describe('the connection test through a real CONNECT proxy', () => {
 
     expect(connection).toMatchObject({ status: 'ok', via: 'direto' });
     expect(proxy.connections).toBe(0);
-    expect(double.requests).toHaveLength(1);
+    expect(rnds.double.requests).toHaveLength(1);
   });
 
   it('when RNDS refuses the certificate behind the proxy, then TLS passed and "our certificate accepted" is the failed step', async () => {
-    double.setScenario('reject-client-certificate');
+    rnds.double.setScenario('reject-client-certificate');
 
     const connection = await testConnection(input(proxy.urlWithLogin()));
 
@@ -247,7 +240,7 @@ describe('the connection test through a real CONNECT proxy', () => {
   });
 
   it('when RNDS answers 401 through the proxy, then the failed step is our certificate, with the HTTP status', async () => {
-    double.setScenario('unauthorized');
+    rnds.double.setScenario('unauthorized');
 
     const connection = await testConnection(input(proxy.urlWithLogin()));
 
@@ -258,13 +251,13 @@ describe('the connection test through a real CONNECT proxy', () => {
   it('when the token client is used by the host through the proxy, then the token comes back and every failure log leaves the password out', async () => {
     const lines: string[] = [];
     const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
-    const client = new TokenClient({ ...legacy, authUrl: authUrl(), ca: double.trustedCa, logger, proxy: { proxy: parseProxyUrl(proxy.urlWithLogin()) } });
+    const client = new TokenClient({ ...legacy, authUrl: authUrl(), ca: rnds.double.trustedCa, logger, proxy: { proxy: parseProxyUrl(proxy.urlWithLogin()) } });
 
     const token = await client.getToken();
-    const refused = new TokenClient({ ...legacy, authUrl: authUrl(), ca: double.trustedCa, logger, proxy: { proxy: parseProxyUrl(proxy.urlWithLogin(USER, `${PASSWORD}x`)) } });
+    const refused = new TokenClient({ ...legacy, authUrl: authUrl(), ca: rnds.double.trustedCa, logger, proxy: { proxy: parseProxyUrl(proxy.urlWithLogin(USER, `${PASSWORD}x`)) } });
     await expect(refused.getToken()).rejects.toMatchObject({ reason: 'proxy-auth-rejected' });
 
-    expect(token.accessToken).toBe(double.issuedTokens[0]);
+    expect(token.accessToken).toBe(rnds.double.issuedTokens[0]);
     expect(client.via).toBe(`proxy ${proxy.display}`);
     const text = lines.join('\n');
     expect(text).toContain('recusou o login');
@@ -279,12 +272,12 @@ describe('CADSUS', () => {
     expect(connection.status).toBe('ok');
     expect(connection.services?.map((s) => [s.service, s.status])).toEqual([['RNDS', 'ok'], ['CADSUS', 'ok']]);
     expect(connection.services?.[1]?.detail).toMatch(/^O CADSUS \(localhost:\d+\) emitiu um token/);
-    expect(double.requests.map((r) => r.path).sort()).toEqual(['/api/osb/token', '/api/token']);
-    expect(double.requests.every((r) => r.clientCommonName === 'PREFEITURA MUNICIPAL DE TESTE:12345678000190')).toBe(true);
+    expect(rnds.double.requests.map((r) => r.path).sort()).toEqual(['/api/osb/token', '/api/token']);
+    expect(rnds.double.requests.every((r) => r.clientCommonName === 'PREFEITURA MUNICIPAL DE TESTE:12345678000190')).toBe(true);
   });
 
   it('when CADSUS refuses the credential while RNDS accepts it, then RNDS is ok and CADSUS says to request it in e-Gestor AB', async () => {
-    double.setCadsusScenario('forbidden');
+    rnds.double.setCadsusScenario('forbidden');
 
     const connection = await testConnection(input(null, { services: ['RNDS', 'CADSUS'] }));
 
@@ -294,19 +287,19 @@ describe('CADSUS', () => {
   });
 
   it('when only CADSUS is enabled, then only its token is asked and the top-level result is CADSUS\'s', async () => {
-    double.setCadsusScenario('unauthorized');
+    rnds.double.setCadsusScenario('unauthorized');
 
     const connection = await testConnection(input(null, { services: ['CADSUS'] }));
 
     expect(connection.status).toBe('certificate-failure');
     expect(connection.services?.map((s) => s.service)).toEqual(['CADSUS']);
-    expect(double.requests.map((r) => r.path)).toEqual(['/api/osb/token']);
+    expect(rnds.double.requests.map((r) => r.path)).toEqual(['/api/osb/token']);
   });
 
   it('when only RNDS is enabled, then CADSUS is never asked', async () => {
     const connection = await testConnection(input(null));
 
     expect(connection.services?.map((s) => s.service)).toEqual(['RNDS']);
-    expect(double.requests.map((r) => r.path)).toEqual(['/api/token']);
+    expect(rnds.double.requests.map((r) => r.path)).toEqual(['/api/token']);
   });
 });

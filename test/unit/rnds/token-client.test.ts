@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { rndsDoubleForFile } from '../../support/mutual-tls.js';
 import {
   FALLBACK_EXPIRES_IN_MS,
   TokenClient,
@@ -6,25 +7,11 @@ import {
   interpretExpiresIn,
   type TokenClientOptions,
 } from '../../../module/rnds/index.js';
-import { createRndsTestPki, type RndsTestPki } from '../../doubles/pki.js';
-import { startRndsAuthDouble, type RndsAuthDouble } from '../../doubles/rnds-auth.js';
+import { startRndsAuthDouble } from '../../doubles/rnds-auth.js';
 
 const MINUTE_MS = 60_000;
 
-let pki: RndsTestPki;
-let double: RndsAuthDouble;
-
-beforeAll(async () => {
-  pki = createRndsTestPki();
-  double = await startRndsAuthDouble({ pki });
-});
-afterAll(async () => {
-  await double.close();
-});
-afterEach(() => {
-  double.setScenario('success');
-  double.reset();
-});
+const rnds = rndsDoubleForFile();
 
 /** A clock the test moves by hand, so expiry is tested without waiting. */
 function manualClock(start = new Date()): { now: () => Date; advance(ms: number): void } {
@@ -33,7 +20,7 @@ function manualClock(start = new Date()): { now: () => Date; advance(ms: number)
 }
 
 function client(overrides: Partial<TokenClientOptions> = {}): TokenClient {
-  return new TokenClient({ ...pki.clients.good, authUrl: double.url, ca: double.trustedCa, timeoutMs: 2_000, ...overrides });
+  return new TokenClient({ ...rnds.pki.clients.good, authUrl: rnds.double.url, ca: rnds.double.trustedCa, timeoutMs: 2_000, ...overrides });
 }
 
 describe('TokenClient.getToken', () => {
@@ -42,7 +29,7 @@ describe('TokenClient.getToken', () => {
 
     const token = await client({ now: clock.now }).getToken();
 
-    expect(token.accessToken).toBe(double.issuedTokens[0]);
+    expect(token.accessToken).toBe(rnds.double.issuedTokens[0]);
     expect(token.accessToken).toMatch(/^eyJ/);
     expect(token.expiresAt.getTime() - clock.now().getTime()).toBe(30 * MINUTE_MS);
     expect(token).toMatchObject({ scope: 'read write', tokenType: 'jwt' });
@@ -55,7 +42,7 @@ describe('TokenClient.getToken', () => {
     const second = await tokens.getToken();
 
     expect(second.accessToken).toBe(first.accessToken);
-    expect(double.requests).toHaveLength(1);
+    expect(rnds.double.requests).toHaveLength(1);
   });
 
   it('when five callers ask at the same time, then they share one request to RNDS', async () => {
@@ -64,11 +51,11 @@ describe('TokenClient.getToken', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => tokens.getToken()));
 
     expect(new Set(results.map((t) => t.accessToken)).size).toBe(1);
-    expect(double.requests).toHaveLength(1);
+    expect(rnds.double.requests).toHaveLength(1);
   });
 
   it('when the token is within a minute of expiring, then a new one is requested', async () => {
-    double.setScenario('short-expiry'); // expires_in 120 000 ms
+    rnds.double.setScenario('short-expiry'); // expires_in 120 000 ms
     const clock = manualClock();
     const tokens = client({ now: clock.now });
     const first = await tokens.getToken();
@@ -80,23 +67,23 @@ describe('TokenClient.getToken', () => {
 
     expect(stillCached.accessToken).toBe(first.accessToken);
     expect(renewed.accessToken).not.toBe(first.accessToken);
-    expect(double.requests).toHaveLength(2);
+    expect(rnds.double.requests).toHaveLength(2);
   });
 
   it('when a request fails, then the failure is not cached and the next call asks again', async () => {
-    double.setScenario('server-error');
+    rnds.double.setScenario('server-error');
     const tokens = client();
     await expect(tokens.getToken()).rejects.toMatchObject({ status: 'no-connection', reason: 'http-server-error' });
 
-    double.setScenario('success');
+    rnds.double.setScenario('success');
     const token = await tokens.getToken();
 
-    expect(token.accessToken).toBe(double.issuedTokens[0]);
-    expect(double.requests).toHaveLength(2);
+    expect(token.accessToken).toBe(rnds.double.issuedTokens[0]);
+    expect(rnds.double.requests).toHaveLength(2);
   });
 
   it('when the token endpoint answers 401 once, then that call fails as a certificate failure and the next succeeds', async () => {
-    double.setScenario('unauthorized-once');
+    rnds.double.setScenario('unauthorized-once');
     const tokens = client();
 
     const failure = await tokens.getToken().catch((error: unknown) => error);
@@ -108,10 +95,10 @@ describe('TokenClient.getToken', () => {
   });
 
   it('when the certificate is expired, then getToken rejects without connecting', async () => {
-    const tokens = client({ ...pki.clients.expired });
+    const tokens = client({ ...rnds.pki.clients.expired });
 
     await expect(tokens.getToken()).rejects.toMatchObject({ status: 'certificate-expired', reason: 'certificate-expired' });
-    expect(double.connections).toBe(0);
+    expect(rnds.double.connections).toBe(0);
   });
 });
 
@@ -128,7 +115,7 @@ describe('TokenClient.withToken', () => {
     expect(result).toEqual({ status: 200 });
     expect(seen).toHaveLength(2);
     expect(seen[1]).not.toBe(seen[0]);
-    expect(double.requests).toHaveLength(2);
+    expect(rnds.double.requests).toHaveLength(2);
   });
 
   it('when the service keeps answering 401, then it is retried only once and the second answer is returned', async () => {
@@ -154,7 +141,7 @@ describe('TokenClient.withToken', () => {
       return accessToken;
     });
 
-    expect(result).toBe(double.issuedTokens[1]);
+    expect(result).toBe(rnds.double.issuedTokens[1]);
   });
 
   it('when the service fails for another reason, then the error passes through without a retry', async () => {
@@ -168,7 +155,7 @@ describe('TokenClient.withToken', () => {
 
     await expect(attempt).rejects.toThrow('indisponível');
     expect(calls).toBe(1);
-    expect(double.requests).toHaveLength(1);
+    expect(rnds.double.requests).toHaveLength(1);
   });
 });
 
@@ -202,7 +189,7 @@ describe('interpretExpiresIn', () => {
   });
 
   it('when the answer has no expires_in, then the token is still usable for the short default', async () => {
-    const short = await startRndsAuthDouble({ pki, expiresInMs: null });
+    const short = await startRndsAuthDouble({ pki: rnds.pki, expiresInMs: null });
     const clock = manualClock();
     try {
       const token = await client({ authUrl: short.url, now: clock.now }).getToken();

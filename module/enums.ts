@@ -73,6 +73,14 @@ export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /** The Habilitar form's fields, in the order the form shows them (and the order errors are listed in). */
+/** How the token is requested: the manual says POST, working clients use GET. */
+export const TOKEN_METHODS = ['GET', 'POST'] as const;
+export type TokenMethod = (typeof TOKEN_METHODS)[number];
+
+/** What the audit trail records. */
+export const AUDIT_ACTIONS = ['enable', 'disable', 'enable-failed', 'renew', 'renew-failed', 'contra-chave'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export const ENABLE_FIELDS = ['file', 'password', 'identificadorSolicitante', 'services', 'environment'] as const;
 export type EnableField = (typeof ENABLE_FIELDS)[number];
 

@@ -14,7 +14,7 @@ import { createMetrics } from './metrics.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './config/options.js';
 import { version } from './paths.js';
-import { resolveTimeZone } from './present/index.js';
+import { ALERT_CHANNEL_LABEL, resolveTimeZone } from './present/index.js';
 import type { Connection, Status } from './types.js';
 
 export type { RndsModuleOptions, AuthorizeHook, AuthorizeResult, Logger } from './config/options.js';
@@ -150,7 +150,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
         retryDelayMs: alertOptions?.retryDelayMs,
         ...(options.scheduler ? { sleep: (ms: number) => new Promise<void>((resolve) => options.scheduler!.setTimeout(resolve, ms)) } : {}),
         onDelivery: (channel, ok, event, message, retry) => {
-          const by = channel === 'email' ? 'e-mail' : 'webhook';
+          const by = ALERT_CHANNEL_LABEL[channel];
           if (ok) logger.info(`Alerta "${event.subject}" enviado por ${by}`);
           else if (retry) logger.warn(`Alerta "${event.subject}" não foi enviado por ${by} (tentativa ${retry.attempt} de ${retry.attempts}): ${message}. Nova tentativa em ${waitText(retry.delayMs)}.`);
           else logger.warn(`Alerta "${event.subject}" não foi enviado por ${by}: ${message}`);

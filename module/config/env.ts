@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { TOKEN_METHODS } from '../enums.js';
 import { displayName, resolveTimeZone } from '../present/index.js';
 import { CONTRA_CHAVE_SHAPE } from '../state/contra-chave.js';
 import { noProxyFromEnv, proxyFromEnv, type ProxySource } from '../rnds/proxy.js';
@@ -48,7 +49,7 @@ const envSchema = z.object({
   RNDS_AUTH_URL_HOMOLOGACAO: httpsUrl.optional(),
   RNDS_AUTH_URL_PRODUCAO: httpsUrl.optional(),
   RNDS_CA_FILE: z.string().min(1).optional(),
-  RNDS_TOKEN_METHOD: z.enum(['GET', 'POST']).default('GET'),
+  RNDS_TOKEN_METHOD: z.enum(TOKEN_METHODS).default('GET'),
   RNDS_POLLING: z
     .enum(['0', '1', 'true', 'false'])
     .default('0')

@@ -3,6 +3,7 @@
  * become these options in `env.ts`.
  */
 import { z } from 'zod';
+import { ENVIRONMENTS, TOKEN_METHODS } from '../enums.js';
 import type { Request } from 'express';
 import { TIME_ZONE_EXPECTED, canonicalTimeZone } from '../present/index.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from '../state/contra-chave.js';
@@ -39,7 +40,7 @@ export interface Logger {
   error(message: string): void;
 }
 
-export const environmentSchema = z.enum(['homologacao', 'producao']);
+export const environmentSchema = z.enum(ENVIRONMENTS);
 
 /** A contra-chave as people type it, normalised to `xxxx-…-xxxx` (case kept); anything else fails with the shape. */
 export const contraChaveSchema = z.string().transform((value, ctx) => {
@@ -134,7 +135,7 @@ export const optionsSchema = z
     /** Extra trusted CA certificates (PEM text) for the RNDS servers, added to the system CAs. */
     rndsCa: z.string().optional(),
     /** HTTP method of the token request (DATASUS's working clients use GET). */
-    tokenMethod: z.enum(['GET', 'POST']).default('GET'),
+    tokenMethod: z.enum(TOKEN_METHODS).default('GET'),
     /** Poll the chaves folder instead of relying on inotify (network shares). */
     polling: z.boolean().default(false),
     pollIntervalMs: z.number().int().min(100).max(60_000).default(500),

@@ -1,5 +1,6 @@
 /** What the enablement accepts from a request: the bodies' schemas and their pt-BR messages, field by field. */
 import { z } from 'zod';
+import { ENABLE_FIELDS, ENVIRONMENTS, SERVICES } from '../enums.js';
 import { RndsError } from '../errors.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from '../state/contra-chave.js';
 import type { Environment, Service } from '../types.js';
@@ -22,10 +23,10 @@ export const enableInputSchema = z.strictObject({
   password: z.string({ error: REQUIRED_MESSAGES.password }).max(1024, 'Senha longa demais.'),
   identificadorSolicitante: z.string({ error: 'O identificador solicitante deve ser um texto com números.' }).max(64).optional(),
   services: z
-    .array(z.enum(['RNDS', 'CADSUS'], { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: REQUIRED_MESSAGES.services })
+    .array(z.enum(SERVICES, { error: 'Serviço desconhecido: escolha RNDS e/ou CADSUS.' }), { error: REQUIRED_MESSAGES.services })
     .min(1, REQUIRED_MESSAGES.services)
     .optional(),
-  environment: z.enum(['homologacao', 'producao'], { error: 'Escolha o ambiente: produção ou homologação.' }).optional(),
+  environment: z.enum(ENVIRONMENTS, { error: 'Escolha o ambiente: produção ou homologação.' }).optional(),
 });
 export type EnableInput = z.input<typeof enableInputSchema>;
 
@@ -37,7 +38,7 @@ export const renewInputSchema = z.strictObject({
 });
 export type RenewInput = z.input<typeof renewInputSchema>;
 
-const FIELD_NAMES = new Set(['file', 'password', 'identificadorSolicitante', 'services', 'environment']);
+const FIELD_NAMES: ReadonlySet<string> = new Set(ENABLE_FIELDS);
 
 const UNKNOWN_FIELD = 'Campo desconhecido: remova-o do pedido.';
 const FIX_FIELDS = 'Alguns campos estão inválidos: corrija-os e tente novamente.';

@@ -1,6 +1,6 @@
 import { isRndsError, type RndsError } from '../errors.js';
 import type { Enablement } from '../enablement/index.js';
-import type { Logger } from '../options.js';
+import type { Logger } from '../config/options.js';
 import { displayName } from '../present/index.js';
 import type { Connection, Status } from '../types.js';
 

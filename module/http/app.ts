@@ -2,7 +2,7 @@ import express from 'express';
 import ejs from 'ejs';
 import cookieParser from 'cookie-parser';
 import type { Enablement } from '../enablement/index.js';
-import type { Logger } from '../options.js';
+import type { Logger } from '../config/options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';
 import { createActions } from './actions.js';

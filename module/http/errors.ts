@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { RndsError, isRndsError } from '../errors.js';
 import type { Environment } from '../types.js';
-import type { Logger } from '../options.js';
+import type { Logger } from '../config/options.js';
 import { redirectWithFlash } from './express-adapter.js';
 import { enableInputOf, refusedForm } from './forms.js';
 import type { Access } from './identify.js';

@@ -1,9 +1,11 @@
+import { ENABLE_FIELDS, type EnableField } from '../enums.js';
+
 /**
  * What the screen carries from a POST to the GET it redirects to (post/redirect/get), kept in the session and shown
  * once: the notice, and after a refused form what was typed (never the password) and why it was refused.
  */
-export type FormField = 'file' | 'password' | 'identificadorSolicitante' | 'services' | 'environment';
-export const FORM_FIELDS: readonly FormField[] = ['file', 'password', 'identificadorSolicitante', 'services', 'environment'];
+export type FormField = EnableField;
+export const FORM_FIELDS: readonly FormField[] = ENABLE_FIELDS;
 
 /** The Habilitar form as the page shows it: what was typed (never the password) and why it was refused. */
 export interface FormState {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { RndsError } from '../errors.js';
-import { LOOPBACK_HOSTS, normalizeHostName } from '../options.js';
+import { LOOPBACK_HOSTS, normalizeHostName } from '../config/options.js';
 
 /** helmet's options: see securityHeaders. */
 export function helmetOptions(secure: boolean): Parameters<typeof helmet>[0] {

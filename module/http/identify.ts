@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
 import { displayName } from '../present/index.js';
-import type { AuthorizeHook } from '../options.js';
+import type { AuthorizeHook } from '../config/options.js';
 import { type KnownSecret, knownSecret, matchesSecret, Sessions, type SessionsOptions } from './sessions.js';
 
 /** Who is making the request, as the audit trail records it. */

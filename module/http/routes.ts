@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { enableInputSchema, renewInputSchema } from '../enablement/index.js';
 import type { ErrorCode } from '../errors.js';
+import { CertificatesAnswerSchema, ConnectionAnswerSchema, ContraChaveRequestSchema, HealthSchema, StatusSchema, TokenAnswerSchema } from '../contract/schemas.js';
 import type { Handler } from './handler.js';
 import { changeContraChave } from './handlers/contra-chave.js';
 import { testConnection, token } from './handlers/connection.js';
@@ -22,6 +23,8 @@ export interface RouteResponse {
   status: 200 | 303;
   type: 'json' | 'html' | 'text' | 'event-stream' | 'redirect';
   description: string;
+  /** A JSON answer's shape (module/contract/schemas.ts): the generated contract documents it. */
+  schema?: z.ZodType;
 }
 
 /** One route of the module: what it is, who may call it, and the framework-free handler that answers it. */
@@ -48,10 +51,12 @@ export interface Route {
   csrf?: 'login' | 'logout';
   /** Answered before the body parsers and the login routes: it reads no body. */
   early?: true;
+  /** Only `Authorization: Bearer` callers with the access token, never a browser session (the handler refuses others). */
+  bearerOnly?: true;
   handler: Handler;
 }
 
-const okJson = (description: string): RouteResponse => ({ status: 200, type: 'json', description });
+const okJson = (description: string, schema?: z.ZodType): RouteResponse => ({ status: 200, type: 'json', description, ...(schema ? { schema } : {}) });
 const html = (description: string): RouteResponse => ({ status: 200, type: 'html', description });
 const toScreen: RouteResponse = { status: 303, type: 'redirect', description: 'Back to the screen ({base}/), with a notice of the result.' };
 
@@ -74,7 +79,6 @@ const RENEW_ERRORS = ['INVALID_INPUT', 'NOT_ENABLED', 'CERTIFICATE_NOT_FOUND', '
 const CONNECTION_ERRORS = ['NOT_ENABLED', 'SECRET_UNREADABLE'] as const satisfies readonly ErrorCode[];
 const CONTRA_CHAVE_ERRORS = ['INVALID_INPUT', 'CONTRA_CHAVE_LOCKED'] as const satisfies readonly ErrorCode[];
 
-const contraChaveBody = z.strictObject({ contraChave: z.string() });
 
 /**
  * Every route of the module, in the order they are matched (express-adapter.ts mounts them). The Status reads are
@@ -84,7 +88,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'get', path: '/health', who: 'public', early: true,
     summary: 'Whether the module answers, and the RNDS state.',
-    response: okJson('{"status":"ok","rnds":"enabled"|"disabled"|"degraded"}'), errors: [],
+    response: okJson('{"status":"ok","rnds":"enabled"|"disabled"|"degraded"}', HealthSchema), errors: [],
     handler: health,
   },
 
@@ -119,52 +123,52 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'get', path: '/api/status', who: 'monitoring',
     summary: 'The Status, with an ETag (304 when unchanged).',
-    response: okJson('Status'), errors: [],
+    response: okJson('Status', StatusSchema), errors: [],
     handler: status,
   },
   {
     method: 'get', path: '/api/certificates', who: 'monitoring',
     summary: 'The files of the chaves folder, with an ETag.',
-    response: okJson('{"certificates":[Entry…]}'), errors: [],
+    response: okJson('{"certificates":[Entry…]}', CertificatesAnswerSchema), errors: [],
     handler: certificates,
   },
   {
     method: 'post', path: '/api/enable', who: 'admin', limit: 'enable',
     summary: 'Enable a certificate of the chaves folder.',
     body: { type: 'json', schema: enableInputSchema },
-    response: okJson('Status'), errors: ENABLE_ERRORS,
+    response: okJson('Status', StatusSchema), errors: ENABLE_ERRORS,
     handler: enable('api'),
   },
   {
     method: 'post', path: '/api/disable', who: 'admin',
     summary: 'Disable the enabled certificate.',
-    response: okJson('Status'), errors: [],
+    response: okJson('Status', StatusSchema), errors: [],
     handler: disable('api'),
   },
   {
     method: 'post', path: '/api/renew', who: 'admin',
     summary: 'Switch to the renewed certificate.',
     body: { type: 'json', schema: renewInputSchema },
-    response: okJson('Status'), errors: RENEW_ERRORS,
+    response: okJson('Status', StatusSchema), errors: RENEW_ERRORS,
     handler: renew('api'),
   },
   {
     method: 'post', path: '/api/connection-test', who: 'admin',
     summary: 'Test the connection to RNDS with the enabled certificate.',
-    response: okJson('{"connection":Connection}'), errors: CONNECTION_ERRORS,
+    response: okJson('{"connection":Connection}', ConnectionAnswerSchema), errors: CONNECTION_ERRORS,
     handler: testConnection('api'),
   },
   {
-    method: 'get', path: '/api/token', who: 'admin',
+    method: 'get', path: '/api/token', who: 'admin', bearerOnly: true,
     summary: 'A current RNDS access token (Authorization: Bearer callers only).',
-    response: okJson('{"accessToken","tokenType","expiresAt"}'), errors: ['FORBIDDEN', 'NOT_ENABLED', 'SECRET_UNREADABLE', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED'],
+    response: okJson('{"accessToken","tokenType","expiresAt"}', TokenAnswerSchema), errors: ['FORBIDDEN', 'NOT_ENABLED', 'SECRET_UNREADABLE', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED'],
     handler: token,
   },
   {
     method: 'post', path: '/api/contra-chave', who: 'admin',
     summary: "Set this installation's contra-chave.",
-    body: { type: 'json', schema: contraChaveBody },
-    response: okJson('Status'), errors: CONTRA_CHAVE_ERRORS,
+    body: { type: 'json', schema: ContraChaveRequestSchema },
+    response: okJson('Status', StatusSchema), errors: CONTRA_CHAVE_ERRORS,
     handler: changeContraChave('api'),
   },
   {

@@ -4,7 +4,7 @@ import { REQUIRED_MESSAGES } from '../enablement/index.js';
 import type { RndsError } from '../errors.js';
 import { disablePageModel, guideModel, pageModel, REGIONS, regions, type ScreenInput } from '../present/screen-model.js';
 import { GUIDE_PATH, renewalReminder } from '../enablement/renewal-reminder.js';
-import { PEC_CHAVES_PATHS } from '../options.js';
+import { PEC_CHAVES_PATHS } from '../config/options.js';
 import type { Environment, Status } from '../types.js';
 import type { ContraChaveFormState, FormField, FormState, Notice } from './flash.js';
 import type { Session } from './sessions.js';

@@ -5,11 +5,12 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { AUDIT_ACTIONS, type AuditAction } from '../enums.js';
 import type { ErrorCode } from '../errors.js';
 import { safeJsonText } from '../present/index.js';
 import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 
-export type AuditAction = 'enable' | 'disable' | 'enable-failed' | 'renew' | 'renew-failed' | 'contra-chave';
+export type { AuditAction };
 
 /** The descriptions PEC writes in its own audit trail. */
 export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
@@ -45,7 +46,7 @@ export type AuditInput = Omit<AuditRecord, 'at' | 'description'> & { at?: string
 
 const AuditRecordSchema = z.object({
   at: z.string(),
-  action: z.enum(['enable', 'disable', 'enable-failed', 'renew', 'renew-failed', 'contra-chave']),
+  action: z.enum(AUDIT_ACTIONS),
   actor: z.string(),
   file: z.string().optional(),
   sha256: z.string().optional(),

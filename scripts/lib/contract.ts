@@ -7,15 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  CertificatesAnswerSchema,
-  ConnectionAnswerSchema,
-  ContraChaveRequestSchema,
-  HealthSchema,
-  StatusSchema,
-  TokenAnswerSchema,
-  contractRegistry,
-} from '../../module/contract/schemas.js';
+import { contractRegistry } from '../../module/contract/schemas.js';
+import { ENV_VARIABLES } from '../../module/config/env.js';
+import { ROUTES, type Route, type RouteResponse } from '../../module/http/routes.js';
 import { enableInputSchema, renewInputSchema } from '../../module/enablement/inputs.js';
 import { ERRORS, ERROR_CODES, type ErrorCode } from '../../module/errors.js';
 import { EXIT } from './cli.js';
@@ -35,7 +29,7 @@ export type RouteAccess =
   /** The access token as `Authorization: Bearer` only: never a browser session. */
   | 'bearer';
 
-/** One route of the contract. The lead's route table will take this list's place (same fields). */
+/** One route of the contract, as the documents show it. */
 export interface ContractRoute {
   method: 'GET' | 'POST';
   path: string;
@@ -48,85 +42,33 @@ export interface ContractRoute {
   errors: ErrorCode[];
 }
 
-const html = (description: string) => ({ type: 'text/html', description });
-const redirect = (description: string) => ({ type: 'text/html', status: 303, description });
+/** The media type of each kind of answer the route table names. */
+const MEDIA_TYPE: Record<RouteResponse['type'], string> = {
+  json: 'application/json',
+  html: 'text/html',
+  text: 'text/plain',
+  'event-stream': 'text/event-stream',
+  redirect: 'text/html',
+};
 
-/** The routes, until the route table replaces this list. */
-export const CONTRACT_ROUTES: ContractRoute[] = [
-  { method: 'GET', path: '/health', access: 'public', summary: 'Liveness and the RNDS state; public, says nothing secret.', response: HealthSchema, errors: [] },
-  { method: 'GET', path: '/', access: 'admin', summary: 'The screen, rendered on the server (contra-chave, certificate entries, state).', response: html('The Certificados screen.'), errors: [] },
-  { method: 'GET', path: '/guia', access: 'admin', summary: 'The credenciamento guide (pt-BR).', response: html('The guide.'), errors: [] },
-  { method: 'GET', path: '/api/status', access: 'monitoring', summary: 'The Status (strong ETag: `If-None-Match` gets 304).', response: StatusSchema, errors: [] },
-  { method: 'GET', path: '/api/certificates', access: 'monitoring', summary: 'The entries of the chaves folder (strong ETag).', response: CertificatesAnswerSchema, errors: [] },
-  {
-    method: 'POST',
-    path: '/api/enable',
-    access: 'admin',
-    summary: 'Enables a listed certificate; a failed enable changes nothing.',
-    body: enableInputSchema,
-    response: StatusSchema,
-    errors: [
-      'CERTIFICATE_NOT_FOUND',
-      'WRONG_PASSWORD',
-      'INVALID_CERTIFICATE',
-      'UNSUPPORTED_CERTIFICATE',
-      'NO_PRIVATE_KEY',
-      'KEY_MISMATCH',
-      'CERTIFICATE_EXPIRED',
-      'CERTIFICATE_NOT_YET_VALID',
-      'CERTIFICATE_TOO_LARGE',
-      'TOO_EXPENSIVE',
-      'SECRET_KEY_UNUSABLE',
-      'TOO_MANY_ATTEMPTS',
-      'WRITE_FAILED',
-    ],
-  },
-  { method: 'POST', path: '/api/disable', access: 'admin', summary: 'Disables RNDS (the contra-chave stays).', response: StatusSchema, errors: ['WRITE_FAILED'] },
-  {
-    method: 'POST',
-    path: '/api/renew',
-    access: 'admin',
-    summary: 'Switches to the renewed certificate offered in `renewal` (checked with RNDS first unless `checkRnds` is false).',
-    body: renewInputSchema,
-    response: StatusSchema,
-    errors: ['NOT_ENABLED', 'CERTIFICATE_NOT_FOUND', 'WRONG_PASSWORD', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED', 'WRITE_FAILED'],
-  },
-  { method: 'POST', path: '/api/connection-test', access: 'admin', summary: 'Asks RNDS (and CADSUS when enabled) for a token with the enabled certificate.', response: ConnectionAnswerSchema, errors: ['NOT_ENABLED'] },
-  {
-    method: 'GET',
-    path: '/api/token',
-    access: 'bearer',
-    summary: "An RNDS access token for the host's integrations.",
-    response: TokenAnswerSchema,
-    errors: ['NOT_ENABLED', 'SECRET_UNREADABLE', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED'],
-  },
-  {
-    method: 'POST',
-    path: '/api/contra-chave',
-    access: 'admin',
-    summary: "Sets the installation's contra-chave (audited).",
-    body: ContraChaveRequestSchema,
-    response: StatusSchema,
-    errors: ['CONTRA_CHAVE_LOCKED', 'WRITE_FAILED'],
-  },
-  {
-    method: 'GET',
-    path: '/api/events',
-    access: 'admin',
-    summary: 'An event whenever the certificate list or the status changes.',
-    response: { type: 'text/event-stream', description: 'Server-sent events.' },
-    errors: ['TOO_MANY_STREAMS'],
-  },
-  { method: 'GET', path: '/metrics', access: 'monitoring', summary: 'Prometheus metrics, read from the Status at scrape time.', response: { type: 'text/plain', description: 'Prometheus text format.' }, errors: [] },
-  { method: 'GET', path: '/entrar', access: 'public', summary: 'The login form; with `?token=` logs in and redirects to the screen.', response: html('The login form, or 303 to the screen.'), errors: ['TOO_MANY_LOGINS'] },
-  { method: 'POST', path: '/entrar', access: 'public', summary: 'Logs in with the access token typed in the form.', response: redirect('To the screen, or back to the form.'), errors: ['TOO_MANY_LOGINS'] },
-  { method: 'POST', path: '/sair', access: 'admin', summary: 'Logs out.', response: redirect('To the login form.'), errors: [] },
-  { method: 'POST', path: '/habilitar', access: 'admin', summary: "The screen's Habilitar form (same checks as `/api/enable`).", response: redirect('To the screen, which shows the result.'), errors: ['TOO_MANY_ATTEMPTS'] },
-  { method: 'POST', path: '/desabilitar', access: 'admin', summary: "The screen's Desabilitar form.", response: redirect('To the screen.'), errors: [] },
-  { method: 'POST', path: '/renovar', access: 'admin', summary: "The screen's renewal button.", response: redirect('To the screen.'), errors: [] },
-  { method: 'POST', path: '/testar-conexao', access: 'admin', summary: "The screen's Testar conexão button.", response: redirect('To the screen.'), errors: [] },
-  { method: 'POST', path: '/contra-chave', access: 'admin', summary: "The screen's contra-chave form.", response: redirect('To the screen.'), errors: [] },
-];
+const ACCESS: Record<Route['who'], RouteAccess> = { public: 'public', monitoring: 'monitoring', admin: 'admin' };
+
+/** The contract's view of one entry of the route table (module/http/routes.ts): the document cannot name a route the code lacks. */
+function contractRoute(route: Route): ContractRoute {
+  const { response } = route;
+  return {
+    method: route.method === 'get' ? 'GET' : 'POST',
+    path: route.path,
+    access: route.bearerOnly ? 'bearer' : ACCESS[route.who],
+    summary: route.summary,
+    ...(route.body?.type === 'json' ? { body: route.body.schema } : {}),
+    response: response.schema ?? { type: MEDIA_TYPE[response.type], status: response.status, description: response.description },
+    errors: [...route.errors],
+  };
+}
+
+/** Every route of the module, from the route table. */
+export const CONTRACT_ROUTES: ContractRoute[] = ROUTES.map(contractRoute);
 
 /** The route's own codes plus what any route of its kind can answer, in the order of ERRORS. */
 export function errorsOf(route: ContractRoute): ErrorCode[] {
@@ -137,43 +79,6 @@ export function errorsOf(route: ContractRoute): ErrorCode[] {
   if (route.body) codes.add('INVALID_INPUT');
   return ERROR_CODES.filter((code) => codes.has(code));
 }
-
-/** The standalone server's environment variables (all optional). */
-export const ENV_VARIABLES: Array<{ name: string; meaning: string; default: string }> = [
-  { name: 'PORT', meaning: 'TCP port', default: '`8787`, printed at start' },
-  { name: 'HOST', meaning: 'bind address', default: '`127.0.0.1`' },
-  {
-    name: 'RNDS_CHAVES_DIR',
-    meaning: 'the watched certificate folder',
-    default:
-      '`/opt/e-SUS/webserver/chaves` when `/opt/e-SUS/webserver` exists (Windows: `C:\\Program Files\\e-SUS\\webserver\\chaves` when `...\\webserver` exists); otherwise `./chaves` (created)',
-  },
-  { name: 'RNDS_DATA_DIR', meaning: 'where the module keeps its state, secret key and audit trail', default: '`./data` (created)' },
-  { name: 'RNDS_BASE_PATH', meaning: 'the path the browser sees the module under', default: '`/`' },
-  { name: 'RNDS_ACCESS_TOKEN', meaning: 'the standalone access token', default: 'generated once, kept in the data dir (mode 0600), printed at start with the login URL' },
-  { name: 'RNDS_AMBIENTE', meaning: 'default environment for enabling: `homologacao` or `producao`', default: '`producao`' },
-  { name: 'RNDS_UF', meaning: "the installation's state (two letters), for the production services host", default: 'none' },
-  { name: 'RNDS_TIME_ZONE', meaning: 'IANA time zone of every date and "days left" shown to people; wins over `RNDS_UF`', default: 'the zone of `RNDS_UF`, else `America/Sao_Paulo`' },
-  { name: 'RNDS_AUTH_URL_HOMOLOGACAO', meaning: 'RNDS auth base URL, homologação', default: '`https://ehr-auth-hmg.saude.gov.br`' },
-  { name: 'RNDS_AUTH_URL_PRODUCAO', meaning: 'RNDS auth base URL, produção', default: '`https://ehr-auth.saude.gov.br`' },
-  { name: 'RNDS_CA_FILE', meaning: 'extra trusted CA certificates (PEM) for the RNDS servers', default: 'system CAs only' },
-  { name: 'RNDS_TOKEN_METHOD', meaning: 'method of the token request (`GET` or `POST`)', default: '`GET`' },
-  { name: 'RNDS_CONTRA_CHAVE', meaning: "the installation's contra-chave, as PEC shows it (see Status)", default: 'none: a test value is generated and flagged' },
-  { name: 'RNDS_PROXY', meaning: 'outbound HTTP proxy for RNDS/CADSUS, `http://[user:password@]host:port`', default: '`HTTPS_PROXY` / `https_proxy`, honouring `NO_PROXY`; else direct' },
-  { name: 'RNDS_MONITORING_TOKEN', meaning: 'a read-only token for monitoring (see Access)', default: 'none' },
-  { name: 'RNDS_REPORTING_TOKEN', meaning: 'a token that may only report sends (see Access, Sends)', default: 'none' },
-  { name: 'RNDS_SENDS_RETENTION_DAYS', meaning: 'how long reported sends are kept (counters survive)', default: '`400`' },
-  { name: 'RNDS_POLLING', meaning: '`1` to poll the chaves folder (network shares, where inotify is silent)', default: 'off' },
-  { name: 'RNDS_TRUST_PROXY', meaning: 'Express `trust proxy` (e.g. `loopback` behind a local nginx)', default: 'off' },
-  { name: 'RNDS_ALLOWED_HOSTS', meaning: 'comma-separated host names the server answers; others get `421 HOST_NOT_ALLOWED`; `*` = no check', default: 'loopback names and the `HOST` address' },
-  { name: 'RNDS_REQUEST_TIMEOUT_SECONDS', meaning: 'a request whose headers or body do not arrive within this gets `408`', default: '`30`' },
-  { name: 'RNDS_MAX_CONNECTIONS', meaning: 'open connections at once', default: '`200`' },
-  { name: 'RNDS_CONNECTION_CHECK_MINUTES', meaning: 'periodic connection test while a certificate is enabled; `0` = off', default: '`360`' },
-  { name: 'RNDS_SMTP_URL', meaning: 'e-mail alerts: the SMTP server (`smtp://user:password@host:587` or `smtps://…:465`)', default: 'off' },
-  { name: 'RNDS_ALERT_EMAILS', meaning: 'e-mail alerts: the recipients', default: 'none' },
-  { name: 'RNDS_SMTP_FROM', meaning: 'e-mail alerts: the sender', default: 'the SMTP user' },
-  { name: 'RNDS_WEBHOOK_URL', meaning: 'JSON webhook alerts (`POST`)', default: 'off' },
-];
 
 /** What `npm run status` exits with (the monitoring-plugin convention). */
 export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {

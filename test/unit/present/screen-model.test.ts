@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookAlikeNames } from '../../../module/chaves/index.js';
 import { REQUIRED_MESSAGES } from '../../../module/enablement/index.js';
-import { PEC_CHAVES_PATHS } from '../../../module/options.js';
+import { PEC_CHAVES_PATHS } from '../../../module/config/options.js';
 import {
   certificadosRegion,
   disablePageModel,

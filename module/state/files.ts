@@ -78,11 +78,15 @@ export function fsyncDirSync(dir: string, seam: FsSeam = REAL_FS): void {
 
 async function writeTemp(temp: string, data: string | Uint8Array, seam: FsSeam): Promise<void> {
   seam.before('open', temp);
-  const handle = await fsp.open(temp, 'wx', FILE_MODE);
+  await writeSyncClose(await fsp.open(temp, 'wx', FILE_MODE), temp, data, seam);
+}
+
+/** Writes, fsyncs and closes an opened file (closed even when a step fails): the data is on disk when it resolves. */
+async function writeSyncClose(handle: fsp.FileHandle, name: string, data: string | Uint8Array, seam: FsSeam): Promise<void> {
   try {
-    seam.before('write', temp);
+    seam.before('write', name);
     await handle.writeFile(data);
-    seam.before('fsync', temp);
+    seam.before('fsync', name);
     await handle.sync();
   } finally {
     await handle.close();
@@ -144,14 +148,7 @@ export async function createFileOnce(target: string, data: string | Uint8Array, 
         throw openError;
       });
       if (!handle) return false;
-      try {
-        seam.before('write', target);
-        await handle.writeFile(data);
-        seam.before('fsync', target);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSyncClose(handle, target, data, seam);
     }
   } finally {
     await removeQuietly(temp, seam);

@@ -12,7 +12,7 @@ import { ERROR_STATUS } from './errors.js';
 import { CONNECTION_STATUSES, ENTRY_STATUSES, PROBLEM_CODES, STATES, type Service } from './enums.js';
 import type { Status } from './types.js';
 
-export const METRICS_PREFIX = 'pec_rnds_';
+const METRICS_PREFIX = 'pec_rnds_';
 
 /** The codes a failed enable can end with: shown at 0 from the start, so `increase()` sees the first failure. */
 const ENABLE_FAILURE_CODES = Object.entries(ERROR_STATUS)

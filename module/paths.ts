@@ -13,7 +13,7 @@ function findPackageRoot(): string {
   return dir;
 }
 
-export const packageRoot = findPackageRoot();
+const packageRoot = findPackageRoot();
 export const viewsDir = path.join(packageRoot, 'views');
 export const assetsDir = path.join(viewsDir, 'assets');
 

@@ -10,9 +10,9 @@ import type { Scheduler } from './config/options.js';
 export const FIRST_CHECK_MIN_MS = 2 * 60_000;
 export const FIRST_CHECK_SPREAD_MS = 5 * 60_000;
 /** Each later check: the interval ± 10 %. */
-export const JITTER_FRACTION = 0.1;
+const JITTER_FRACTION = 0.1;
 
-export const systemScheduler: Scheduler = {
+const systemScheduler: Scheduler = {
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   random: Math.random,
@@ -29,12 +29,12 @@ export interface PeriodicCheckOptions {
 }
 
 /** Delays of the schedule, exposed for the tests and the docs. */
-export function firstDelayMs(intervalMs: number, random: number): number {
+function firstDelayMs(intervalMs: number, random: number): number {
   if (intervalMs <= FIRST_CHECK_MIN_MS) return Math.round(intervalMs * random);
   return Math.round(Math.min(intervalMs, FIRST_CHECK_MIN_MS + FIRST_CHECK_SPREAD_MS * random));
 }
 
-export function nextDelayMs(intervalMs: number, random: number): number {
+function nextDelayMs(intervalMs: number, random: number): number {
   return Math.max(1, Math.round(intervalMs * (1 - JITTER_FRACTION + 2 * JITTER_FRACTION * random)));
 }
 

@@ -128,7 +128,7 @@ export function createWebhookSender(options: WebhookOptions): AlertSender {
 }
 
 /** The JSON the webhook receives. */
-export function webhookPayload(event: AlertEvent): Record<string, unknown> {
+function webhookPayload(event: AlertEvent): Record<string, unknown> {
   return {
     source: 'pec-rnds',
     event: event.kind,

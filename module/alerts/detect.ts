@@ -7,11 +7,11 @@ import { EXPIRY_ALERT_CRITICAL_DAYS, EXPIRY_ALERT_DAYS, STATE_EXPLAINED, daysLef
 import type { AlertChannel, Status } from '../types.js';
 
 /** Consecutive failed connection checks that make an alert. */
-export const CONNECTION_FAILURES_TO_ALERT = 2;
+const CONNECTION_FAILURES_TO_ALERT = 2;
 /** Events remembered (the newest); older ones can no longer repeat (their thresholds are past). */
-export const EVENTS_KEPT = 40;
+const EVENTS_KEPT = 40;
 
-export const EMPTY_MEMORY: AlertMemory = {
+const EMPTY_MEMORY: AlertMemory = {
   lastState: null,
   connectionCheckedAt: null,
   connectionFailures: 0,

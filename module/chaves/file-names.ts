@@ -6,11 +6,6 @@ import { unusableExtensionOf } from './reasons.js';
 /** `.pfx` / `.p12` in any letter case; nothing else is a candidate certificate. */
 const CERTIFICATE_NAME = /\.(pfx|p12)$/i;
 
-/** Whether `name` may be enabled by its name: `.pfx` / `.p12` in any letter case. */
-export function isPkcs12FileName(name: string): boolean {
-  return CERTIFICATE_NAME.test(name);
-}
-
 /**
  * Whether `name` (a bare directory entry) is listed by the catalogue: `.pfx`/`.p12`, and the certificate-related
  * files that cannot be enabled (`.cer`, `.pem`, `.zip`…), listed as `unusable` so the installer learns why.

@@ -8,7 +8,7 @@ import type { EntryStatus } from '../types.js';
 import { formatBytes } from '../present/index.js';
 
 /** Extensions listed as `unusable` (CONTRACT.md): certificate-related files that cannot be enabled. */
-export const UNUSABLE_EXTENSIONS = ['cer', 'crt', 'der', 'pem', 'key', 'csr', 'p7b', 'p7c', 'jks', 'keystore', 'zip', 'rar', '7z'] as const;
+const UNUSABLE_EXTENSIONS = ['cer', 'crt', 'der', 'pem', 'key', 'csr', 'p7b', 'p7c', 'jks', 'keystore', 'zip', 'rar', '7z'] as const;
 export type UnusableExtension = (typeof UNUSABLE_EXTENSIONS)[number];
 
 const UNUSABLE_NAME = new RegExp(`\\.(${UNUSABLE_EXTENSIONS.join('|')})$`, 'i');
@@ -50,7 +50,7 @@ function header(bytes: Buffer, at: number): { tag: number; start: number; length
  * ContentInfo { contentType (pkcs7-data or signedData) … } … }, in DER or BER (indefinite lengths, as Windows and Java
  * write it). Only the headers are walked, no parsing of the rest. 'short' when the bytes end before it can tell.
  */
-export function pkcs12Shape(bytes: Buffer): 'yes' | 'no' | 'short' {
+function pkcs12Shape(bytes: Buffer): 'yes' | 'no' | 'short' {
   const pfx = header(bytes, 0);
   if (pfx === 'short' || pfx === 'bad') return pfx === 'short' ? 'short' : 'no';
   if (pfx.tag !== 0x30) return 'no';

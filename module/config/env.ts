@@ -412,7 +412,7 @@ export function alertsFromEnv(env: Pick<StandaloneEnv, 'RNDS_SMTP_URL' | 'RNDS_A
 }
 
 /** The default chaves folder: PEC's own when PEC is installed here, otherwise ./chaves. */
-export function defaultChavesDir(platform: NodeJS.Platform = process.platform, exists: (file: string) => boolean = fs.existsSync): { dir: string; source: 'pec' | 'local' } {
+function defaultChavesDir(platform: NodeJS.Platform = process.platform, exists: (file: string) => boolean = fs.existsSync): { dir: string; source: 'pec' | 'local' } {
   const pecPath = platform === 'win32' ? PEC_CHAVES_PATHS.windows : PEC_CHAVES_PATHS.linux;
   const webserver = platform === 'win32' ? path.win32.dirname(pecPath) : path.posix.dirname(pecPath);
   if (exists(webserver)) return { dir: pecPath, source: 'pec' };
@@ -420,7 +420,7 @@ export function defaultChavesDir(platform: NodeJS.Platform = process.platform, e
 }
 
 /** `trust proxy` from the environment: unset = off; numbers are hop counts; anything else is passed to Express. */
-export function parseTrustProxy(value: string | undefined): boolean | number | string {
+function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);

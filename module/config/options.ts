@@ -56,7 +56,7 @@ export const webhookUrl = z.url({ protocol: /^https?$/, error: 'deve ser uma URL
 export const emailList = z.array(z.email({ error: 'cada destinatário deve ser um e-mail válido' })).min(1, 'informe ao menos um e-mail');
 
 /** Alerts by e-mail and webhook (INSTALL.md, "Alertas"). */
-export const alertsSchema = z
+const alertsSchema = z
   .strictObject({
     /** The SMTP server, as PEC's own e-mail settings have it: `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465`. */
     smtpUrl: smtpUrl.optional(),

@@ -26,12 +26,12 @@ export const contractRegistry = z.registry<{ id: string; description?: string }>
 const isoDate = z.iso.datetime({ offset: true });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const ServiceSchema = z.enum(SERVICES).register(contractRegistry, { id: 'Service' });
-export const EnvironmentSchema = z.enum(ENVIRONMENTS).register(contractRegistry, { id: 'Environment' });
+const ServiceSchema = z.enum(SERVICES).register(contractRegistry, { id: 'Service' });
+const EnvironmentSchema = z.enum(ENVIRONMENTS).register(contractRegistry, { id: 'Environment' });
 export const StateSchema = z.enum(STATES).register(contractRegistry, { id: 'State' });
-export const EntryStatusSchema = z.enum(ENTRY_STATUSES).register(contractRegistry, { id: 'EntryStatus' });
-export const ProblemCodeSchema = z.enum(PROBLEM_CODES).register(contractRegistry, { id: 'ProblemCode' });
-export const ProblemSeveritySchema = z.enum(PROBLEM_SEVERITIES).register(contractRegistry, {
+const EntryStatusSchema = z.enum(ENTRY_STATUSES).register(contractRegistry, { id: 'EntryStatus' });
+const ProblemCodeSchema = z.enum(PROBLEM_CODES).register(contractRegistry, { id: 'ProblemCode' });
+const ProblemSeveritySchema = z.enum(PROBLEM_SEVERITIES).register(contractRegistry, {
   id: 'ProblemSeverity',
   description: '`critical` problems make an enabled state `degraded`; `warning` ones do not.',
 });
@@ -39,10 +39,10 @@ export const ContraChaveOriginSchema = z.enum(CONTRA_CHAVE_ORIGINS).register(con
   id: 'ContraChaveOrigin',
   description: "`instalacao`: the installation's own value; `gerada`: a test value generated until one is given.",
 });
-export const ConnectionStatusSchema = z.enum(CONNECTION_STATUSES).register(contractRegistry, { id: 'ConnectionStatus' });
-export const StepNameSchema = z.enum(STEP_NAMES).register(contractRegistry, { id: 'StepName' });
+const ConnectionStatusSchema = z.enum(CONNECTION_STATUSES).register(contractRegistry, { id: 'ConnectionStatus' });
+const StepNameSchema = z.enum(STEP_NAMES).register(contractRegistry, { id: 'StepName' });
 export const AlertChannelSchema = z.enum(ALERT_CHANNELS).register(contractRegistry, { id: 'AlertChannel' });
-export const ErrorCodeSchema = z.enum(ERROR_CODES).register(contractRegistry, { id: 'ErrorCode' });
+const ErrorCodeSchema = z.enum(ERROR_CODES).register(contractRegistry, { id: 'ErrorCode' });
 
 export const EntrySchema = z
   .strictObject({

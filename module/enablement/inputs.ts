@@ -104,7 +104,7 @@ export function parseRenewInput(input: unknown): z.output<typeof renewInputSchem
 }
 
 /** The body of a contra-chave change: only `contraChave`; its value is checked by parseContraChaveInput. */
-export const contraChaveInputSchema = z.strictObject(
+const contraChaveInputSchema = z.strictObject(
   { contraChave: z.unknown().optional() },
   { error: `Envie {"contraChave": "${CONTRA_CHAVE_SHAPE}"}.` },
 );

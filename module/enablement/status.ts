@@ -13,7 +13,7 @@ import type { EnablementCore } from './core.js';
 import type { RenewalScan } from './renewal-scan.js';
 
 /** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
-export function severityOf(code: ProblemCode): ProblemSeverity {
+function severityOf(code: ProblemCode): ProblemSeverity {
   return PROBLEM_SEVERITY[code];
 }
 

@@ -7,7 +7,7 @@ import { safeEqual, type Sessions } from './sessions.js';
  * not say cross-site. The Host itself is checked against the allow-list (headers.ts), so comparing Origin with it is
  * sound.
  */
-export function crossSiteReason(req: Request): string | undefined {
+function crossSiteReason(req: Request): string | undefined {
   const site = req.get('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'origem externa';
   const origin = req.get('origin');
@@ -24,7 +24,7 @@ export function crossSiteReason(req: Request): string | undefined {
 }
 
 /** The CSRF token a request carries: the `X-CSRF-Token` header or the form's `_csrf` field. */
-export function sentCsrfToken(req: Request): string | undefined {
+function sentCsrfToken(req: Request): string | undefined {
   const body: unknown = req.body;
   return (
     req.get('x-csrf-token') ??

@@ -20,7 +20,7 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
 }
 
 /** Any error as an RndsError: express's body-parser failures get their contract code; anything else is INTERNAL. */
-export function toRndsError(error: unknown): RndsError {
+function toRndsError(error: unknown): RndsError {
   if (isRndsError(error)) return error;
   const e = error as { type?: string; status?: number };
   if (e?.type === 'entity.parse.failed') return new RndsError('INVALID_INPUT', 'O corpo do pedido não é um JSON válido.', { fields: { body: 'JSON inválido.' } });

@@ -39,7 +39,7 @@ export interface HeaderSet {
  * nonce, no function directive), so every request gets exactly these headers; a helmet that needed the request or
  * did not finish at once fails here, at start, instead of sending other headers.
  */
-export function recordHelmet(secure: boolean): HeaderSet {
+function recordHelmet(secure: boolean): HeaderSet {
   const set: Array<[string, string]> = [];
   const remove: string[] = [];
   const recorder = {

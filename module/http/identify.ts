@@ -41,7 +41,7 @@ function callerAs(actor: () => string, rest: Omit<Caller, 'actor'>): Caller {
  * The client address for the audit trail and the logs. Behind a trusted proxy `req.ip` comes from X-Forwarded-For,
  * which is any text the client wants: only a real IP address becomes part of an actor.
  */
-export function clientAddress(req: Request): string {
+function clientAddress(req: Request): string {
   const ip = req.ip ?? '';
   return net.isIP(ip) ? ip : 'endereço desconhecido';
 }

@@ -5,7 +5,7 @@ import { RndsError } from '../errors.js';
 const WINDOW_MS = 15 * 60 * 1000;
 
 /** Seconds until the rate limiter's window for this client ends. */
-export function retryAfterOf(req: Request): number {
+function retryAfterOf(req: Request): number {
   const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
   return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
 }

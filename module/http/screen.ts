@@ -12,7 +12,7 @@ import type { Session } from './sessions.js';
 export type { ContraChaveFormState, FormField, FormState, Notice } from './flash.js';
 
 /** Where each field of the Habilitar form is on the page: the error summary links there. */
-export const FIELD_IDS: Record<FormField, string> = {
+const FIELD_IDS: Record<FormField, string> = {
   file: 'certificado',
   password: 'senha',
   identificadorSolicitante: 'identificador',
@@ -67,7 +67,7 @@ export type ScreenContext = Pick<ScreenDeps, 'status' | 'defaultEnvironment' | '
  * The render locals: what the request, the module and the action carry, handed to the view-model
  * (present/screen-model.ts), which takes every decision the pages show.
  */
-export function screenInput(ctx: ScreenContext, request: { base: string; csrfToken: string }, extra: RenderExtra = {}): ScreenInput {
+function screenInput(ctx: ScreenContext, request: { base: string; csrfToken: string }, extra: RenderExtra = {}): ScreenInput {
   const status = ctx.status();
   return {
     status,
@@ -90,7 +90,7 @@ export function screenInput(ctx: ScreenContext, request: { base: string; csrfTok
 }
 
 /** The locals of each page: its view-model. */
-export function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput): object {
+function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput): object {
   if (view === 'guia') return guideModel(input);
   if (view === 'desabilitar') return disablePageModel(input);
   return pageModel(input);

@@ -4,16 +4,16 @@ import type { Flash } from './flash.js';
 
 export const SESSION_COOKIE = 'pec_rnds_sessao';
 /** The login form's nonce: anonymous visitors get this cookie and no server-side storage at all. */
-export const LOGIN_NONCE_COOKIE = 'pec_rnds_entrada';
-export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+const LOGIN_NONCE_COOKIE = 'pec_rnds_entrada';
+const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** A session's cookie is signed again (with the time it was last seen) at most this often. */
-export const SESSION_REFRESH_MS = 60 * 1000;
+const SESSION_REFRESH_MS = 60 * 1000;
 /**
  * Sessions this process keeps in memory (their flash message, when they were last seen). Only authorized callers get
  * one (a login, or the host's hook), so anonymous traffic can never evict one; a session dropped from memory is not
  * logged out — its signed cookie brings it back.
  */
-export const MAX_SESSIONS = 1000;
+const MAX_SESSIONS = 1000;
 
 export interface Session {
   id: string;
@@ -33,7 +33,7 @@ export interface Revocations {
 }
 
 /** Revocations that last as long as the process (sessions built without a data folder). */
-export function memoryRevocations(): Revocations {
+function memoryRevocations(): Revocations {
   const revoked = new Map<string, number>();
   return {
     has: (id, now) => (revoked.get(id) ?? 0) > now,

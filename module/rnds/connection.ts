@@ -9,7 +9,7 @@ import { classifyRequestError, isTokenRequestError } from './failure.js';
 import { TokenClient, type ClientCertificate, type RndsLogger } from './token-client.js';
 
 /** Leaves headroom under the contract's 30 s for building and sending the answer. */
-export const CONNECTION_TEST_TIMEOUT_MS = 25_000;
+const CONNECTION_TEST_TIMEOUT_MS = 25_000;
 
 export interface ConnectionTestInput {
   /** The enabled certificate, as the engine opens it (keyPem, certPem, chainPem, notBefore, notAfter). */
@@ -35,7 +35,7 @@ export interface ConnectionTestInput {
 }
 
 /** Where each service's token lives under the auth URL. */
-export const TOKEN_PATHS: Record<Service, string> = {
+const TOKEN_PATHS: Record<Service, string> = {
   RNDS: '/api/token',
   CADSUS: '/api/osb/token',
 };

@@ -9,7 +9,7 @@ import { RndsError } from '../errors.js';
 import type { Environment } from '../types.js';
 
 /** DATASUS's published hosts (integration manual v1.2 and the public Postman collection). */
-export const RNDS_DEFAULT_URLS = {
+const RNDS_DEFAULT_URLS = {
   homologacao: {
     authUrl: 'https://ehr-auth-hmg.saude.gov.br',
     servicesUrl: 'https://ehr-services.hmg.saude.gov.br/api',

@@ -70,9 +70,9 @@ export interface RndsToken {
   tokenType: string | null;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_RENEW_MARGIN_MS = 60_000;
+const DEFAULT_RENEW_MARGIN_MS = 60_000;
 /** Lifetime assumed when `expires_in` is missing or absurd: short, so a wrong guess costs little. */
 export const FALLBACK_EXPIRES_IN_MS = 5 * 60_000;
 const MAX_EXPIRES_IN_MS = 24 * 60 * 60_000;
@@ -109,7 +109,7 @@ function formatDuration(ms: number): string {
 }
 
 /** The first characters of a token, enough to tell two apart in a log. */
-export function redactToken(token: string): string {
+function redactToken(token: string): string {
   return `${token.slice(0, 8)}…`;
 }
 

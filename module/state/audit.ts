@@ -13,7 +13,7 @@ import { FILE_MODE, FILE_NAMES, ensureDir, errnoCode } from './files.js';
 export type { AuditAction };
 
 /** The descriptions PEC writes in its own audit trail. */
-export const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
+const AUDIT_DESCRIPTIONS: Record<AuditAction, string> = {
   enable: 'Habilitar o PEC a acessar RNDS',
   'enable-failed': 'Habilitar o PEC a acessar RNDS',
   disable: 'Desabilitar PEC a acessar RNDS',

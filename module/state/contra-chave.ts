@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { CONTRA_CHAVE_PATTERN } from './schema.js';
 
 /** The shape shown in messages, so whoever types it knows what is expected. */
 export const CONTRA_CHAVE_SHAPE = 'xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx (8 grupos de 4 letras ou números)';
@@ -7,11 +6,6 @@ export const CONTRA_CHAVE_SHAPE = 'xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-xxxx (8 gr
 /** A test contra-chave: 128 random bits as 8 groups of 4 lowercase hex digits. Never the installation's. */
 export function generateContraChave(): string {
   return randomBytes(16).toString('hex').match(/.{4}/g)!.join('-');
-}
-
-/** True for 8 groups of 4 ASCII letters or digits joined by `-`. */
-export function isContraChave(value: unknown): value is string {
-  return typeof value === 'string' && CONTRA_CHAVE_PATTERN.test(value);
 }
 
 // Spaces (including the no-break ones a copy from a web page brings) and every dash a keyboard or a word processor makes.

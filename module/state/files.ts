@@ -10,7 +10,7 @@ import { RndsError } from '../errors.js';
 import { REAL_FS, type FsSeam } from './fs-seam.js';
 
 export const FILE_MODE = 0o600;
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 
 /** The names of the files in the data folder. */
 export const FILE_NAMES = {
@@ -26,7 +26,7 @@ export const FILE_NAMES = {
 // `<target>.<12 hex>.tmp`: recognisable at start-up, never mistaken for a real file.
 const TEMP_PATTERN = /^(state\.json|secret\.key|access-token|session\.key|sessions-revoked\.json)\.[0-9a-f]{12}\.tmp$/;
 
-export function tempPathFor(target: string): string {
+function tempPathFor(target: string): string {
   return `${target}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
@@ -39,10 +39,6 @@ export function errnoCode(error: unknown): string | undefined {
 /** Creates the data folder (0700) if missing. An existing folder keeps its mode. */
 export async function ensureDir(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
-}
-
-export function ensureDirSync(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
 }
 
 // Windows cannot open a folder for fsync, and some file systems refuse it; the rename is already
@@ -63,7 +59,7 @@ export async function fsyncDir(dir: string, seam: FsSeam = REAL_FS): Promise<voi
   }
 }
 
-export function fsyncDirSync(dir: string, seam: FsSeam = REAL_FS): void {
+function fsyncDirSync(dir: string, seam: FsSeam = REAL_FS): void {
   let fd: number | undefined;
   try {
     seam.before('fsync', dir);
@@ -131,7 +127,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
  * bytes go to a temp file first and are hard-linked into place (link fails if the name exists).
  * Returns false when `target` already existed (its content is left alone).
  */
-export async function createFileOnce(target: string, data: string | Uint8Array, seam: FsSeam = REAL_FS): Promise<boolean> {
+async function createFileOnce(target: string, data: string | Uint8Array, seam: FsSeam = REAL_FS): Promise<boolean> {
   const temp = tempPathFor(target);
   try {
     await writeTemp(temp, data, seam);

@@ -13,7 +13,7 @@ import { REAL_FS, type FsSeam } from './fs-seam.js';
 const LOCK_TEMP_PATTERN = /^state\.lock\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 /** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function isProcessAlive(pid: number): boolean {
+function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -21,7 +21,7 @@ export const SecretEnvelopeSchema = z.strictObject({
  * bit is enough to break its base64) — the damaged value kept as it was read. A damaged secret must never stop the
  * start: the rest of the state (the contra-chave above all) stays usable and the Status asks for the password again.
  */
-export const DamagedSecretSchema = z.strictObject({ damaged: z.json() });
+const DamagedSecretSchema = z.strictObject({ damaged: z.json() });
 export const StoredSecretSchema = z.union([SecretEnvelopeSchema, DamagedSecretSchema]);
 
 export { ALERT_KINDS, type AlertKind };

@@ -15,7 +15,7 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Binds an envelope to what it holds: one sealed for another purpose will not open here. */
-export const CERTIFICATE_PASSWORD_AAD = 'pec-rnds:certificate-password:v1';
+const CERTIFICATE_PASSWORD_AAD = 'pec-rnds:certificate-password:v1';
 
 type KeyState =
   | { kind: 'present'; key: Buffer }

@@ -71,7 +71,7 @@ function contractRoute(route: Route): ContractRoute {
 export const CONTRACT_ROUTES: ContractRoute[] = ROUTES.map(contractRoute);
 
 /** The route's own codes plus what any route of its kind can answer, in the order of ERRORS. */
-export function errorsOf(route: ContractRoute): ErrorCode[] {
+function errorsOf(route: ContractRoute): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.errors);
   codes.add('HOST_NOT_ALLOWED').add('NOT_FOUND').add('INTERNAL');
   if (route.access !== 'public') codes.add('UNAUTHENTICATED').add('FORBIDDEN');
@@ -81,7 +81,7 @@ export function errorsOf(route: ContractRoute): ErrorCode[] {
 }
 
 /** What `npm run status` exits with (the monitoring-plugin convention). */
-export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
+const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
   OK: 'enabled and healthy',
   WARNING: 'a warning (e.g. `CERTIFICATE_EXPIRING`, server not answering)',
   CRITICAL: 'disabled or degraded',
@@ -91,7 +91,7 @@ export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
 type JsonSchema = z.core.JSONSchema.BaseSchema;
 
 /** The components: every schema of the contract registry, as JSON Schema 2020-12 (OpenAPI 3.1's dialect). */
-export function componentSchemas(): Record<string, JsonSchema> {
+function componentSchemas(): Record<string, JsonSchema> {
   const { schemas } = z.toJSONSchema(contractRegistry, {
     target: 'draft-2020-12',
     metadata: contractRegistry,
@@ -120,7 +120,7 @@ function idOf(schema: z.ZodType): string {
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 /** docs/openapi.json. */
-export function openApiDocument(version: string): object {
+function openApiDocument(version: string): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of CONTRACT_ROUTES) {
     const responses: Record<string, object> = {};
@@ -270,7 +270,7 @@ function exitSection(): string {
 export const TEMPLATE_PATH = 'scripts/contract.template.md';
 
 /** docs/CONTRACT.md: the template's `{{name}}` markers replaced by the generated tables. */
-export function contractMarkdown(template: string): string {
+function contractMarkdown(template: string): string {
   const parts: Record<string, () => string> = {
     routes: routesSection,
     errors: errorsSection,

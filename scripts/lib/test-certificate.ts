@@ -91,7 +91,7 @@ const OID = {
 // ---- validation --------------------------------------------------------------------------------------------------
 
 /** The two check digits of the first 12 characters of a CNPJ (numeric or alphanumeric, Receita Federal 2026 rule). */
-export function cnpjCheckDigits(base12: string): string {
+function cnpjCheckDigits(base12: string): string {
   const values = [...base12].map((c) => c.charCodeAt(0) - 48);
   const digit = (items: number[]) => {
     const weights = items.map((_, i) => 2 + ((items.length - 1 - i) % 8));
@@ -117,7 +117,7 @@ export function normalizeCnpj(input: string): string {
 }
 
 /** Normalises a typed CPF; throws a pt-BR message when it is not valid. */
-export function normalizeCpf(input: string): string {
+function normalizeCpf(input: string): string {
   const cpf = input.replace(/[.\-\s]/g, '');
   if (!/^\d{11}$/.test(cpf) || /^(\d)\1{10}$/.test(cpf)) throw new Error(`CPF inválido (${input}): use 11 dígitos, como 123.456.789-09.`);
   const digit = (base: string) => {

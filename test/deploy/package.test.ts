@@ -79,8 +79,8 @@ describe('the npm package', () => {
       (f) => /^(test|docs|scripts|module|deploy|\.ci)\//.test(f) || f.startsWith('dist/scripts/') || f.endsWith('.map') || f.endsWith('.tsbuildinfo') || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || /\.(p12|pfx|png)$/.test(f),
     );
     expect(unwanted).toEqual([]);
-    // The module's .js and .d.ts, the views and their assets and the screen's live-region partials (~160): far fewer than a stray node_modules or test tree.
-    expect(packedFiles.length).toBeLessThan(200);
+    // The module's .js and .d.ts (one use case per file), the views and their assets and the live-region partials (~220): far fewer than a stray node_modules or test tree.
+    expect(packedFiles.length).toBeLessThan(300);
   });
 
   describe('installed into a host app with npm install --omit=dev', () => {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { TOKEN_METHODS } from '../enums.js';
 import { displayName, resolveTimeZone } from '../present/index.js';
 import { CONTRA_CHAVE_SHAPE } from '../state/contra-chave.js';
-import { noProxyFromEnv, proxyFromEnv, type ProxySource } from '../rnds/proxy.js';
+import { noProxyFromEnv, proxyFromEnv, type ProxySource } from '../rnds/proxy-settings.js';
 import { parseCaPem } from '../rnds/environments.js';
 import {
   DEFAULT_CONNECTION_CHECK_MINUTES,

@@ -7,7 +7,7 @@ import { ENVIRONMENTS, TOKEN_METHODS } from '../enums.js';
 import type { Request } from 'express';
 import { TIME_ZONE_EXPECTED, canonicalTimeZone } from '../present/index.js';
 import { CONTRA_CHAVE_SHAPE, normalizeContraChave } from '../state/contra-chave.js';
-import { parseProxyUrl } from '../rnds/proxy.js';
+import { parseProxyUrl } from '../rnds/proxy-settings.js';
 
 /** What the host's authorization hook answers: false/null = no access; true or an actor name = access. */
 export type AuthorizeResult = boolean | string | { actor: string } | null | undefined;

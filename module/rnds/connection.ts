@@ -3,7 +3,7 @@
  * PEC's four messages, how it went, by which way (direct or proxy) and through which steps.
  */
 import { CONNECTION_MESSAGES, type Connection, type ConnectionStatus, type Environment, type Service, type ServiceConnection } from '../types.js';
-import type { ProxySettings } from './proxy.js';
+import type { ProxySettings } from './proxy-settings.js';
 import { hostOf } from './environments.js';
 import { classifyRequestError, isTokenRequestError } from './failure.js';
 import { TokenClient, type ClientCertificate, type RndsLogger } from './token-client.js';

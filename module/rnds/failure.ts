@@ -3,7 +3,7 @@
  * pt-BR detail that names the cause and what to do. Network outcomes never escape as raw Node errors.
  */
 import type { ConnectionStatus, ConnectionStep } from '../types.js';
-import type { ProxyConfig } from './proxy.js';
+import type { ProxyConfig } from './proxy-settings.js';
 
 export type FailureStatus = Exclude<ConnectionStatus, 'ok'>;
 

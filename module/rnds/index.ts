@@ -20,7 +20,7 @@ export {
   proxyFor,
   describeVia,
   type ProxySettings,
-} from './proxy.js';
+} from './proxy-settings.js';
 export { formatStep } from './steps.js';
 export {
   TokenRequestError,

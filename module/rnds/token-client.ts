@@ -8,9 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { hostOf, tokenUrl } from './environments.js';
-import { proxyFor, type ProxySettings, type ProxyConfig } from './proxy.js';
+import { proxyFor, type ProxySettings, type ProxyConfig } from './proxy-settings.js';
 import { StepRecorder } from './steps.js';
-import { openTlsSocket } from './transport.js';
+import { openTlsSocket } from './tunnel.js';
 import type { ConnectionStep, StepName } from '../types.js';
 import { DEFAULT_TIME_ZONE, formatDate } from '../present/index.js';
 import {

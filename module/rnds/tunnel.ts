@@ -10,7 +10,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { UNTRUSTED_SERVER_CODES, classifyConnectStatus, classifyProxyError, classifyRequestError, untrustedServer } from './failure.js';
 import { formatDate } from '../present/index.js';
-import type { ProxyConfig } from './proxy.js';
+import type { ProxyConfig } from './proxy-settings.js';
 import type { StepRecorder } from './steps.js';
 
 export interface OpenTlsOptions {

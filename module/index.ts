@@ -24,7 +24,7 @@ export { RndsError } from './errors.js';
 export interface RndsModule {
   /** The Express app to mount at the base path: `app.use('/rnds', rnds.router)`. */
   router: express.Express;
-  /** The current Status (CONTRACT.md). */
+  /** The current Status (docs/CONTRACT.md). */
   status(): Status;
   /** A current RNDS access token, for the host's own calls to RNDS (throws NOT_ENABLED when nothing is enabled). */
   getToken(): Promise<RndsToken>;

@@ -82,7 +82,7 @@ export interface RndsMetrics {
   mount(router: Router): void;
 }
 
-/** `contraChaveOrigin` of the Status (CONTRACT.md): `instalacao` or `gerada`; empty when this Status has none. */
+/** `contraChaveOrigin` of the Status (docs/CONTRACT.md): `instalacao` or `gerada`; empty when this Status has none. */
 function contraChaveOrigin(status: Status): string {
   const origin = (status as Status & { contraChaveOrigin?: unknown }).contraChaveOrigin;
   return typeof origin === 'string' ? origin : '';

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the module on its own, configured by the environment variables of CONTRACT.md.
+ * `npm start`: the module on its own, configured by the environment variables of docs/CONTRACT.md.
  */
 import fs from 'node:fs';
 import http from 'node:http';

@@ -11,7 +11,7 @@ import { daysLeft } from '../present/index.js';
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 export const DEFAULT_MAX_ITERATIONS = 200_000;
 
-/** The part of an opened certificate that Status shows (CONTRACT.md). */
+/** The part of an opened certificate that Status shows (docs/CONTRACT.md). */
 export function summarizeCertificate(cert: OpenedCertificate, now: Date, timeZone: string): CertificateSummary {
   return {
     subject: cert.subject,

@@ -7,7 +7,7 @@
 import type { EntryStatus } from '../types.js';
 import { formatBytes } from '../present/index.js';
 
-/** Extensions listed as `unusable` (CONTRACT.md): certificate-related files that cannot be enabled. */
+/** Extensions listed as `unusable` (docs/CONTRACT.md): certificate-related files that cannot be enabled. */
 const UNUSABLE_EXTENSIONS = ['cer', 'crt', 'der', 'pem', 'key', 'csr', 'p7b', 'p7c', 'jks', 'keystore', 'zip', 'rar', '7z'] as const;
 export type UnusableExtension = (typeof UNUSABLE_EXTENSIONS)[number];
 

@@ -17,7 +17,7 @@ export const REQUIRED_MESSAGES = {
   contraChave: 'Informe a contra-chave desta instalação: 8 grupos de 4 letras ou números, como aparece no PEC.',
 } as const;
 
-/** The body of an enable request, as CONTRACT.md defines it. */
+/** The body of an enable request, as docs/CONTRACT.md defines it. */
 export const enableInputSchema = z.strictObject({
   file: z.string({ error: REQUIRED_MESSAGES.file }).min(1, REQUIRED_MESSAGES.file).max(255, 'Nome de arquivo longo demais.'),
   password: z.string({ error: REQUIRED_MESSAGES.password }).max(1024, 'Senha longa demais.'),

@@ -12,7 +12,7 @@ import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, 
 import type { EnablementCore } from './core.js';
 import type { RenewalScan } from './renewal-scan.js';
 
-/** `critical` when the problem degrades an enabled state, else `warning` (CONTRACT.md). */
+/** `critical` when the problem degrades an enabled state, else `warning` (docs/CONTRACT.md). */
 function severityOf(code: ProblemCode): ProblemSeverity {
   return PROBLEM_SEVERITY[code];
 }
@@ -36,7 +36,7 @@ export interface StatusSources {
   timeZone: string;
 }
 
-/** The Status of CONTRACT.md, from what is saved and what is in the folder. */
+/** The Status of docs/CONTRACT.md, from what is saved and what is in the folder. */
 export function statusFromState(sources: StatusSources): Status {
   const { state, chavesDir, certificates, now, timeZone, renewal } = sources;
   const problems: Problem[] = [];

@@ -37,7 +37,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
 }
 
-/** One error shape for the API (CONTRACT.md's Error); a readable page (or plain text) for the screen. */
+/** One error shape for the API (docs/CONTRACT.md's Error); a readable page (or plain text) for the screen. */
 export function errorHandler(deps: ErrorDeps) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const rndsError = toRndsError(error);

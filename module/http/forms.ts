@@ -19,7 +19,7 @@ export const NOTICES = {
   contraChave: { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const satisfies Record<string, Notice>;
 
-/** The Habilitar form's body as the Enable input (CONTRACT.md); form fields are text or lists of text. */
+/** The Habilitar form's body as the Enable input (docs/CONTRACT.md); form fields are text or lists of text. */
 export function enableInputOf(body: Record<string, unknown>) {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const services = Array.isArray(body.services) ? body.services.filter((s): s is string => typeof s === 'string') : typeof body.services === 'string' ? [body.services] : [];

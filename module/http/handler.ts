@@ -48,7 +48,7 @@ export interface PageReply {
  */
 export type Reply =
   | { kind: 'json'; status?: number; body: unknown; headers?: Readonly<Record<string, string>> }
-  /** A refusal or failure: answered by the one error mapping (errors.ts), CONTRACT.md's Error. */
+  /** A refusal or failure: answered by the one error mapping (errors.ts), docs/CONTRACT.md's Error. */
   | { kind: 'error'; error: RndsError }
   /** The Status (or its certificate list) serialised once per change, with its ETag (304 when unchanged). */
   | { kind: 'status'; part: 'body' | 'certificates' }

@@ -51,7 +51,7 @@ export function loginLimiter(onLimited: (req: Request, res: Response, message: s
 
 /** Failed enable attempts: the attempt limit and the metrics' count, fed from one place. */
 export interface EnableAttempts {
-  /** In front of every enable route: only wrong passwords count (CONTRACT.md). */
+  /** In front of every enable route: only wrong passwords count (docs/CONTRACT.md). */
   limiter: RequestHandler;
   /**
    * Every refusal answered to a request: when the request is an enable attempt (any 4xx of an enable route — a form's

@@ -248,7 +248,7 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
-/** The paths the monitoring token may read (GET/HEAD), as CONTRACT.md's Access says. */
+/** The paths the monitoring token may read (GET/HEAD), as docs/CONTRACT.md's Access says. */
 export const MONITORING_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.who === 'monitoring').map((r) => r.path));
 
 /** The routes that try a certificate password: the attempt limit and the failed-attempt metric count them. */

@@ -121,7 +121,7 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
     const locals = viewLocals(view, input);
     if (inPlace(req)) {
       // A refused form posted by app.js: the page it would have shown, for app.js to take the form from, and the
-      // error with its fields (CONTRACT.md's Error).
+      // error with its fields (docs/CONTRACT.md's Error).
       renderToString(res, view, locals).then(
         (html) => res.status(extra.status ?? 200).json({ ...(extra.error ? extra.error.toJSON() : {}), html }),
         (error: unknown) => req.next?.(error),

@@ -98,7 +98,7 @@ function serverLines(server: ServerCheck): string[] {
   return [`Servidor: não responde em ${server.url} (${server.error ?? 'sem resposta'})`];
 }
 
-/** The JSON for monitoring: the Status of CONTRACT.md plus `server`, `version` and the check result. */
+/** The JSON for monitoring: the Status of docs/CONTRACT.md plus `server`, `version` and the check result. */
 export function renderJson(report: StatusReport): string {
   const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
   const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };

@@ -49,7 +49,7 @@ describe('the generated contract', () => {
     }
   });
 
-  it('when the code raises an error code, then CONTRACT.md lists it with its HTTP status and openapi.json knows it', () => {
+  it('when the code raises an error code, then docs/CONTRACT.md lists it with its HTTP status and openapi.json knows it', () => {
     const raised = new Set<string>(Object.keys(ERRORS));
     for (const { text } of sources('module', 'scripts')) {
       for (const m of text.matchAll(/new RndsError\(\s*'([A-Z_]+)'/g)) raised.add(m[1]!);
@@ -59,12 +59,12 @@ describe('the generated contract', () => {
 
     expect(raised.size).toBeGreaterThanOrEqual(25);
     for (const code of raised) {
-      expect(documented.get(code)?.[0], `${code} in CONTRACT.md's error table`).toBe(String(ERRORS[code as keyof typeof ERRORS]?.status));
+      expect(documented.get(code)?.[0], `${code} in docs/CONTRACT.md's error table`).toBe(String(ERRORS[code as keyof typeof ERRORS]?.status));
     }
     expect([...raised].filter((code) => !openapi.components.schemas.ErrorCode.enum.includes(code))).toEqual([]);
   });
 
-  it('when the code reads an RNDS_* environment variable, then CONTRACT.md has a row for it', () => {
+  it('when the code reads an RNDS_* environment variable, then docs/CONTRACT.md has a row for it', () => {
     const declared = new Set<string>();
     const used = new Set<string>();
     for (const { text } of sources('module', 'scripts')) {

@@ -107,6 +107,9 @@ describe('renewal without downtime', () => {
     const { agent, page } = await loggedIn(h);
     expect(page.text).toContain('id="usar-renovado"');
     expect(page.text).toContain('municipio-2026.pfx');
+    // The offer names the CA the new certificate comes from.
+    const issuerCn = /CN=([^,]+)/.exec(new X509Certificate(renewed.certPem).issuer.replace(/\n/g, ','))![1]!;
+    expect(page.text).toMatch(new RegExp(`foi emitido por <bdi[^>]*>${issuerCn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi>`));
     expect(page.text).not.toContain('name="password" value'); // nothing to type
 
     const res = await agent.post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200);

@@ -30,7 +30,11 @@ export interface FoundRenewal {
 
 export class RenewalScan {
   readonly #core: EnablementCore;
-  #found: FoundRenewal | null = null;
+  /**
+   * Every renewal found for the enabled certificate, by file: the offer is the best one still in the folder, so a
+   * better one that leaves does not hide one found earlier (each file is opened only once).
+   */
+  readonly #candidates = new Map<string, FoundRenewal>();
   /** `<enabled sha256>:<file sha256>` already tried with the stored password: each file is opened once. */
   readonly #tried = new Set<string>();
   #scan: Promise<void> | null = null;
@@ -40,14 +44,24 @@ export class RenewalScan {
     this.#core = core;
   }
 
-  /** The renewal found, as last found (identity changes only when another is found or it is forgotten). */
+  /**
+   * The renewal to offer: of those found, the one with the latest expiry whose file is still in the folder with the
+   * same content (identity changes only when another one is found, leaves or is forgotten).
+   */
   get found(): FoundRenewal | null {
-    return this.#found;
+    const enabled = this.#core.enabled();
+    if (!enabled) return null;
+    let best: FoundRenewal | null = null;
+    for (const candidate of this.#candidates.values()) {
+      if (candidate.forSha256 !== enabled.certificate.sha256 || !this.#inFolder(candidate)) continue;
+      if (!best || new Date(candidate.info.certificate.notAfter) > new Date(best.info.certificate.notAfter)) best = candidate;
+    }
+    return best;
   }
 
   /** After a switch of the enabled certificate: what was found was for the previous one. */
   forget(): void {
-    this.#found = null;
+    this.#candidates.clear();
   }
 
   /** Resolves when the current search is over (tests, CLI, renew). */
@@ -78,9 +92,10 @@ export class RenewalScan {
 
   /** The renewal for the Status: the one found, if still in the folder, with its days left as of now. */
   current(): RenewalInfo | null {
-    if (!this.#stillThere()) return null;
+    const found = this.found;
+    if (!found) return null;
     const { deps } = this.#core;
-    const info = this.#found!.info;
+    const info = found.info;
     return { ...info, sameFile: info.file === deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, deps.now(), deps.timeZone) } };
   }
 
@@ -125,18 +140,15 @@ export class RenewalScan {
       const summary = { ...summarizeCertificate(certificate, deps.now(), deps.timeZone), sha256 };
       const current = core.enabled();
       if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
-      if (this.#found?.forSha256 === enabledSha && new Date(this.#found.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#stillThere()) continue;
-      this.#found = { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate };
+      // Kept even when a better one is offered: it is offered if the better one leaves the folder.
+      this.#candidates.set(entry.file, { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate });
       changed = true;
     }
     if (changed) core.changed();
   }
 
-  /** The renewal found earlier, if its file is still in the folder with the same content and the enabled one did not change. */
-  #stillThere(): boolean {
-    const found = this.#found;
-    const enabled = this.#core.enabled();
-    if (!found || !enabled || found.forSha256 !== enabled.certificate.sha256) return false;
+  /** Whether the found renewal's file is still in the folder with the same content. */
+  #inFolder(found: FoundRenewal): boolean {
     const entry = this.#core.deps.catalogue.get(found.info.file);
     return entry?.status === 'ready' && entry.sha256 === found.info.sha256;
   }

@@ -21,6 +21,7 @@ const OTHER_PASSWORD = 'OutraSenha#99';
 
 let current: TestCertificate; // expires in 20 days: the renewal reminder is due
 let renewed: TestCertificate; // same CNPJ, a year later, same password
+let renewedSooner: TestCertificate; // same CNPJ and password, expires before `renewed`: also a renewal
 let renewedOtherPassword: Buffer; // the renewed certificate and key, exported with another password
 let otherCnpj: Buffer; // a fixture of another CNPJ (12.345.678/0001-90), valid to 2049, same password
 let pki: RndsTestPki;
@@ -31,6 +32,7 @@ let double: RndsAuthDouble | undefined;
 beforeAll(() => {
   current = createTestCertificate({ password: PASSWORD, days: 20 });
   renewed = createTestCertificate({ password: PASSWORD, days: 380 });
+  renewedSooner = createTestCertificate({ password: PASSWORD, days: 200 });
   const opened = openPkcs12(renewed.pfx, PASSWORD);
   renewedOtherPassword = buildPkcs12({
     keyPkcs8Der: createPrivateKey(opened.keyPem).export({ type: 'pkcs8', format: 'der' }),
@@ -220,6 +222,24 @@ describe('renewal without downtime', () => {
     expect(res.body.error.message).toContain('recarregue a tela');
     expect(stateFile(h)).toBe(saved);
     await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ sha256: first.renewal!.sha256, file: 'municipio-2026.pfx', checkRnds: false }).expect(200);
+  });
+
+  it('when the offered file leaves the folder, then its offer goes at once and a renewal dropped after it is offered instead', async () => {
+    h = await enabledWith();
+    expect(renewedSooner.cnpj).toBe(renewed.cnpj);
+    put(h, 'municipio-2026.pfx', renewed.pfx);
+    await until(h, (s) => s.renewal?.file === 'municipio-2026.pfx');
+    put(h, 'municipio-2026-b.pfx', renewedSooner.pfx);
+    await until(h, (s) => s.certificates.some((e) => e.file === 'municipio-2026-b.pfx' && e.status === 'ready'));
+    await h.rnds.settled();
+    expect(h.rnds.status().renewal?.file).toBe('municipio-2026.pfx'); // the later expiry is the one offered
+
+    fs.unlinkSync(path.join(h.chavesDir, 'municipio-2026.pfx'));
+    const after = await until(h, (s) => !s.certificates.some((e) => e.file === 'municipio-2026.pfx'));
+    expect(after.renewal).toMatchObject({ file: 'municipio-2026-b.pfx', certificate: { notAfter: renewedSooner.notAfter.toISOString() } });
+    await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ file: 'municipio-2026.pfx', checkRnds: false }).expect(404);
+    const res = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200);
+    expect(res.body.enabled.file).toBe('municipio-2026-b.pfx');
   });
 
   it('when /api/renew gets a file name that is not text or is too long, then every message is in pt-BR', async () => {

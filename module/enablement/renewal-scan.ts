@@ -2,7 +2,7 @@
  * Where a renewal is decided: `isRenewalOf` (same CNPJ, later expiry), and the background scan that opens the files
  * of the chaves folder with the stored password to find the renewed certificate. Switching to it is renew.ts.
  */
-import { daysLeft, displayName } from '../present/index.js';
+import { daysLeft, displayName, formatDate } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
 import { summarizeCertificate } from '../certificates/summary.js';
 import { isPlainFileName } from '../chaves/index.js';
@@ -11,6 +11,11 @@ import type { EnablementCore } from './core.js';
 
 /** Files looked at per renewal scan: a folder full of strangers' certificates must not keep the worker busy. */
 const RENEWAL_SCAN_LIMIT = 10;
+/**
+ * Opens with the stored password per calendar day (installation time zone): files dropped in bulk cannot turn the
+ * scan into a password oracle. Files over the budget are not marked tried: a folder change on a later day opens them.
+ */
+export const RENEWAL_OPENS_PER_DAY = 20;
 
 /**
  * Whether `candidate` renews `enabled`: the same CNPJ (both known) and a later expiry. A certificate without a CNPJ
@@ -38,6 +43,8 @@ export class RenewalScan {
   /** `<enabled sha256>:<file sha256>` already tried with the stored password: each file is opened once. */
   readonly #tried = new Set<string>();
   #scan: Promise<void> | null = null;
+  /** Opens with the stored password on `day` (the installation's calendar day). */
+  #opens = { day: '', count: 0 };
   #rescan = false;
 
   constructor(core: EnablementCore) {
@@ -123,6 +130,7 @@ export class RenewalScan {
     let changed = false;
     for (const entry of entries) {
       if (core.closed) return;
+      if (!this.#spendOpen()) break;
       let bytes: Buffer;
       let sha256: string;
       try {
@@ -145,6 +153,16 @@ export class RenewalScan {
       changed = true;
     }
     if (changed) core.changed();
+  }
+
+  /** Takes one open from today's budget; false when today's is spent. */
+  #spendOpen(): boolean {
+    const { now, timeZone } = this.#core.deps;
+    const day = formatDate(now(), timeZone);
+    if (this.#opens.day !== day) this.#opens = { day, count: 0 };
+    if (this.#opens.count >= RENEWAL_OPENS_PER_DAY) return false;
+    this.#opens.count += 1;
+    return true;
   }
 
   /** Whether the found renewal's file is still in the folder with the same content. */

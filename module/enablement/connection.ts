@@ -5,7 +5,27 @@
 import { RndsError, isRndsError } from '../errors.js';
 import { TokenClient, describeVia, isTokenRequestError, proxyFor, testConnection, type RndsToken } from '../rnds/index.js';
 import type { Connection, ConnectionStatus, Environment, Service, Status } from '../types.js';
+import type { OpenedCertificate } from '../certificates/open.js';
 import { notEnabled, type EnablementCore, type OpenedEnabled } from './core.js';
+
+/**
+ * The one RNDS check of a certificate, as "Testar conexão" makes it: the configured outbound proxy, the environment's
+ * auth server and the enabled services. Renewing checks the new certificate through this same call.
+ */
+export function testCertificate(core: EnablementCore, certificate: OpenedCertificate, environment: Environment, services: Service[]): Promise<Connection> {
+  const { deps, ca } = core;
+  return testConnection({
+    certificate,
+    environment,
+    authUrl: deps.environments[environment].authUrl,
+    ca,
+    method: deps.tokenMethod,
+    now: deps.now(),
+    services,
+    proxy: deps.proxy,
+    timeZone: deps.timeZone,
+  });
+}
 
 export class ConnectionTests {
   readonly #core: EnablementCore;
@@ -69,7 +89,7 @@ export class ConnectionTests {
   }
 
   async #connectionFor(environment: Environment, services: Service[]): Promise<Connection> {
-    const { deps, ca } = this.#core;
+    const { deps } = this.#core;
     // A changed contra-chave does not stop mutual TLS: the test still says whether RNDS takes the certificate.
     const problem = this.#status().problems.find((p) => p.severity === 'critical' && p.code !== 'CERTIFICATE_EXPIRED' && p.code !== 'CONTRA_CHAVE_CHANGED');
     const checkedAt = deps.now().toISOString();
@@ -95,17 +115,7 @@ export class ConnectionTests {
     } catch (error) {
       return local('certificate-failure', isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.');
     }
-    return testConnection({
-      certificate: opened.certificate,
-      environment,
-      authUrl,
-      ca,
-      method: deps.tokenMethod,
-      now: deps.now(),
-      services,
-      proxy: deps.proxy,
-      timeZone: deps.timeZone,
-    });
+    return testCertificate(this.#core, opened.certificate, environment, services);
   }
 
   /** `direto` or `proxy host:port` for the auth server of an environment. */

@@ -32,7 +32,7 @@ export type EnableInput = z.input<typeof enableInputSchema>;
 
 /** The body of a renew request: nothing is required; `sha256` pins the file the screen showed. */
 export const renewInputSchema = z.strictObject({
-  file: z.string().max(255).optional(),
+  file: z.string({ error: 'Envie o nome do arquivo renovado mostrado na tela, como texto.' }).max(255, 'Nome de arquivo longo demais.').optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'Use o SHA-256 mostrado na tela (64 caracteres hexadecimais).').optional(),
   checkRnds: z.boolean({ error: 'checkRnds deve ser true ou false.' }).optional(),
 });

@@ -7,8 +7,8 @@ import { RndsError, isRndsError } from '../errors.js';
 import { displayName } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
 import { summarizeCertificate } from '../certificates/summary.js';
-import { testConnection } from '../rnds/index.js';
 import type { CertificateSummary, Connection, RenewalInfo, Status } from '../types.js';
+import { testCertificate } from './connection.js';
 import type { EnablementCore, EnabledRecord } from './core.js';
 import { parseRenewInput } from './inputs.js';
 import { isRenewalOf, type RenewalScan } from './renewal-scan.js';
@@ -30,7 +30,8 @@ export function renew(core: EnablementCore, renewals: RenewalScan, status: () =>
         throw new RndsError('CERTIFICATE_NOT_FOUND', `O certificado renovado na pasta mudou desde que a tela foi aberta: recarregue a tela e confira o novo arquivo ${displayName(renewal.file)}.`);
       }
       const { certificate, summary } = await openRenewal(core, renewal, enabled);
-      const connection = body.checkRnds ? await confirmWithRnds(core, certificate, enabled) : null;
+      // RNDS checks the new certificate unless the caller says not to, as the screen does by default.
+      const connection = body.checkRnds !== false ? await confirmWithRnds(core, certificate, enabled) : null;
       await switchTo(core, renewal, summary, connection, enabled);
       core.keepOpened(renewal.sha256, certificate);
       renewals.forget();
@@ -64,16 +65,7 @@ async function openRenewal(core: EnablementCore, renewal: RenewalInfo, enabled: 
 
 /** RNDS must give the renewed certificate a token before it replaces the current one. */
 async function confirmWithRnds(core: EnablementCore, certificate: OpenedCertificate, enabled: EnabledRecord): Promise<Connection> {
-  const { deps, ca } = core;
-  const connection = await testConnection({
-    certificate,
-    environment: enabled.environment,
-    authUrl: deps.environments[enabled.environment].authUrl,
-    ca,
-    method: deps.tokenMethod,
-    now: deps.now(),
-    timeZone: deps.timeZone,
-  });
+  const connection = await testCertificate(core, certificate, enabled.environment, enabled.services);
   if (connection.status !== 'ok') {
     const code = connection.status === 'no-connection' ? 'RNDS_UNAVAILABLE' : 'RNDS_CERTIFICATE_REJECTED';
     const why = connection.status === 'no-connection' ? 'Não foi possível confirmar o certificado renovado com a RNDS' : 'A RNDS recusou o certificado renovado';

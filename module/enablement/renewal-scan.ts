@@ -2,7 +2,7 @@
  * Where a renewal is decided: `isRenewalOf` (same CNPJ, later expiry), and the background scan that opens the files
  * of the chaves folder with the stored password to find the renewed certificate. Switching to it is renew.ts.
  */
-import { daysLeft, displayName } from '../present/index.js';
+import { daysLeft, displayName, formatDate } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
 import { summarizeCertificate } from '../certificates/summary.js';
 import { isPlainFileName } from '../chaves/index.js';
@@ -11,6 +11,11 @@ import type { EnablementCore } from './core.js';
 
 /** Files looked at per renewal scan: a folder full of strangers' certificates must not keep the worker busy. */
 const RENEWAL_SCAN_LIMIT = 10;
+/**
+ * Opens with the stored password per calendar day (installation time zone): files dropped in bulk cannot turn the
+ * scan into a password oracle. Files over the budget are not marked tried: a folder change on a later day opens them.
+ */
+export const RENEWAL_OPENS_PER_DAY = 20;
 
 /**
  * Whether `candidate` renews `enabled`: the same CNPJ (both known) and a later expiry. A certificate without a CNPJ
@@ -30,24 +35,40 @@ export interface FoundRenewal {
 
 export class RenewalScan {
   readonly #core: EnablementCore;
-  #found: FoundRenewal | null = null;
+  /**
+   * Every renewal found for the enabled certificate, by file: the offer is the best one still in the folder, so a
+   * better one that leaves does not hide one found earlier (each file is opened only once).
+   */
+  readonly #candidates = new Map<string, FoundRenewal>();
   /** `<enabled sha256>:<file sha256>` already tried with the stored password: each file is opened once. */
   readonly #tried = new Set<string>();
   #scan: Promise<void> | null = null;
+  /** Opens with the stored password on `day` (the installation's calendar day). */
+  #opens = { day: '', count: 0 };
   #rescan = false;
 
   constructor(core: EnablementCore) {
     this.#core = core;
   }
 
-  /** The renewal found, as last found (identity changes only when another is found or it is forgotten). */
+  /**
+   * The renewal to offer: of those found, the one with the latest expiry whose file is still in the folder with the
+   * same content (identity changes only when another one is found, leaves or is forgotten).
+   */
   get found(): FoundRenewal | null {
-    return this.#found;
+    const enabled = this.#core.enabled();
+    if (!enabled) return null;
+    let best: FoundRenewal | null = null;
+    for (const candidate of this.#candidates.values()) {
+      if (candidate.forSha256 !== enabled.certificate.sha256 || !this.#inFolder(candidate)) continue;
+      if (!best || new Date(candidate.info.certificate.notAfter) > new Date(best.info.certificate.notAfter)) best = candidate;
+    }
+    return best;
   }
 
   /** After a switch of the enabled certificate: what was found was for the previous one. */
   forget(): void {
-    this.#found = null;
+    this.#candidates.clear();
   }
 
   /** Resolves when the current search is over (tests, CLI, renew). */
@@ -78,9 +99,10 @@ export class RenewalScan {
 
   /** The renewal for the Status: the one found, if still in the folder, with its days left as of now. */
   current(): RenewalInfo | null {
-    if (!this.#stillThere()) return null;
+    const found = this.found;
+    if (!found) return null;
     const { deps } = this.#core;
-    const info = this.#found!.info;
+    const info = found.info;
     return { ...info, sameFile: info.file === deps.store.get().enabled?.file, certificate: { ...info.certificate, daysLeft: daysLeft(info.certificate.notAfter, deps.now(), deps.timeZone) } };
   }
 
@@ -108,6 +130,7 @@ export class RenewalScan {
     let changed = false;
     for (const entry of entries) {
       if (core.closed) return;
+      if (!this.#spendOpen()) break;
       let bytes: Buffer;
       let sha256: string;
       try {
@@ -125,18 +148,25 @@ export class RenewalScan {
       const summary = { ...summarizeCertificate(certificate, deps.now(), deps.timeZone), sha256 };
       const current = core.enabled();
       if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
-      if (this.#found?.forSha256 === enabledSha && new Date(this.#found.info.certificate.notAfter) >= new Date(summary.notAfter) && this.#stillThere()) continue;
-      this.#found = { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate };
+      // Kept even when a better one is offered: it is offered if the better one leaves the folder.
+      this.#candidates.set(entry.file, { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate });
       changed = true;
     }
     if (changed) core.changed();
   }
 
-  /** The renewal found earlier, if its file is still in the folder with the same content and the enabled one did not change. */
-  #stillThere(): boolean {
-    const found = this.#found;
-    const enabled = this.#core.enabled();
-    if (!found || !enabled || found.forSha256 !== enabled.certificate.sha256) return false;
+  /** Takes one open from today's budget; false when today's is spent. */
+  #spendOpen(): boolean {
+    const { now, timeZone } = this.#core.deps;
+    const day = formatDate(now(), timeZone);
+    if (this.#opens.day !== day) this.#opens = { day, count: 0 };
+    if (this.#opens.count >= RENEWAL_OPENS_PER_DAY) return false;
+    this.#opens.count += 1;
+    return true;
+  }
+
+  /** Whether the found renewal's file is still in the folder with the same content. */
+  #inFolder(found: FoundRenewal): boolean {
     const entry = this.#core.deps.catalogue.get(found.info.file);
     return entry?.status === 'ready' && entry.sha256 === found.info.sha256;
   }

@@ -15,7 +15,8 @@ export interface Actions {
   /** `connectionTestStarted`: a connection test was started and its result will arrive with a later Status. */
   enable(input: unknown, actor: string): Promise<ActionResult<{ status: Status; connectionTestStarted: boolean }>>;
   disable(actor: string): Promise<ActionResult<{ status: Status }>>;
-  renew(input: unknown, actor: string): Promise<ActionResult<{ status: Status }>>;
+  /** `checked`: RNDS gave the new certificate a token before the switch; otherwise a test may have been started. */
+  renew(input: unknown, actor: string): Promise<ActionResult<{ status: Status; checked: boolean; connectionTestStarted: boolean }>>;
   changeContraChave(input: unknown, actor: string, source: 'api' | 'tela'): Promise<ActionResult<{ status: Status }>>;
   testConnection(): Promise<ActionResult<{ connection: Connection }>>;
 }
@@ -53,7 +54,14 @@ export function createActions(enablement: Enablement, logger: Logger, options: {
       attempt(async () => {
         const status = await enablement.renew(input, actor);
         logger.info(`RNDS passou a usar o certificado renovado ${displayName(status.enabled?.file ?? '')} por ${actor}`);
-        return { status };
+        // Renewed without the RNDS check (the switch clears the saved result): RNDS may still refuse the new
+        // certificate, so it is tested now, as after Habilitar.
+        const checked = status.connection !== null;
+        const connectionTestStarted = !checked && options.testConnectionAfterEnable;
+        if (connectionTestStarted) {
+          enablement.startConnectionTest((error) => logger.warn(`Teste de conexão depois da renovação falhou: ${error instanceof Error ? error.message : String(error)}`));
+        }
+        return { status, checked, connectionTestStarted };
       }),
     changeContraChave: (input, actor, source) =>
       attempt(async () => {

@@ -15,7 +15,15 @@ export const NOTICES = {
   desabilitado: { type: 'info', text: 'Certificado desabilitado. O PEC não acessa mais a RNDS.' },
   nadaHabilitado: { type: 'info', text: 'Nenhum certificado está habilitado: não há o que desabilitar.' },
   testado: { type: 'info', text: 'Teste de conexão concluído: veja o resultado em "Status da conexão".' },
-  renovado: { type: 'success', text: 'Certificado renovado em uso. O PEC continua acessando a RNDS, agora com o novo certificado.' },
+  renovado: { type: 'success', text: 'Certificado renovado em uso. A RNDS aceitou o novo certificado: o PEC continua acessando a RNDS com ele.' },
+  renovadoTestando: {
+    type: 'success',
+    text: 'Certificado renovado em uso. O teste de conexão com a RNDS começou: o resultado aparece em "Status da conexão" assim que chegar.',
+  },
+  renovadoSemTeste: {
+    type: 'success',
+    text: 'Certificado renovado em uso. Use "Testar conexão" para confirmar que a RNDS aceita o novo certificado.',
+  },
   contraChave: { type: 'success', text: 'Contra-chave desta instalação salva. É ela que deve ser informada no e-Gestor AB ao solicitar a credencial.' },
 } as const satisfies Record<string, Notice>;
 

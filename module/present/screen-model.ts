@@ -241,6 +241,9 @@ export function estadoRegion(input: ScreenInput) {
           replacedText: renewal.sameFile ? ' (que substituiu o habilitado)' : '',
           cnpjText: renewal.certificate.cnpj ? ` (${formatCnpj(renewal.certificate.cnpj)})` : '',
           validUntil: formatDate(renewal.certificate.notAfter, timeZone),
+          // Who issued it, named next to the offer: the admin sees which CA the new certificate comes from.
+          issuer: displayName(commonNameOf(renewal.certificate.issuer || '')) || 'emissor não identificado',
+          issuerFull: displayName(renewal.certificate.issuer || ''),
         }
       : null,
     reminder: reminder

@@ -21,6 +21,7 @@ const OTHER_PASSWORD = 'OutraSenha#99';
 
 let current: TestCertificate; // expires in 20 days: the renewal reminder is due
 let renewed: TestCertificate; // same CNPJ, a year later, same password
+let renewedSooner: TestCertificate; // same CNPJ and password, expires before `renewed`: also a renewal
 let renewedOtherPassword: Buffer; // the renewed certificate and key, exported with another password
 let otherCnpj: Buffer; // a fixture of another CNPJ (12.345.678/0001-90), valid to 2049, same password
 let pki: RndsTestPki;
@@ -31,6 +32,7 @@ let double: RndsAuthDouble | undefined;
 beforeAll(() => {
   current = createTestCertificate({ password: PASSWORD, days: 20 });
   renewed = createTestCertificate({ password: PASSWORD, days: 380 });
+  renewedSooner = createTestCertificate({ password: PASSWORD, days: 200 });
   const opened = openPkcs12(renewed.pfx, PASSWORD);
   renewedOtherPassword = buildPkcs12({
     keyPkcs8Der: createPrivateKey(opened.keyPem).export({ type: 'pkcs8', format: 'der' }),
@@ -107,9 +109,12 @@ describe('renewal without downtime', () => {
     const { agent, page } = await loggedIn(h);
     expect(page.text).toContain('id="usar-renovado"');
     expect(page.text).toContain('municipio-2026.pfx');
+    // The offer names the CA the new certificate comes from.
+    const issuerCn = /CN=([^,]+)/.exec(new X509Certificate(renewed.certPem).issuer.replace(/\n/g, ','))![1]!;
+    expect(page.text).toMatch(new RegExp(`foi emitido por <bdi[^>]*>${issuerCn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</bdi>`));
     expect(page.text).not.toContain('name="password" value'); // nothing to type
 
-    const res = await agent.post(`${BASE}/api/renew`).set(bearer).send({}).expect(200);
+    const res = await agent.post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200);
     expect(res.body.state).toBe('enabled');
     expect(res.body.enabled).toMatchObject({ file: 'municipio-2026.pfx', identificadorSolicitante: '3167', certificate: { sha256: offered.renewal!.sha256 } });
     expect(res.body.renewal).toBeNull();
@@ -146,7 +151,11 @@ describe('renewal without downtime', () => {
     expect(now.state).toBe('enabled');
     expect(now.problems.map((p) => p.code)).toEqual([]);
     expect(now.enabled?.certificate.sha256).toBe(sha);
-    expect((await agent.get(`${BASE}/`).expect(200)).text).toContain('Certificado renovado em uso');
+    const shown = (await agent.get(`${BASE}/`).expect(200)).text;
+    expect(shown).toContain('Certificado renovado em uso');
+    // Nobody asked RNDS about the new certificate (and no test was started here): the notice claims nothing more.
+    expect(shown).not.toContain('O PEC continua acessando a RNDS');
+    expect(shown).toContain('Use &#34;Testar conexão&#34; para confirmar que a RNDS aceita o novo certificado');
   });
 
   it('when the renewed file has another password, then nothing is offered, the problem asks for the password as today and /api/renew changes nothing', async () => {
@@ -212,7 +221,70 @@ describe('renewal without downtime', () => {
     const res = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ sha256: 'f'.repeat(64) }).expect(404);
     expect(res.body.error.message).toContain('recarregue a tela');
     expect(stateFile(h)).toBe(saved);
-    await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ sha256: first.renewal!.sha256, file: 'municipio-2026.pfx' }).expect(200);
+    await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ sha256: first.renewal!.sha256, file: 'municipio-2026.pfx', checkRnds: false }).expect(200);
+  });
+
+  it('when the offered file leaves the folder, then its offer goes at once and a renewal dropped after it is offered instead', async () => {
+    h = await enabledWith();
+    expect(renewedSooner.cnpj).toBe(renewed.cnpj);
+    put(h, 'municipio-2026.pfx', renewed.pfx);
+    await until(h, (s) => s.renewal?.file === 'municipio-2026.pfx');
+    put(h, 'municipio-2026-b.pfx', renewedSooner.pfx);
+    await until(h, (s) => s.certificates.some((e) => e.file === 'municipio-2026-b.pfx' && e.status === 'ready'));
+    await h.rnds.settled();
+    expect(h.rnds.status().renewal?.file).toBe('municipio-2026.pfx'); // the later expiry is the one offered
+
+    fs.unlinkSync(path.join(h.chavesDir, 'municipio-2026.pfx'));
+    const after = await until(h, (s) => !s.certificates.some((e) => e.file === 'municipio-2026.pfx'));
+    expect(after.renewal).toMatchObject({ file: 'municipio-2026-b.pfx', certificate: { notAfter: renewedSooner.notAfter.toISOString() } });
+    await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ file: 'municipio-2026.pfx', checkRnds: false }).expect(404);
+    const res = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200);
+    expect(res.body.enabled.file).toBe('municipio-2026-b.pfx');
+  });
+
+  it('when /api/renew gets a file name that is not text or is too long, then every message is in pt-BR', async () => {
+    h = await startHarness();
+    for (const file of [123, 'a'.repeat(300)]) {
+      const res = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({ file }).expect(400);
+      expect(res.body.error.code).toBe('INVALID_INPUT');
+      expect(res.body.error.fields.file).toMatch(/arquivo/);
+      expect(res.body.error.fields.file).not.toMatch(/Invalid|expected|Too big/i);
+    }
+  });
+
+  it('when /api/renew is sent without checkRnds, then RNDS checks the new certificate first, through the same call as Testar conexão', async () => {
+    double = await startRndsAuthDouble({ pki, scenario: 'unauthorized', extraClientCaPem: [current.caPem, renewed.caPem] });
+    h = await enabledWith({ authUrlProducao: double.url, authUrlHomologacao: double.url, rndsCa: double.trustedCa.join('\n') });
+    put(h, 'municipio-2026.pfx', renewed.pfx);
+    await until(h, (s) => !!s.renewal);
+    const saved = stateFile(h);
+    const asked = double.requests.length;
+    const refused = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({}).expect(502);
+    expect(refused.body.error.code).toBe('RNDS_CERTIFICATE_REJECTED');
+    expect(stateFile(h)).toBe(saved);
+    expect(double.requests.length).toBe(asked + 1);
+    expect(double.requests.at(-1)?.clientCommonName).toContain(renewed.cnpj);
+
+    double.setScenario('success');
+    const ok = await request(h.app).post(`${BASE}/api/renew`).set(bearer).send({}).expect(200);
+    // The same check as Testar conexão: every enabled service is in the result.
+    expect(ok.body.connection).toMatchObject({ status: 'ok', services: [{ service: 'RNDS' }] });
+  });
+
+  it('when the screen renews without the RNDS check, then the notice says only what is known and a connection test starts, as after Habilitar', async () => {
+    double = await startRndsAuthDouble({ pki, scenario: 'success', extraClientCaPem: [current.caPem, renewed.caPem] });
+    h = await enabledWith({ authUrlProducao: double.url, authUrlHomologacao: double.url, rndsCa: double.trustedCa.join('\n'), connectionTestAfterEnable: true });
+    await h.rnds.settled();
+    put(h, 'municipio-2026.pfx', renewed.pfx);
+    await until(h, (s) => !!s.renewal);
+    const { agent, csrf } = await loggedIn(h);
+    await agent.post(`${BASE}/renovar`).type('form').send({ _csrf: csrf }).expect(303);
+    const shown = (await agent.get(`${BASE}/`).expect(200)).text;
+    expect(shown).not.toContain('O PEC continua acessando a RNDS');
+    expect(shown).toContain('O teste de conexão com a RNDS começou');
+    const tested = await until(h, (s) => s.enabled?.file === 'municipio-2026.pfx' && s.connection?.status === 'ok');
+    expect(tested.connection?.status).toBe('ok');
+    expect(double.requests.at(-1)?.clientCommonName).toContain(renewed.cnpj);
   });
 });
 

@@ -18,6 +18,8 @@ export function renew(ui: Ui): Handler {
     const result = await actions.renew(input, callerOf(request).actor);
     if (ui === 'api') return result.ok ? json(result.status) : fail(result.error);
     // Refused, the current certificate stays enabled: the screen says why.
-    return back({ notice: result.ok ? NOTICES.renovado : { type: 'danger', text: result.error.message } });
+    if (!result.ok) return back({ notice: { type: 'danger', text: result.error.message } });
+    // Only what is known: RNDS accepted it, or a test was started, or nobody asked RNDS yet.
+    return back({ notice: result.checked ? NOTICES.renovado : result.connectionTestStarted ? NOTICES.renovadoTestando : NOTICES.renovadoSemTeste });
   };
 }

@@ -285,7 +285,7 @@ describe('the enabled certificate', () => {
     expect(disablePageModel(input(status({ state: 'enabled', enabled: enabledInfo({ services: [] }) }))).disableText).toEqual({ services: 'a RNDS', file: 'a.pfx' });
   });
 
-  it('when a renewed certificate is in the folder, then the offer says which file, its CNPJ and until when it is valid', () => {
+  it('when a renewed certificate is in the folder, then the offer says which file, its CNPJ, who issued it and until when it is valid', () => {
     const st = status({
       state: 'enabled',
       enabled: enabledInfo(),
@@ -298,6 +298,8 @@ describe('the enabled certificate', () => {
       replacedText: ' (que substituiu o habilitado)',
       cnpjText: ' (12.345.678/0001-90)',
       validUntil: '10/01/2028',
+      issuer: 'AC SOLUTI Multipla v5',
+      issuerFull: 'CN=AC SOLUTI Multipla v5, O=ICP-Brasil, C=BR',
     });
   });
 });

@@ -83,6 +83,8 @@ export interface SessionsOptions {
   /** The data folder's session key; without one, sessions last as long as this instance. */
   sessionKey?: Buffer;
   revocations?: Revocations;
+  /** The standalone access token: every session cookie is bound to the token that logged it in. */
+  accessToken?: string;
 }
 
 /**
@@ -97,12 +99,18 @@ export class Sessions {
   /** Signs session cookies, their CSRF tokens and the login form's nonce. */
   readonly #key: Buffer;
   readonly #revocations: Revocations;
+  /**
+   * A fingerprint of the access token (an HMAC under the session key), part of every cookie's signature: a new token
+   * ends every session made with the old one, also after a restart, without storing the token anywhere.
+   */
+  readonly #tokenFingerprint: string;
   readonly #endListeners = new Set<(sessionId: string) => void>();
 
   constructor(options: SessionsOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#key = options.sessionKey ?? crypto.randomBytes(32);
     this.#revocations = options.revocations ?? memoryRevocations();
+    this.#tokenFingerprint = options.accessToken === undefined ? '' : this.#mac('token', options.accessToken);
   }
 
   /** Calls `listener` with the id of every session that ends (logout, expiry, dropped from memory). */
@@ -219,14 +227,14 @@ export class Sessions {
 
   #seal(session: Session): string {
     const body = `${session.id}.${session.authenticated ? 1 : 0}.${Math.floor(session.lastSeen / 1000)}`;
-    return `${body}.${this.#mac('sessao', body)}`;
+    return `${body}.${this.#mac('sessao', `${this.#tokenFingerprint}\0${body}`)}`;
   }
 
   #unseal(value: string | undefined): { id: string; authenticated: boolean; seen: number } | undefined {
     const match = value === undefined ? null : /^([\w-]{43})\.([01])\.(\d{1,12})\.([\w-]{43})$/.exec(value);
     if (!match) return undefined;
     const [, id, authenticated, seen, mac] = match as unknown as [string, string, string, string, string];
-    if (!safeEqual(mac, this.#mac('sessao', `${id}.${authenticated}.${seen}`))) return undefined;
+    if (!safeEqual(mac, this.#mac('sessao', `${this.#tokenFingerprint}\0${id}.${authenticated}.${seen}`))) return undefined;
     return { id, authenticated: authenticated === '1', seen: Number(seen) * 1000 };
   }
 

@@ -100,7 +100,6 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   adapter.mount(app, open);
-  app.use(adapter.bearerLimit);
   app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res)));
   app.use(csrfProtection());
   access.sessions.onSessionEnd((sessionId) => events.endSession(sessionId));

@@ -7,7 +7,7 @@ import type { EventHub } from './events.js';
 import type { Flash } from './flash.js';
 import type { HandlerContext, HandlerRequest, Reply } from './handler.js';
 import type { Access } from './identify.js';
-import { type EnableAttempts, isBearerTry, loginLimiter } from './limits.js';
+import { type EnableAttempts, loginLimiter } from './limits.js';
 import type { Route } from './routes.js';
 import { inPlace, type Render } from './screen.js';
 import { sendStatus } from './status-reads.js';
@@ -58,11 +58,11 @@ export interface AdapterDeps {
  * with plain data, and its Reply becomes the answer here — the only place these routes touch req/res. One adapter per
  * app, so each rate limit has one store however many groups of routes it mounts.
  */
-export function expressAdapter(deps: AdapterDeps): { mount(router: express.Router, routes: readonly Route[]): void; bearerLimit: express.RequestHandler } {
+export function expressAdapter(deps: AdapterDeps): { mount(router: express.Router, routes: readonly Route[]): void } {
   const { access } = deps;
   const limiters = {
     login: loginLimiter((req, res, message, retryAfterSeconds) => {
-      if (!access.usesLogin || isBearerTry(req) || !req.accepts('html')) {
+      if (!access.usesLogin || !req.accepts('html')) {
         res.status(429).json(new RndsError('TOO_MANY_LOGINS', message, { retryAfterSeconds }).toJSON());
         return;
       }
@@ -73,8 +73,6 @@ export function expressAdapter(deps: AdapterDeps): { mount(router: express.Route
   const csrfChecks = { login: loginCsrf(access.sessions), logout: logoutCsrf(access.sessions) };
 
   return {
-    // API requests with an Authorization header share the login limit (one store): wrong Bearer tokens count.
-    bearerLimit: (req, res, next) => (isBearerTry(req) ? limiters.login(req, res, next) : next()),
     mount(router, routes) {
       for (const route of routes) {
         const chain: express.RequestHandler[] = [];

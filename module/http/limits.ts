@@ -27,13 +27,9 @@ function onFirstUse(create: (rateLimit: typeof RateLimit) => RequestHandler): Re
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** An API request carrying its own credentials: only a 401 (a wrong token) is a failed try, not a refused action. */
-export const isBearerTry = (req: Request): boolean => req.headers.authorization !== undefined && req.path.startsWith('/api/');
-
 /**
- * Wrong access tokens, per client address: only failures count (a 401 or 403 of /entrar, a 401 of an API request with
- * an Authorization header). One store for both, so guessing the token over the API is no way around the login limit.
- * `onLimited` answers the refused request with the pt-BR message (the login page or JSON).
+ * Wrong access tokens, per client address: only failures count (a 401 or 403 of /entrar). `onLimited` answers the
+ * refused request with the pt-BR message (the login page or JSON).
  */
 export function loginLimiter(onLimited: (req: Request, res: Response, message: string, retryAfterSeconds: number) => void): RequestHandler {
   return onFirstUse((rateLimit) =>
@@ -41,7 +37,6 @@ export function loginLimiter(onLimited: (req: Request, res: Response, message: s
       windowMs: WINDOW_MS,
       limit: 10,
       skipSuccessfulRequests: true,
-      requestWasSuccessful: (req, res) => (isBearerTry(req) ? res.statusCode !== 401 : res.statusCode < 400),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => {

@@ -74,7 +74,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
   try {
     const secretBox = await SecretBox.open(options.dataDir);
     const sessionKey = await loadOrCreateSessionKey(options.dataDir);
-    const revocations = await SessionRevocations.open(options.dataDir);
+    const revocations = await SessionRevocations.open(options.dataDir, (message) => logger.warn(message));
     const audit = new AuditTrail(options.dataDir);
     const catalogue = new ChavesCatalogue({
       dir: options.chavesDir,

@@ -103,9 +103,12 @@ export function hostAllowList(allowedHosts: string[] | undefined): RequestHandle
   };
 }
 
-/** The test behind hostAllowList: true when the request's Host is one of the names; undefined when nothing is checked. */
+/**
+ * The test behind hostAllowList: true when the request's Host is one of the names; undefined when nothing is checked.
+ * The Host header itself, never req.hostname: behind a trusted proxy that is X-Forwarded-Host, which any client sets.
+ */
 export function hostAllowed(allowedHosts: string[] | undefined): ((req: Request) => boolean) | undefined {
   if (!allowedHosts || allowedHosts.includes('*')) return undefined;
   const allowed = new Set([...allowedHosts, ...LOOPBACK_HOSTS].map(normalizeHostName));
-  return (req) => allowed.has(req.hostname ? normalizeHostName(req.hostname) : '');
+  return (req) => allowed.has(normalizeHostName(req.get('host') ?? ''));
 }

@@ -49,6 +49,12 @@ export function loginLimiter(onLimited: (req: Request, res: Response, message: s
   );
 }
 
+/** The certificate file an enable request names (API JSON or the form), if any. */
+function fileOf(req: Request): string | undefined {
+  const file = (req.body as Record<string, unknown> | undefined)?.file;
+  return typeof file === 'string' && file !== '' ? file : undefined;
+}
+
 /** Failed enable attempts: the attempt limit and the metrics' count, fed from one place. */
 export interface EnableAttempts {
   /** In front of every enable route: only wrong passwords count (docs/CONTRACT.md). */
@@ -66,27 +72,34 @@ export interface EnableAttempts {
  */
 export function enableAttempts(options: { maxFailedAttempts: number; paths: ReadonlySet<string>; onFailure?: (code: string) => void }): EnableAttempts {
   const { maxFailedAttempts, paths, onFailure } = options;
-  const limiter = onFirstUse((rateLimit) =>
-    rateLimit({
-      windowMs: WINDOW_MS,
-      limit: maxFailedAttempts,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.locals.rndsErrorCode !== 'WRONG_PASSWORD',
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (req, res, next) => {
-        const retryAfterSeconds = retryAfterOf(req);
-        res.set('Retry-After', String(retryAfterSeconds));
-        next(
-          new RndsError(
-            'TOO_MANY_ATTEMPTS',
-            `Muitas senhas incorretas (${maxFailedAttempts} em 15 minutos): aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo, conferindo a senha do certificado. Só senhas incorretas contam para este limite.`,
-            { retryAfterSeconds },
-          ),
-        );
-      },
-    }),
-  );
+  const make = (extra: { keyGenerator?: (req: Request) => string; skip?: (req: Request) => boolean }) =>
+    onFirstUse((rateLimit) =>
+      rateLimit({
+        windowMs: WINDOW_MS,
+        limit: maxFailedAttempts,
+        skipSuccessfulRequests: true,
+        requestWasSuccessful: (_req, res) => res.locals.rndsErrorCode !== 'WRONG_PASSWORD',
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        ...extra,
+        handler: (req, res, next) => {
+          const retryAfterSeconds = retryAfterOf(req);
+          res.set('Retry-After', String(retryAfterSeconds));
+          next(
+            new RndsError(
+              'TOO_MANY_ATTEMPTS',
+              `Muitas senhas incorretas (${maxFailedAttempts} em 15 minutos): aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo, conferindo a senha do certificado. Só senhas incorretas contam para este limite.`,
+              { retryAfterSeconds },
+            ),
+          );
+        },
+      }),
+    );
+  const perAddress = make({});
+  // Per certificate file across all addresses: behind a trusted proxy, a rotating X-Forwarded-For is a new address
+  // each time, but guesses at one file's password still add up here.
+  const perFile = make({ keyGenerator: (req) => `arquivo:${fileOf(req) ?? ''}`, skip: (req) => fileOf(req) === undefined });
+  const limiter: RequestHandler = (req, res, next) => perAddress(req, res, (error?: unknown) => (error ? next(error) : perFile(req, res, next)));
   return {
     limiter,
     refused(req, res, error) {

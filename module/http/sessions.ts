@@ -6,6 +6,8 @@ export const SESSION_COOKIE = 'pec_rnds_sessao';
 /** The login form's nonce: anonymous visitors get this cookie and no server-side storage at all. */
 const LOGIN_NONCE_COOKIE = 'pec_rnds_entrada';
 const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+/** A session ends this long after its login however busy it is: a stolen cookie cannot be kept alive forever. */
+export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
 /** A session's cookie is signed again (with the time it was last seen) at most this often. */
 const SESSION_REFRESH_MS = 60 * 1000;
 /**
@@ -21,6 +23,8 @@ export interface Session {
   /** Logged in with the access token (standalone mode). */
   authenticated: boolean;
   lastSeen: number;
+  /** When it logged in (ms): the absolute lifetime counts from here. */
+  born: number;
   /** Shown once by the next page (post/redirect/get). */
   flash?: Flash;
 }
@@ -83,11 +87,13 @@ export interface SessionsOptions {
   /** The data folder's session key; without one, sessions last as long as this instance. */
   sessionKey?: Buffer;
   revocations?: Revocations;
+  /** The standalone access token: every session cookie is bound to the token that logged it in. */
+  accessToken?: string;
 }
 
 /**
  * Login sessions. A session lives in its cookie, signed with the data folder's session key
- * (`<id>.<logged in>.<last seen>.<HMAC>`), so it outlives a restart; its CSRF token is an HMAC of its id. Logging out
+ * (`<id>.<logged in>.<last seen>.<logged in at>.<HMAC>`), so it outlives a restart; its CSRF token is an HMAC of its id. Logging out
  * revokes the id (remembered across restarts until the cookie would have idled out anyway).
  */
 export class Sessions {
@@ -97,12 +103,18 @@ export class Sessions {
   /** Signs session cookies, their CSRF tokens and the login form's nonce. */
   readonly #key: Buffer;
   readonly #revocations: Revocations;
+  /**
+   * A fingerprint of the access token (an HMAC under the session key), part of every cookie's signature: a new token
+   * ends every session made with the old one, also after a restart, without storing the token anywhere.
+   */
+  readonly #tokenFingerprint: string;
   readonly #endListeners = new Set<(sessionId: string) => void>();
 
   constructor(options: SessionsOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#key = options.sessionKey ?? crypto.randomBytes(32);
     this.#revocations = options.revocations ?? memoryRevocations();
+    this.#tokenFingerprint = options.accessToken === undefined ? '' : this.#mac('token', options.accessToken);
   }
 
   /** Calls `listener` with the id of every session that ends (logout, expiry, dropped from memory). */
@@ -115,7 +127,7 @@ export class Sessions {
     const session = this.#sessions.get(sessionId);
     if (!session) return false;
     const now = this.#now();
-    if (now - session.lastSeen > SESSION_IDLE_MS || this.#revocations.has(sessionId, now)) {
+    if (this.#expired(session.born, session.lastSeen, now) || this.#revocations.has(sessionId, now)) {
       this.#delete(session.id);
       return false;
     }
@@ -159,12 +171,12 @@ export class Sessions {
     const now = this.#now();
     let session = this.#sessions.get(cookie.id);
     const lastSeen = Math.max(cookie.seen, session?.lastSeen ?? 0);
-    if (now - lastSeen > SESSION_IDLE_MS || this.#revocations.has(cookie.id, now)) {
+    if (this.#expired(cookie.born, lastSeen, now) || this.#revocations.has(cookie.id, now)) {
       if (session) this.#delete(session.id);
       return undefined;
     }
     if (!session) {
-      session = { id: cookie.id, csrfToken: this.#mac('csrf', cookie.id), authenticated: cookie.authenticated, lastSeen };
+      session = { id: cookie.id, csrfToken: this.#mac('csrf', cookie.id), authenticated: cookie.authenticated, lastSeen, born: cookie.born };
       this.#store(session);
     }
     session.lastSeen = now;
@@ -182,7 +194,8 @@ export class Sessions {
       if (session) this.#delete(session.id); // a login gets a fresh id: no session fixation
       res.clearCookie(LOGIN_NONCE_COOKIE, { path: req.baseUrl || '/' });
       const id = randomToken();
-      session = { id, csrfToken: this.#mac('csrf', id), authenticated, lastSeen: this.#now() };
+      const now = this.#now();
+      session = { id, csrfToken: this.#mac('csrf', id), authenticated, lastSeen: now, born: now };
       this.#store(session);
       this.#setCookie(req, res, session);
     }
@@ -197,8 +210,9 @@ export class Sessions {
     if (!session) return;
     this.#delete(session.id);
     const now = this.#now();
-    // No cookie of this id was signed after now, so none can outlive now + the idle limit.
-    await this.#revocations.revoke(session.id, now + SESSION_IDLE_MS + SESSION_REFRESH_MS, now);
+    // No cookie of this id was signed after now, so none can outlive now + the idle limit, nor its absolute lifetime.
+    const until = Math.min(now + SESSION_IDLE_MS + SESSION_REFRESH_MS, session.born + SESSION_MAX_MS + 1000);
+    await this.#revocations.revoke(session.id, until, now);
   }
 
   /** Keeps `flash` in the session for the next page. */
@@ -213,21 +227,25 @@ export class Sessions {
     return flash;
   }
 
+  #expired(born: number, lastSeen: number, now: number): boolean {
+    return now - lastSeen > SESSION_IDLE_MS || now - born > SESSION_MAX_MS;
+  }
+
   #setCookie(req: Request, res: Response, session: Session): void {
     res.cookie(SESSION_COOKIE, this.#seal(session), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: req.baseUrl || '/' });
   }
 
   #seal(session: Session): string {
-    const body = `${session.id}.${session.authenticated ? 1 : 0}.${Math.floor(session.lastSeen / 1000)}`;
-    return `${body}.${this.#mac('sessao', body)}`;
+    const body = `${session.id}.${session.authenticated ? 1 : 0}.${Math.floor(session.lastSeen / 1000)}.${Math.floor(session.born / 1000)}`;
+    return `${body}.${this.#mac('sessao', `${this.#tokenFingerprint}\0${body}`)}`;
   }
 
-  #unseal(value: string | undefined): { id: string; authenticated: boolean; seen: number } | undefined {
-    const match = value === undefined ? null : /^([\w-]{43})\.([01])\.(\d{1,12})\.([\w-]{43})$/.exec(value);
+  #unseal(value: string | undefined): { id: string; authenticated: boolean; seen: number; born: number } | undefined {
+    const match = value === undefined ? null : /^([\w-]{43})\.([01])\.(\d{1,12})\.(\d{1,12})\.([\w-]{43})$/.exec(value);
     if (!match) return undefined;
-    const [, id, authenticated, seen, mac] = match as unknown as [string, string, string, string, string];
-    if (!safeEqual(mac, this.#mac('sessao', `${id}.${authenticated}.${seen}`))) return undefined;
-    return { id, authenticated: authenticated === '1', seen: Number(seen) * 1000 };
+    const [, id, authenticated, seen, born, mac] = match as unknown as [string, string, string, string, string, string];
+    if (!safeEqual(mac, this.#mac('sessao', `${this.#tokenFingerprint}\0${id}.${authenticated}.${seen}.${born}`))) return undefined;
+    return { id, authenticated: authenticated === '1', seen: Number(seen) * 1000, born: Number(born) * 1000 };
   }
 
   #store(session: Session): void {

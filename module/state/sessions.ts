@@ -32,39 +32,63 @@ const RevokedSchema = z.object({ revoked: z.record(z.string().regex(/^[0-9a-f]{6
 const digest = (id: string) => crypto.createHash('sha256').update(id).digest('hex');
 
 /**
- * The sessions ended at *Sair*, each kept until no cookie of it could still be live (the revocation time plus the idle
- * limit), then forgotten. Only logged-in sessions can log out, so the list grows only with real logouts.
+ * The sessions ended at *Sair*, each kept until no cookie of it could still be live (the idle limit or the absolute
+ * lifetime, whichever ends first), then forgotten. Only logged-in sessions can log out, so the list grows only with real logouts.
  */
 export class SessionRevocations {
   readonly #file: string;
   readonly #revoked: Map<string, number>;
+  /** The list on disk could not be read: every session is refused until it is fixed (a logged-out cookie never returns). */
+  readonly #damaged: boolean;
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, revoked: Map<string, number>) {
+  private constructor(file: string, revoked: Map<string, number>, damaged: boolean) {
     this.#file = file;
     this.#revoked = revoked;
+    this.#damaged = damaged;
   }
 
-  /** Reads the list; a missing or damaged file is an empty list (at worst a logged-out cookie lives until it idles out). */
-  static async open(dataDir: string): Promise<SessionRevocations> {
+  /**
+   * Reads the list; a missing file is an empty list. A damaged or unreadable one refuses every session (fail closed,
+   * with `warn` saying what to do): treating it as empty would let logged-out cookies back in.
+   */
+  static async open(dataDir: string, warn: (message: string) => void = () => undefined): Promise<SessionRevocations> {
     const file = path.join(path.resolve(dataDir), FILE_NAMES.sessionsRevoked);
-    let revoked = new Map<string, number>();
+    let text: string;
     try {
-      const parsed = RevokedSchema.safeParse(JSON.parse(await fsp.readFile(file, 'utf8')));
-      if (parsed.success) revoked = new Map(Object.entries(parsed.data.revoked));
-    } catch {
-      // missing or not JSON: nothing revoked
+      text = await fsp.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new SessionRevocations(file, new Map(), false);
+      warn(
+        `Não foi possível ler a lista de sessões encerradas em ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): por segurança, nenhuma sessão é aceita (o token no cabeçalho Authorization continua valendo). Corrija as permissões do arquivo, ou apague-o e reinicie o serviço; depois entre de novo.`,
+      );
+      return new SessionRevocations(file, new Map(), true);
     }
-    return new SessionRevocations(file, revoked);
+    let parsed: ReturnType<typeof RevokedSchema.safeParse> | undefined;
+    try {
+      parsed = RevokedSchema.safeParse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) {
+      warn(
+        `A lista de sessões encerradas em ${file} está danificada: por segurança, nenhuma sessão é aceita (o token no cabeçalho Authorization continua valendo). Apague o arquivo e reinicie o serviço; depois entre de novo com o token de acesso.`,
+      );
+      return new SessionRevocations(file, new Map(), true);
+    }
+    return new SessionRevocations(file, new Map(Object.entries(parsed.data.revoked)), false);
   }
 
   has(id: string, now: number): boolean {
+    if (this.#damaged) return true;
     const until = this.#revoked.get(digest(id));
     return until !== undefined && until > now;
   }
 
   /** Revokes `id` until `until` (ms) and resolves once that is on disk. */
   revoke(id: string, until: number, now: number): Promise<void> {
+    // A damaged list is left as it is for the admin to see: nothing could be added to it safely, and all is refused.
+    if (this.#damaged) return Promise.resolve();
     this.#revoked.set(digest(id), until);
     for (const [key, end] of this.#revoked) if (end <= now) this.#revoked.delete(key);
     const text = `${JSON.stringify({ revoked: Object.fromEntries(this.#revoked) })}\n`;

@@ -208,6 +208,18 @@ describe('POST /api/enable', () => {
 });
 
 describe('rate limiting', () => {
+  it('when RNDS_TRUST_PROXY is set and each wrong password comes from a new X-Forwarded-For, then the limit per file answers 429', async () => {
+    h = await startHarness({ files: [CERTS.legacy.file, CERTS.aes.file], trustProxy: true });
+    for (let i = 0; i < 5; i++) {
+      await request(h.app).post(`${BASE}/api/enable`).set(bearer).set('X-Forwarded-For', `10.0.1.${i}`).send(enableBody({ password: `errada${i}` })).expect(422);
+    }
+    const res = await request(h.app).post(`${BASE}/api/enable`).set(bearer).set('X-Forwarded-For', '10.0.1.99').send(enableBody()).expect(429);
+    expect(res.body.error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(h.rnds.status().state).toBe('disabled');
+    // Another file is not locked by the guesses at this one (from yet another address).
+    await request(h.app).post(`${BASE}/api/enable`).set(bearer).set('X-Forwarded-For', '10.0.2.1').send(enableBody({ file: CERTS.aes.file, password: CERTS.aes.password })).expect(200);
+  });
+
   it('when one address fails 5 times, then the 6th attempt gets 429 with Retry-After, whatever X-Forwarded-For says', async () => {
     h = await startHarness({ files: [CERTS.legacy.file] });
     for (let i = 0; i < 5; i++) {

@@ -112,6 +112,20 @@ describe('Host allow-list (item 6)', () => {
     }
   });
 
+  it('when RNDS_TRUST_PROXY is set, then X-Forwarded-Host neither widens the allow-list nor satisfies the Origin check', async () => {
+    h = await startHarness({ allowedHosts: ['pec.municipio.gov.br'], trustProxy: true });
+    await request(h.app).get(`${BASE}/api/status`).set(bearer).set('Host', 'evil.example').set('X-Forwarded-Host', 'pec.municipio.gov.br').expect(421);
+    await request(h.app).get(`${BASE}/entrar`).set('Host', 'evil.example').set('X-Forwarded-Host', 'localhost').expect(421);
+    const agent = request.agent(h.app);
+    await agent.get(`${BASE}/entrar?token=${TOKEN}`).set('Host', 'pec.municipio.gov.br').expect(303);
+    await agent
+      .post(`${BASE}/api/disable`)
+      .set('Host', 'pec.municipio.gov.br')
+      .set('Origin', 'https://evil.example')
+      .set('X-Forwarded-Host', 'evil.example')
+      .expect(403);
+  });
+
   it('when no allow-list is given (embedded default), then the host application owns the Host check', async () => {
     h = await startHarness();
     await request(h.app).get(`${BASE}/api/status`).set(bearer).set('Host', 'qualquer.example').expect(200);

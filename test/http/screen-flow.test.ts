@@ -94,18 +94,57 @@ describe('sessions that survive a restart (§2.2)', () => {
     await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(401);
   });
 
+  it('when sessions-revoked.json is damaged, then after a restart every session is refused and a pt-BR line says what to do', async () => {
+    h = await startHarness();
+    const kept = sessionCookie(await request(h.app).get(`${BASE}/entrar?token=${TOKEN}`).expect(303));
+    const login = await request(h.app).get(`${BASE}/entrar?token=${TOKEN}`).expect(303);
+    const cookie = sessionCookie(login);
+    const page = await request(h.app).get(`${BASE}/`).set('Cookie', cookie).expect(200);
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)![1]!;
+    await request(h.app).post(`${BASE}/sair`).set('Cookie', cookie).type('form').send({ _csrf: csrf }).expect(303);
+    const file = path.join(h.dataDir, 'sessions-revoked.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').slice(0, 20));
+
+    await h.restart();
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(401);
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', kept).expect(401);
+    await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200);
+    expect(h.logs.join('\n')).toMatch(/A lista de sessões encerradas em .*sessions-revoked\.json está danificada: .*Apague o arquivo e reinicie o serviço/);
+
+    fs.rmSync(file);
+    await h.restart();
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', kept).expect(200);
+  });
+
+  it('when a busy session reaches 12 hours since its login, then it is refused, also by a restarted service', async () => {
+    let clock = Date.parse('2026-12-01T08:00:00Z');
+    h = await startHarness({ now: () => new Date(clock) });
+    let cookie = sessionCookie(await request(h.app).get(`${BASE}/entrar?token=${TOKEN}`).expect(303));
+    const first = cookie;
+    for (let hour = 1; hour < 12; hour++) {
+      clock += 60 * 60 * 1000;
+      cookie = sessionCookie(await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(200)); // never idle
+    }
+    clock += 60 * 60 * 1000 + 1000;
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(401);
+    await h.restart();
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(401);
+    await request(h.app).get(`${BASE}/api/status`).set('Cookie', first).expect(401);
+  });
+
   it('when a cookie is altered (logged-in flag, last-seen time, id) or signed with another installation key, then it is refused', async () => {
     h = await startHarness();
     const cookie = sessionCookie(await request(h.app).get(`${BASE}/entrar?token=${TOKEN}`).expect(303));
     const [name, value] = cookie.split('=') as [string, string];
-    const [id, flag, seen, mac] = value.split('.') as [string, string, string, string];
+    const [id, flag, seen, born, mac] = value.split('.') as [string, string, string, string, string];
     await request(h.app).get(`${BASE}/api/status`).set('Cookie', cookie).expect(200);
     const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
     for (const forged of [
-      `${id}.${flag === '1' ? '0' : '1'}.${seen}.${mac}`,
-      `${id}.${flag}.${Number(seen) + 3600}.${mac}`,
-      `${flip(id)}.${flag}.${seen}.${mac}`,
-      `${id}.${flag}.${seen}.${flip(mac)}`,
+      `${id}.${flag === '1' ? '0' : '1'}.${seen}.${born}.${mac}`,
+      `${id}.${flag}.${Number(seen) + 3600}.${born}.${mac}`,
+      `${id}.${flag}.${seen}.${Number(born) + 3600}.${mac}`,
+      `${flip(id)}.${flag}.${seen}.${born}.${mac}`,
+      `${id}.${flag}.${seen}.${born}.${flip(mac)}`,
       `${id}`,
     ]) {
       await request(h.app).get(`${BASE}/api/status`).set('Cookie', `${name}=${forged}`).expect(401);

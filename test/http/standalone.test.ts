@@ -167,6 +167,32 @@ describe('npm start (standalone)', () => {
     expect(fs.existsSync(path.join(data, 'access-token'))).toBe(false);
   });
 
+  it.each([
+    ['RNDS_ACCESS_TOKEN changes', 'env'],
+    ['the access-token file is deleted', 'file'],
+  ])('when %s and the server restarts, then cookies of the old token get the login page and 401 and cannot disable', async (_what, how) => {
+    const { chaves, data } = setup();
+    const oldToken = 'token-antigo-do-administrador';
+    const first = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, ...(how === 'env' ? { RNDS_ACCESS_TOKEN: oldToken } : {}) });
+    const token = how === 'env' ? oldToken : fs.readFileSync(path.join(data, 'access-token'), 'utf8').trim();
+    const origin = new URL(first.url).origin;
+    const login = await request(origin).get(`/entrar?token=${encodeURIComponent(token)}`).expect(303);
+    const cookies = (login.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]!).join('; ');
+    await request(origin).get('/api/status').set('Cookie', cookies).expect(200);
+    const exited = new Promise((r) => first.child.once('close', r));
+    first.child.kill('SIGTERM');
+    await exited;
+
+    if (how === 'file') fs.rmSync(path.join(data, 'access-token'));
+    const second = await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data, ...(how === 'env' ? { RNDS_ACCESS_TOKEN: 'token-novo-do-administrador' } : {}) });
+    const next = new URL(second.url).origin;
+    await request(next).get('/api/status').set('Cookie', cookies).expect(401);
+    const page = await request(next).get('/').set('Cookie', cookies).expect(200);
+    expect(page.text).toContain('name="token"');
+    await request(next).post('/api/disable').set('Cookie', cookies).set('Origin', next).expect(401);
+    await request(next).get('/health').expect(200, { status: 'ok', rnds: 'disabled' });
+  });
+
   it('when a second server starts on the same data folder, then it refuses with "já em execução"', async () => {
     const { chaves, data } = setup();
     await serve({ RNDS_CHAVES_DIR: chaves, RNDS_DATA_DIR: data });

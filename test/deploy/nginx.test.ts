@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/files.js';
@@ -10,45 +9,13 @@ import { freePort, runScript } from '../cli/run.js';
 import { compiled } from '../support/spawn.js';
 import { launchChromium, watchProblems } from '../support/browser.js';
 import { CERTS, FIXTURES } from '../support/harness.js';
-import { HANG_MS } from '../support/wait.js';
-import { DEPLOY, start, waitForHttp, which, type Started } from './support.js';
+import { HANG_MS, waitForListening } from '../support/wait.js';
+import { DEPLOY, nginxConf, start, waitForHttp, which, type Started } from './support.js';
 
 const nginx = which('nginx');
 const SNIPPET = path.join(DEPLOY, 'nginx/pec-rnds-location.conf');
 const SITE = path.join(DEPLOY, 'nginx/pec-rnds-site.conf');
 const TOKEN = 'token-do-teste-nginx-0123456789';
-
-/** A self-contained nginx.conf: temp paths under `prefix`, `body` inside http { }. */
-function nginxConf(prefix: string, body: string): string {
-  return `worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-${body}
-}
-`;
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (nginx started); the deadline is a hang detector. */
-async function waitForListening(port: number): Promise<void> {
-  const deadline = Date.now() + HANG_MS;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function nginxTest(prefix: string, conf: string): { status: number | null; output: string } {
   const file = path.join(prefix, 'nginx.conf');

@@ -37,3 +37,18 @@ export async function waitForHttp(url: string, timeoutMs = HANG_MS): Promise<voi
     }
   }
 }
+
+/** A self-contained nginx.conf: temp paths under `prefix`, `body` inside http { }. */
+export function nginxConf(prefix: string, body: string): string {
+  return `worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+${body}
+}
+`;
+}

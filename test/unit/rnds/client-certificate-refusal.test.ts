@@ -15,8 +15,8 @@ import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection, type ConnectionTestInput } from '../../../module/rnds/index.js';
 import { createRndsTestPki, type RndsTestPki, type TestCertificate } from '../../doubles/pki.js';
-import { start, which, type Started } from '../../deploy/support.js';
-import { HANG_MS } from '../../support/wait.js';
+import { nginxConf, start, which, type Started } from '../../deploy/support.js';
+import { waitForListening } from '../../support/wait.js';
 
 const nginx = which('nginx');
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -76,23 +76,6 @@ function input(authUrl: string, certificate: TestCertificate): ConnectionTestInp
   return { certificate, environment: 'homologacao', authUrl, ca: pki.serverCa.certPem, timeoutMs: 20_000, connectTimeoutMs: 20_000 };
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:`port`; the deadline is a hang detector. */
-async function waitForListening(port: number): Promise<void> {
-  const deadline = Date.now() + HANG_MS;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,15 +108,9 @@ describe.skipIf(!nginx)('nginx with ssl_verify_client on in front of the token',
     const port = await freePort();
     fs.writeFileSync(
       path.join(dir, 'nginx.conf'),
-      `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  server {
+      nginxConf(
+        dir,
+        `  server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${dir}/server.pem;
     ssl_certificate_key ${dir}/server.key;
@@ -145,8 +122,8 @@ http {
       return 200 '{"access_token":"token-do-nginx","expires_in":1800000}';
     }
   }
-}
 `,
+      ),
     );
     proxy = start(nginx!, ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;']);
     await waitForListening(port);

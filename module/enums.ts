@@ -72,7 +72,6 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-/** The Habilitar form's fields, in the order the form shows them (and the order errors are listed in). */
 /** How the token is requested: the manual says POST, working clients use GET. */
 export const TOKEN_METHODS = ['GET', 'POST'] as const;
 export type TokenMethod = (typeof TOKEN_METHODS)[number];
@@ -81,8 +80,25 @@ export type TokenMethod = (typeof TOKEN_METHODS)[number];
 export const AUDIT_ACTIONS = ['enable', 'disable', 'enable-failed', 'renew', 'renew-failed', 'contra-chave'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** The Habilitar form's fields, in the order the form shows them (and the order errors are listed in). */
 export const ENABLE_FIELDS = ['file', 'password', 'identificadorSolicitante', 'services', 'environment'] as const;
 export type EnableField = (typeof ENABLE_FIELDS)[number];
+
+/** The kinds of record the host sends to RNDS (a reported send's `model`). */
+export const SEND_MODELS = ['RIA-C', 'RIA-R', 'RAC', 'RPM'] as const;
+export type SendModel = (typeof SEND_MODELS)[number];
+
+/** The RNDS tab's accordions and the report's model filter: RIA counts RIA-C and RIA-R. */
+export const TAB_MODELS = ['RIA', 'RAC', 'RPM'] as const;
+export type TabModel = (typeof TAB_MODELS)[number];
+
+/** A reported send's status (the error report's *Status do envio*), derived from its answer and codes. */
+export const SEND_STATUSES = ['ENVIADO', 'ENVIADO_CENTRALIZADOR', 'FALHA_CREDENCIAL', 'SEM_CONEXAO', 'DADOS_INVALIDOS'] as const;
+export type SendStatus = (typeof SEND_STATUSES)[number];
+
+/** Who must act on an RNDS error (module/rnds/dictionary.ts gives each its pt-BR label). */
+export const RNDS_ERROR_GROUPS = ['credencial', 'token', 'cidadao', 'profissional-estabelecimento', 'relogio', 'atualizar-pec', 'rnds-fora', 'govbr', 'duplicado', 'desconhecido'] as const;
+export type RndsErrorGroup = (typeof RNDS_ERROR_GROUPS)[number];
 
 /** A record of `value` for every member of `values`: counters that start at zero, per-channel tallies… */
 export function recordOf<K extends string, V>(values: readonly K[], value: (key: K) => V): Record<K, V> {

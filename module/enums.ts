@@ -34,6 +34,7 @@ export const PROBLEM_SEVERITY = {
   CHAVES_DIR_MISSING: 'critical',
   CONTRA_CHAVE_NOT_CONFIGURED: 'warning',
   CONTRA_CHAVE_CHANGED: 'critical',
+  CLOCK_SKEW: 'warning',
 } as const satisfies Record<string, ProblemSeverity>;
 export type ProblemCode = keyof typeof PROBLEM_SEVERITY;
 export const PROBLEM_CODES = Object.keys(PROBLEM_SEVERITY) as [ProblemCode, ...ProblemCode[]];
@@ -61,7 +62,7 @@ export const ALERT_CHANNELS = ['email', 'webhook'] as const;
 export type AlertChannel = (typeof ALERT_CHANNELS)[number];
 
 /** What an alert is about. */
-export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered'] as const;
+export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered', 'clock-skew'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** How urgent an alert is (`info`: a recovery). */

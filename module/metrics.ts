@@ -310,6 +310,29 @@ function defineMetrics(registry: Registry, { Counter, Gauge }: PromClient, getSt
     },
   });
 
+  new Gauge({
+    name: `${p}clock_skew_seconds`,
+    help: "This server's clock minus the RNDS server's (its HTTP Date) at the last token request or connection test, in seconds: positive when this server is ahead; RNDS allows no skew, CLOCK_SKEW above 60 s either way (absent before a measurement or with nothing enabled).",
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { clock, enabled } = status();
+      if (clock && enabled) this.set({ environment: enabled.environment }, clock.skewSeconds);
+    },
+  });
+  new Gauge({
+    name: `${p}clock_measured_timestamp_seconds`,
+    help: "When the RNDS server's clock was last compared with this server's, as a Unix timestamp in seconds (absent before a measurement).",
+    labelNames: ['environment'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { clock, enabled } = status();
+      if (clock && enabled) this.set({ environment: enabled.environment }, Math.floor(new Date(clock.measuredAt).getTime() / 1000));
+    },
+  });
+
   // The enabled certificate under the names of the x509 certificate exporter (enix/x509-certificate-exporter), so
   // existing x509 dashboards and alert rules cover it unchanged: same metric names, same label set for a file source.
   const x509LabelNames = [

@@ -88,6 +88,11 @@ export function detectAlerts(
     }
   }
 
+  // The clock: one alert when RNDS's clock and ours part by more than the limit, none again until they agree.
+  const skewed = enabled !== null && status.problems.some((p) => p.code === 'CLOCK_SKEW');
+  if (skewed && !memory.clockSkewing) add(`clock-skew:${at}`, 'clock-skew');
+  memory.clockSkewing = skewed;
+
   memory.events = [...memory.events, ...events].slice(-EVENTS_KEPT);
   return { memory, events };
 }
@@ -154,6 +159,13 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
         'Confira a internet e o proxy do servidor e, se for "Falha no certificado", se a credencial está ATIVA no e-Gestor AB; depois use "Testar conexão" na tela.';
       break;
     }
+    case 'clock-skew': {
+      const problem = status.problems.find((p) => p.code === 'CLOCK_SKEW');
+      severity = 'warning';
+      subject = `Relógio do servidor diferente do da RNDS — ${holder}`;
+      action = problem?.message ?? 'O relógio deste servidor difere do da RNDS: ative a sincronização da hora (NTP) e confira o fuso horário.';
+      break;
+    }
     case 'connection-recovered':
       severity = 'info';
       subject = `Conexão com a RNDS restabelecida — ${holder}`;
@@ -176,5 +188,6 @@ function details(status: Status, kind: AlertKind, days: number | undefined): Ale
     environment: enabled?.environment ?? null,
     connection: status.connection?.status ?? null,
     problems: status.problems.map((p) => p.code).join(',') || null,
+    ...(kind === 'clock-skew' ? { clockSkewSeconds: status.clock?.skewSeconds ?? null } : {}),
   };
 }

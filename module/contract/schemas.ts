@@ -129,6 +129,18 @@ export const ConnectionSchema = z
   })
   .register(contractRegistry, { id: 'Connection' });
 
+export const ClockSkewSchema = z
+  .strictObject({
+    /** This server's clock minus RNDS's (its HTTP `Date`), in whole seconds: positive when this server is ahead. */
+    skewSeconds: z.number().int(),
+    /** When it was measured (this server's clock). */
+    measuredAt: isoDate,
+  })
+  .register(contractRegistry, {
+    id: 'ClockSkew',
+    description: "The RNDS server's clock against this server's at the last token request or connection test; above 60 s either way, the problem CLOCK_SKEW.",
+  });
+
 export const ProblemSchema = z
   .strictObject({ code: ProblemCodeSchema, severity: ProblemSeveritySchema, message: z.string() })
   .register(contractRegistry, { id: 'Problem' });
@@ -182,6 +194,8 @@ export const StatusSchema = z
     renewal: RenewalInfoSchema.nullable().optional(),
     /** Alert delivery; absent when no alert channel is configured. */
     alerts: AlertsInfoSchema.optional(),
+    /** The last clock comparison with RNDS; absent while nothing is enabled or before the first answer from RNDS. */
+    clock: ClockSkewSchema.optional(),
   })
   .register(contractRegistry, { id: 'Status' });
 

@@ -3,7 +3,7 @@
  * with the enabled certificate.
  */
 import { RndsError, isRndsError } from '../errors.js';
-import { TokenClient, describeVia, isTokenRequestError, proxyFor, testConnection, type RndsToken } from '../rnds/index.js';
+import { TokenClient, describeVia, isTokenRequestError, proxyFor, testConnection, type ClockReading, type RndsToken } from '../rnds/index.js';
 import type { Connection, ConnectionStatus, Environment, Service, Status } from '../types.js';
 import type { OpenedCertificate } from '../certificates/open.js';
 import { notEnabled, type EnablementCore, type OpenedEnabled } from './core.js';
@@ -12,7 +12,13 @@ import { notEnabled, type EnablementCore, type OpenedEnabled } from './core.js';
  * The one RNDS check of a certificate, as "Testar conexão" makes it: the configured outbound proxy, the environment's
  * auth server and the enabled services. Renewing checks the new certificate through this same call.
  */
-export function testCertificate(core: EnablementCore, certificate: OpenedCertificate, environment: Environment, services: Service[]): Promise<Connection> {
+export function testCertificate(
+  core: EnablementCore,
+  certificate: OpenedCertificate,
+  environment: Environment,
+  services: Service[],
+  onClockReading?: (reading: ClockReading) => void,
+): Promise<Connection> {
   const { deps, ca } = core;
   return testConnection({
     certificate,
@@ -20,11 +26,18 @@ export function testCertificate(core: EnablementCore, certificate: OpenedCertifi
     authUrl: deps.environments[environment].authUrl,
     ca,
     method: deps.tokenMethod,
-    now: deps.now(),
+    // The module's clock itself, read again when RNDS answers: its `Date` is compared with it.
+    now: deps.now,
     services,
     proxy: deps.proxy,
     timeZone: deps.timeZone,
+    ...(onClockReading ? { onClockReading } : {}),
   });
+}
+
+/** What the state keeps of a clock reading. */
+function savedClock(reading: ClockReading): { skewSeconds: number; measuredAt: string } {
+  return { skewSeconds: reading.skewSeconds, measuredAt: reading.measuredAt.toISOString() };
 }
 
 export class ConnectionTests {
@@ -45,8 +58,13 @@ export class ConnectionTests {
     const enabled = this.#core.enabled();
     if (!enabled) return Promise.reject(notEnabled());
     this.#testing ??= (async () => {
-      const connection = await this.#connectionFor(enabled.environment, enabled.services);
-      await this.#core.deps.store.update((state) => (state.enabled ? { ...state, connection } : state));
+      // RNDS and CADSUS answer from the same auth server: the last answer's clock is kept.
+      let clock: ClockReading | null = null;
+      const connection = await this.#connectionFor(enabled.environment, enabled.services, (reading) => {
+        clock = reading;
+      });
+      const measured = clock as ClockReading | null;
+      await this.#core.deps.store.update((state) => (state.enabled ? { ...state, connection, ...(measured ? { clock: savedClock(measured) } : {}) } : state));
       return connection;
     })().finally(() => {
       this.#testing = null;
@@ -88,7 +106,7 @@ export class ConnectionTests {
     }
   }
 
-  async #connectionFor(environment: Environment, services: Service[]): Promise<Connection> {
+  async #connectionFor(environment: Environment, services: Service[], onClockReading: (reading: ClockReading) => void): Promise<Connection> {
     const { deps } = this.#core;
     // A changed contra-chave does not stop mutual TLS: the test still says whether RNDS takes the certificate.
     const problem = this.#status().problems.find((p) => p.severity === 'critical' && p.code !== 'CERTIFICATE_EXPIRED' && p.code !== 'CONTRA_CHAVE_CHANGED');
@@ -115,7 +133,19 @@ export class ConnectionTests {
     } catch (error) {
       return local('certificate-failure', isRndsError(error) ? error.message : 'O certificado habilitado não pôde ser aberto: habilite-o novamente.');
     }
-    return testCertificate(this.#core, opened.certificate, environment, services);
+    return testCertificate(this.#core, opened.certificate, environment, services, onClockReading);
+  }
+
+  /**
+   * Keeps the clock measured at a token request for the host's calls (a new token about every half hour, not at each
+   * call: the token is cached). A failed write leaves the previous reading and costs the token nothing.
+   */
+  #recordClock(reading: ClockReading): void {
+    const clock = savedClock(reading);
+    void this.#core.deps.store
+      .update((state) => (state.enabled ? { ...state, clock } : state))
+      .then(() => this.#core.changed())
+      .catch(() => undefined);
   }
 
   /** `direto` or `proxy host:port` for the auth server of an environment. */
@@ -143,6 +173,8 @@ export class ConnectionTests {
           method: deps.tokenMethod,
           proxy: deps.proxy,
           timeZone: deps.timeZone,
+          now: deps.now,
+          onClockReading: (reading) => this.#recordClock(reading),
         }),
       };
     }

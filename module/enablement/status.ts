@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PROBLEM_SEVERITY } from '../enums.js';
-import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate } from '../present/index.js';
+import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate, formatDateTime } from '../present/index.js';
 import type { PersistedState } from '../state/index.js';
 import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from '../types.js';
 import type { EnablementCore } from './core.js';
@@ -19,7 +19,7 @@ function severityOf(code: ProblemCode): ProblemSeverity {
 
 export interface StatusSources {
   /** The saved state (state.json), as the store holds it or as read from disk. */
-  state: Pick<PersistedState, 'contraChave' | 'contraChaveOrigin' | 'contraChaveChanged' | 'enabled' | 'connection'>;
+  state: Pick<PersistedState, 'contraChave' | 'contraChaveOrigin' | 'contraChaveChanged' | 'enabled' | 'connection' | 'clock'>;
   chavesDir: ChavesDirInfo;
   certificates: Entry[];
   /**
@@ -34,6 +34,33 @@ export interface StatusSources {
   now: Date;
   /** The installation's time zone (present/dates.ts): the dates in the messages and the calendar days left. */
   timeZone: string;
+}
+
+/** Above this difference between RNDS's clock and ours (either way), the Status carries CLOCK_SKEW. */
+export const CLOCK_SKEW_LIMIT_SECONDS = 60;
+
+/** `5 min 3 s`, `2 h 10 min`, `3 dias e 4 h`: a clock difference, as a person reads it. */
+function durationText(totalSeconds: number): string {
+  const s = Math.abs(Math.round(totalSeconds));
+  const days = Math.floor(s / 86_400);
+  const hours = Math.floor((s % 86_400) / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = s % 60;
+  if (days > 0) return `${days} ${days === 1 ? 'dia' : 'dias'}${hours > 0 ? ` e ${hours} h` : ''}`;
+  if (hours > 0) return `${hours} h${minutes > 0 ? ` ${minutes} min` : ''}`;
+  if (minutes > 0) return `${minutes} min${seconds > 0 ? ` ${seconds} s` : ''}`;
+  return `${seconds} s`;
+}
+
+/** The CLOCK_SKEW message: the difference measured, when, and the fix. */
+export function clockSkewMessage(clock: { skewSeconds: number; measuredAt: string }, timeZone: string): string {
+  const way = clock.skewSeconds > 0 ? 'adiantado' : 'atrasado';
+  return (
+    `O relógio deste servidor estava ${durationText(clock.skewSeconds)} ${way} em relação ao da RNDS em ${formatDateTime(clock.measuredAt, timeZone)}: ` +
+    'a RNDS não aceita diferença de relógio e recusa os registros com data e hora erradas (erros ERR807, ERR808, ERR830). ' +
+    'Ative a sincronização automática da hora (NTP) — Linux: timedatectl set-ntp true; Windows: w32tm /resync (como administrador) — ' +
+    `e confira o fuso horário do servidor (${timeZone}, o da instalação). O aviso some no próximo teste de conexão com o relógio certo.`
+  );
 }
 
 /** The Status of docs/CONTRACT.md, from what is saved and what is in the folder. */
@@ -91,6 +118,9 @@ export function statusFromState(sources: StatusSources): Status {
         'e habilite de novo o certificado (ou volte a configurar a contra-chave anterior, se a troca foi um engano).',
     );
   }
+  // The clock is measured only with a certificate enabled (a token request needs one); a disabled installation sends nothing.
+  const clock = enabled && state.clock ? state.clock : null;
+  if (clock && Math.abs(clock.skewSeconds) > CLOCK_SKEW_LIMIT_SECONDS) push('CLOCK_SKEW', clockSkewMessage(clock, timeZone));
   if (contraChaveOrigin === 'gerada') {
     push(
       'CONTRA_CHAVE_NOT_CONFIGURED',
@@ -111,6 +141,7 @@ export function statusFromState(sources: StatusSources): Status {
     connection: state.connection,
     problems,
     ...(renewal !== undefined ? { renewal: enabled ? renewal : null } : {}),
+    ...(clock ? { clock } : {}),
   };
   return sources.alerts ? { ...status, alerts: sources.alerts } : status;
 }

@@ -6,7 +6,7 @@ import { CONNECTION_MESSAGES, type Connection, type ConnectionStatus, type Envir
 import type { ProxySettings } from './proxy-settings.js';
 import { hostOf } from './environments.js';
 import { classifyRequestError, isTokenRequestError } from './failure.js';
-import { TokenClient, type ClientCertificate, type RndsLogger } from './token-client.js';
+import { TokenClient, type ClientCertificate, type ClockReading, type RndsLogger } from './token-client.js';
 
 /** Leaves headroom under the contract's 30 s for building and sending the answer. */
 const CONNECTION_TEST_TIMEOUT_MS = 25_000;
@@ -32,6 +32,8 @@ export interface ConnectionTestInput {
   proxy?: ProxySettings;
   /** The installation's time zone, for the dates in the details (default America/Sao_Paulo). */
   timeZone?: string;
+  /** Told the server's clock against ours at every answer (see TokenClient's `onClockReading`). */
+  onClockReading?: (reading: ClockReading) => void;
 }
 
 /** Where each service's token lives under the auth URL. */
@@ -55,6 +57,7 @@ async function testService(input: ConnectionTestInput, service: Service, clock: 
     logger: input.logger,
     proxy: input.proxy,
     timeZone: input.timeZone,
+    onClockReading: input.onClockReading,
   });
   const host = hostOf(input.authUrl);
   const result = (status: ConnectionStatus, detail: string): ServiceConnection & { via: string } => ({

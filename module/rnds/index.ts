@@ -10,6 +10,8 @@ export {
   TokenClient,
   interpretExpiresIn,
   FALLBACK_EXPIRES_IN_MS,
+  clockReadingOf,
+  type ClockReading,
   type RndsToken,
   type TokenClientOptions,
 } from './token-client.js';

@@ -61,6 +61,29 @@ export interface TokenClientOptions extends ClientCertificate {
   tokenPath?: string;
   /** The installation's time zone, for the dates in messages (default America/Sao_Paulo). */
   timeZone?: string;
+  /** Told the server's clock at every HTTP answer (any status): RNDS refuses documents dated by a wrong clock. */
+  onClockReading?: (reading: ClockReading) => void;
+}
+
+/**
+ * The RNDS server's clock (its HTTP `Date`) compared with ours (`now`) when its answer arrived. `skewSeconds` is ours
+ * minus RNDS's: positive when this server's clock is ahead.
+ */
+export interface ClockReading {
+  skewSeconds: number;
+  measuredAt: Date;
+}
+
+/**
+ * The skew an answer's `Date` header shows, or null without a readable one. The header has whole seconds (the server's
+ * time truncated): its middle, half a second later, is the best guess of when the answer was made.
+ */
+export function clockReadingOf(dateHeader: string | undefined, localNow: Date): ClockReading | null {
+  if (!dateHeader) return null;
+  const server = Date.parse(dateHeader);
+  if (!Number.isFinite(server)) return null;
+  // `|| 0`: no -0 in the state file.
+  return { skewSeconds: Math.round((localNow.getTime() - (server + 500)) / 1000) || 0, measuredAt: localNow };
 }
 
 export interface RndsToken {
@@ -156,6 +179,7 @@ export class TokenClient {
   #inflight: Promise<RndsToken> | null = null;
   readonly #proxy: ProxyConfig | null;
   #lastSteps: ConnectionStep[] = [];
+  #lastClockReading: ClockReading | null = null;
 
   constructor(options: TokenClientOptions) {
     this.#options = options;
@@ -169,6 +193,11 @@ export class TokenClient {
   /** How the server is reached: `direto` or `proxy host:port`. */
   get via(): string {
     return this.#proxy ? `proxy ${this.#proxy.display}` : 'direto';
+  }
+
+  /** The server's clock against ours at the last answer (any HTTP status); null before one arrived. */
+  get lastClockReading(): ClockReading | null {
+    return this.#lastClockReading;
   }
 
   /** The steps of the last request (successful or not), with timings. */
@@ -394,6 +423,7 @@ export class TokenClient {
       req.on('response', (res: IncomingMessage) => {
         phase = 'response';
         const status = res.statusCode ?? 0;
+        this.#readClock(res);
         if (status === 401 || status === 403) {
           res.resume();
           settle(classifyHttpStatus(status, host));
@@ -446,6 +476,18 @@ export class TokenClient {
       });
       req.end();
     });
+  }
+
+  /** Keeps and reports the server's clock against ours; a listener's failure never fails the request. */
+  #readClock(res: IncomingMessage): void {
+    const reading = clockReadingOf(res.headers.date, this.#now());
+    if (!reading) return;
+    this.#lastClockReading = reading;
+    try {
+      this.#options.onClockReading?.(reading);
+    } catch {
+      // The clock is advice: the token request goes on whatever the listener does.
+    }
   }
 
   #invalidResponse(why: string): TokenRequestError {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES, DELIVERY_STATES, type AlertKind, type ContraChaveOrigin } from '../enums.js';
-import { AlertChannelSchema, ConnectionSchema, ContraChaveOriginSchema, EnabledInfoSchema, StateSchema } from '../contract/schemas.js';
+import { AlertChannelSchema, ClockSkewSchema, ConnectionSchema, ContraChaveOriginSchema, EnabledInfoSchema, StateSchema } from '../contract/schemas.js';
 import type { Connection, EnabledInfo } from '../types.js';
 
 /** 8 groups of 4 ASCII letters or digits joined by `-`, as PEC shows it and e-Gestor AB expects it (case as given). */
@@ -45,6 +45,8 @@ export const AlertMemorySchema = z.strictObject({
   connectionCheckedAt: isoDate.nullable(),
   connectionFailures: z.number().int().min(0),
   connectionFailing: z.boolean(),
+  // Optional: memories written before the clock alert existed still load.
+  clockSkewing: z.boolean().optional(),
   lastFailure: z
     .strictObject({ channel: AlertChannelSchema, event: z.string(), at: isoDate, message: z.string() })
     .nullable(),
@@ -67,6 +69,8 @@ export const PersistedStateSchema = z.strictObject({
   connection: ConnectionSchema.nullable(),
   // Optional: state files written before alerts existed still load.
   alerts: AlertMemorySchema.optional(),
+  // The last clock comparison with RNDS (optional: older files have none).
+  clock: ClockSkewSchema.nullable().optional(),
 });
 
 /** The sealed certificate password: AES-256-GCM, base64 fields. */
@@ -92,6 +96,7 @@ export interface PersistedState {
   enabled: null | (EnabledInfo & { secret: StoredSecret });
   connection: Connection | null;
   alerts?: AlertMemory;
+  clock?: { skewSeconds: number; measuredAt: string } | null;
 }
 
 // Compile-time guard: the schemas must describe exactly the interfaces above.

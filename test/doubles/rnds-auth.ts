@@ -49,6 +49,8 @@ export interface RndsAuthDoubleOptions {
   shortExpiresInMs?: number;
   /** Caps the TLS version, to exercise TLS 1.2 handshakes (default: Node's, i.e. TLS 1.3). */
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** The server's clock, for the `Date` header of every answer (default: the real clock, as RNDS's own). */
+  now?: () => Date;
 }
 
 export interface RecordedRequest {
@@ -75,6 +77,11 @@ export interface RndsAuthDouble {
   readonly trustedCa: string[];
   readonly scenario: RndsAuthScenario;
   setScenario(scenario: RndsAuthScenario): void;
+  /**
+   * Sets the server's clock `ms` ahead of its `now` (negative: behind): every answer's `Date` header says so, as RNDS's
+   * would if this server's clock were wrong by `-ms`. 0 puts it back; `reset()` keeps it.
+   */
+  setClockOffset(ms: number): void;
   /** The scenario of `/api/osb/token` (CADSUS); HTTP answers only (401, 403, 5xx…). Default `success`. */
   setCadsusScenario(scenario: RndsAuthScenario): void;
   /** HTTP requests that reached the server (any path). */
@@ -124,6 +131,8 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
   let handshakes = 0;
   /** Answers parked by hold(), run by its release(); null when not holding. */
   let held: (() => void)[] | null = null;
+  const serverNow = options.now ?? (() => new Date());
+  let clockOffsetMs = 0;
 
   const server = https.createServer({
     ...(scenario === 'reject-client-certificate' ? rejectingContext : trustingContext),
@@ -144,6 +153,11 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
   server.on('tlsClientError', (error: Error & { code?: string }) => {
     tlsErrors.push({ code: error.code, message: error.message });
   });
+
+  /** Node writes `Date` from the real clock unless the answer has one: this server's clock, offset as set. */
+  const stampDate = (res: ServerResponse): void => {
+    res.setHeader('date', new Date(serverNow().getTime() + clockOffsetMs).toUTCString());
+  };
 
   const issueToken = (): string => {
     // Looks like a JWT (RNDS tokens start with eyJ) and is unique, so renewals are visible.
@@ -178,6 +192,7 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
     const clientCommonName = Array.isArray(cn) ? (cn[0] ?? null) : (cn ?? null);
     requests.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, clientCommonName, scenario });
     req.resume();
+    stampDate(res);
 
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/api/token' && path !== '/api/osb/token') {
@@ -189,7 +204,10 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
       return;
     }
     // CADSUS's token (same mutual TLS, its own path) follows its own scenario: a credential may lack CADSUS.
-    const reply = () => answer(res, path === '/api/osb/token' ? cadsusScenario : scenario);
+    const reply = () => {
+      stampDate(res); // again: a held request is answered later
+      answer(res, path === '/api/osb/token' ? cadsusScenario : scenario);
+    };
     if (held) held.push(reply);
     else reply();
   });
@@ -253,6 +271,9 @@ export async function startRndsAuthDouble(options: RndsAuthDoubleOptions = {}): 
     trustedCa: [pki.serverCa.certPem],
     get scenario() {
       return scenario;
+    },
+    setClockOffset(ms: number) {
+      clockOffsetMs = ms;
     },
     setCadsusScenario(next: RndsAuthScenario) {
       cadsusScenario = next;

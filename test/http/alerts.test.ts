@@ -282,7 +282,8 @@ describe('alerts by e-mail and webhook', () => {
   it('when the connection check fails twice in a row, then one alert goes out; when it works again, one recovery', async () => {
     const hook = await startReceiver();
     closers.push(hook.close);
-    const double: RndsAuthDouble = await startRndsAuthDouble({ pki, scenario: 'server-error', extraClientCaPem: cert.caPem });
+    // The double's clock is the test's fake one: the module compares RNDS's Date with its own clock (CLOCK_SKEW).
+    const double: RndsAuthDouble = await startRndsAuthDouble({ pki, scenario: 'server-error', extraClientCaPem: cert.caPem, now: () => clock.now });
     closers.push(() => double.close());
     clock.now = new Date();
     h = await withModule({ webhookUrl: hook.url }, { authUrlProducao: double.url, authUrlHomologacao: double.url, rndsCa: double.trustedCa.join('\n') });

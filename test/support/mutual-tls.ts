@@ -31,6 +31,7 @@ export function rndsDoubleForFile(options: { trustFixtures?: boolean } = {}): Sh
   afterEach(() => {
     double?.setScenario('success');
     double?.setCadsusScenario('success');
+    double?.setClockOffset(0);
     double?.reset();
   });
   const started = <T>(value: T | undefined): T => {

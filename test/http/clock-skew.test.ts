@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE, CERTS, bearer, startHarness, type Harness } from '../support/harness.js';
+import { BASE, CERTS, bearer, loggedIn, startHarness, type Harness } from '../support/harness.js';
 import { rndsDoubleForFile } from '../support/mutual-tls.js';
 import { runScript } from '../cli/run.js';
 
@@ -97,6 +97,12 @@ describe('CLOCK_SKEW: the RNDS server clock against ours', () => {
     await harness.rnds.checkAlerts();
     expect(hook.bodies.map((b) => b.event)).toEqual(['clock-skew']);
     expect(JSON.stringify(hook.bodies[0])).toContain('w32tm /resync');
+    expect(Math.abs((hook.bodies[0]!.installation as { clockSkewSeconds: number }).clockSkewSeconds + 300)).toBeLessThanOrEqual(2);
+
+    // The screen lists it with the other warnings.
+    const { page } = await loggedIn(harness);
+    expect(page.text).toMatch(/atrasado em relação ao da RNDS/);
+    expect(page.text).toContain('timedatectl set-ntp true');
     // Another skewed test is the same episode: no second alert.
     await request(harness.app).post(`${BASE}/api/connection-test`).set(bearer).expect(200);
     await harness.rnds.checkAlerts();

@@ -44,6 +44,14 @@ interface Entry {
   group: RndsErrorGroup;
   title: string;
   action: string;
+  /** The action naming what the installation knows (its identificador solicitante), when it is given. */
+  actionFor?: (context: AdviceContext) => string | null;
+}
+
+/** What the installation knows that makes an advice specific (the Status's problem names the identificador). */
+export interface AdviceContext {
+  /** The enabled identificador solicitante (digits). */
+  identificadorSolicitante?: string | null;
 }
 
 // The shared parts of the advice, so that codes with one cause say it in the same words.
@@ -55,6 +63,14 @@ const RESEND = 'Depois finalize o atendimento ou o registro de novo para que o P
 const CLOCK = 'Acerte a data, a hora e o fuso horário do servidor do PEC e mantenha-os sincronizados por NTP (Linux: timedatectl set-ntp true e timedatectl set-timezone America/Sao_Paulo, ou o fuso do município; Windows: w32tm /resync e o fuso em Configurações › Data e hora). A RNDS não tolera diferença de relógio';
 const UPDATE_PEC = 'Atualize o PEC para a versão mais recente (a RNDS muda as regras dos modelos e o PEC acompanha)';
 const RNDS_DOWN_ACTION = 'A RNDS está fora do ar ou não respondeu a tempo: nada a corrigir aqui; o PEC envia de novo mais tarde (ou o registro segue pelo centralizador). Se durar horas e acontecer também em outros municípios, é da RNDS, não local.';
+
+function identificadorAdvice(id: string | null): string {
+  return (
+    `A RNDS recusou o identificador solicitante${id ? ` ${id}` : ''} com que o PEC enviou (BRRNDS-${id ?? '…'}): ele está errado ou é de uma credencial REVOGADA. ` +
+    `Em ${CREDENCIAIS}, use o ID SOLICITAÇÃO da credencial com STATUS ATIVO (não o Nº Solicitação de outro pedido nem um ID de credencial revogada) ` +
+    'e habilite de novo o certificado no PEC, em Gestão municipal › Certificados, com esse identificador solicitante.'
+  );
+}
 
 const DUPLICATE = (title: string): Entry => ({ group: 'duplicado', title, action: 'O registro já está na RNDS: conta como enviado. Não envie de novo nem o corrija por este código.' });
 const CREDENTIAL = (title: string, action: string): Entry => ({ group: 'credencial', title, action });
@@ -73,10 +89,10 @@ const ENTRIES: Record<string, Entry> = {
   'EHR-ERR823': DUPLICATE('Documento já existe no repositório'),
 
   // The credential (CONTRACT.md: ERR880, 881, 883, 884, 833, 879, 897, 899, 906, 989): the administrator, in e-Gestor AB.
-  'EHR-ERR881': CREDENTIAL(
-    'Identificador solicitante não autorizado',
-    `A RNDS não aceita o identificador solicitante (BRRNDS-…) com que o PEC enviou: ele está errado ou é de uma credencial REVOGADA. Em ${CREDENCIAIS}, use o ID SOLICITAÇÃO da credencial com STATUS ATIVO (não o Nº Solicitação de outro pedido nem um ID de credencial revogada) e habilite de novo o certificado no PEC, em Gestão municipal › Certificados, com esse identificador solicitante.`,
-  ),
+  'EHR-ERR881': {
+    ...CREDENTIAL('Identificador solicitante não autorizado', identificadorAdvice(null)),
+    actionFor: ({ identificadorSolicitante: id }) => (id && /^\d{1,20}$/.test(id) ? identificadorAdvice(id) : null),
+  },
   'EHR-ERR883': CREDENTIAL('Credencial sem sistemas autorizados', `O token da RNDS não tem sistema autorizado: a credencial não foi aprovada, foi revogada ou é de outro ambiente (homologação × produção). ${NEW_CREDENTIAL}.`),
   'EHR-ERR884': CREDENTIAL('Token não autorizado', `A RNDS não autorizou o token emitido para este certificado: a credencial foi revogada, não está ativa ou é de outro ambiente. ${NEW_CREDENTIAL}.`),
   'EHR-ERR833': CREDENTIAL('Sistema solicitante não autorizado', `O sistema solicitante não está autorizado na RNDS. ${NEW_CREDENTIAL}.`),
@@ -215,11 +231,15 @@ export function codesFromOutcome(outcome: unknown): string[] {
   return [...codes];
 }
 
-/** What to do about a code and who does it; any text is accepted (an unknown code gets the generic advice). */
-export function explain(rawCode: string): Advice {
+/**
+ * What to do about a code and who does it; any text is accepted (an unknown code gets the generic advice). With a
+ * `context`, the advice names what the installation knows (ERR881: the identificador solicitante refused).
+ */
+export function explain(rawCode: string, context: AdviceContext = {}): Advice {
   const code = normalizeCode(rawCode);
   const entry = code === null ? undefined : ENTRIES[code];
-  const { group, action } = entry ?? GENERIC;
+  const { group } = entry ?? GENERIC;
+  const action = entry?.actionFor?.(context) ?? (entry ?? GENERIC).action;
   return { code: code ?? rawCode.trim(), known: entry !== undefined, group, groupLabel: GROUP_LABELS[group], title: entry?.title ?? null, action };
 }
 

@@ -178,3 +178,20 @@ describe('explain', () => {
     for (const code of ALL_DOMAIN_CODES) expect(explain(code).action, code).toMatch(/[ãáâçéêíóôõú]/i);
   });
 });
+
+describe('explain with what the installation knows', () => {
+  it('when ERR881 is explained with the enabled identificador solicitante, then the advice names it', () => {
+    const advice = explain('ERR881', { identificadorSolicitante: '3167' });
+    expect(advice.action).toContain('recusou o identificador solicitante 3167 com que o PEC enviou (BRRNDS-3167)');
+    expect(advice.action).toContain('ID SOLICITAÇÃO da credencial com STATUS ATIVO');
+    expect(advice).toMatchObject({ code: 'EHR-ERR881', group: 'credencial', known: true });
+  });
+
+  it('when the identificador is missing or not digits, or the code is another, then the advice is the plain one', () => {
+    const plain = explain('ERR881').action;
+    expect(plain).toContain('(BRRNDS-…)');
+    expect(explain('ERR881', { identificadorSolicitante: null }).action).toBe(plain);
+    expect(explain('ERR881', { identificadorSolicitante: '<b>3167</b>' }).action).toBe(plain);
+    expect(explain('ERR983', { identificadorSolicitante: '3167' })).toEqual(explain('ERR983'));
+  });
+});

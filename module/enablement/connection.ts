@@ -59,12 +59,12 @@ export class ConnectionTests {
     if (!enabled) return Promise.reject(notEnabled());
     this.#testing ??= (async () => {
       // RNDS and CADSUS answer from the same auth server: the last answer's clock is kept.
-      let clock: ClockReading | null = null;
+      const seen: { clock: ClockReading | null } = { clock: null };
       const connection = await this.#connectionFor(enabled.environment, enabled.services, (reading) => {
-        clock = reading;
+        seen.clock = reading;
       });
-      const measured = clock as ClockReading | null;
-      await this.#core.deps.store.update((state) => (state.enabled ? { ...state, connection, ...(measured ? { clock: savedClock(measured) } : {}) } : state));
+      const { clock } = seen;
+      await this.#core.deps.store.update((state) => (state.enabled ? { ...state, connection, ...(clock ? { clock: savedClock(clock) } : {}) } : state));
       return connection;
     })().finally(() => {
       this.#testing = null;

@@ -179,7 +179,6 @@ export class TokenClient {
   #inflight: Promise<RndsToken> | null = null;
   readonly #proxy: ProxyConfig | null;
   #lastSteps: ConnectionStep[] = [];
-  #lastClockReading: ClockReading | null = null;
 
   constructor(options: TokenClientOptions) {
     this.#options = options;
@@ -193,11 +192,6 @@ export class TokenClient {
   /** How the server is reached: `direto` or `proxy host:port`. */
   get via(): string {
     return this.#proxy ? `proxy ${this.#proxy.display}` : 'direto';
-  }
-
-  /** The server's clock against ours at the last answer (any HTTP status); null before one arrived. */
-  get lastClockReading(): ClockReading | null {
-    return this.#lastClockReading;
   }
 
   /** The steps of the last request (successful or not), with timings. */
@@ -478,11 +472,10 @@ export class TokenClient {
     });
   }
 
-  /** Keeps and reports the server's clock against ours; a listener's failure never fails the request. */
+  /** Reports the server's clock against ours; a listener's failure never fails the request. */
   #readClock(res: IncomingMessage): void {
     const reading = clockReadingOf(res.headers.date, this.#now());
     if (!reading) return;
-    this.#lastClockReading = reading;
     try {
       this.#options.onClockReading?.(reading);
     } catch {

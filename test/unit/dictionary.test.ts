@@ -43,7 +43,7 @@ describe('normalizeCode', () => {
   });
 
   it('when any spelling of one code is explained, then the advice is the same', () => {
-    const advice = ['EHR-ERR983', 'ERR-EHR983', 'ERR983', 'err983'].map(explain);
+    const advice = ['EHR-ERR983', 'ERR-EHR983', 'ERR983', 'err983'].map((code) => explain(code));
     for (const a of advice) expect(a).toEqual(advice[0]);
     expect(explain('MSG010')).toEqual(explain('EDS-MSG010'));
   });

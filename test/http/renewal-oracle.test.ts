@@ -248,3 +248,49 @@ describe('the renewal scan is no password oracle', () => {
     expect(res.body.enabled.file).toBe('renovado-2027.pfx');
   });
 });
+
+describe('the proof that a renewal comes from the same CA', () => {
+  async function enabledWith(pfx: Buffer): Promise<Harness> {
+    const harness = await startHarness({ contraChave });
+    h = harness;
+    put(harness, 'atual.pfx', pfx);
+    await until(harness, (s) => s.certificates.some((e) => e.file === 'atual.pfx' && e.status === 'ready'));
+    await request(harness.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'atual.pfx', password: PASSWORD, identificadorSolicitante: '3167' }).expect(200);
+    return harness;
+  }
+  const statePath = (harness: Harness) => path.join(harness.dataDir, 'state.json');
+
+  it('when the module restarts, then the issuer kept in the state proves the renewal; a state written before it was kept reads it from the enabled file again', async () => {
+    const harness = await enabledWith(current.pfx);
+    const saved = JSON.parse(fs.readFileSync(statePath(harness), 'utf8'));
+    expect(saved.enabled.issuerCertificate).toBe(new X509Certificate(current.caPem).raw.toString('base64'));
+    // Kept for the proof only: not part of the Status.
+    const status = (await request(harness.app).get(`${BASE}/api/status`).set(bearer).expect(200)).body;
+    expect(Object.keys(status.enabled)).not.toContain('issuerCertificate');
+
+    delete saved.enabled.issuerCertificate;
+    fs.writeFileSync(statePath(harness), JSON.stringify(saved));
+    await harness.restart();
+    put(harness, 'renovado.pfx', genuine.pfx);
+    const offered = await until(harness, (s) => !!s.renewal);
+    expect(offered.renewal?.file).toBe('renovado.pfx');
+    await request(harness.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(200);
+    // The switch keeps the issuer that proved it, for the next renewal.
+    expect(JSON.parse(fs.readFileSync(statePath(harness), 'utf8')).enabled.issuerCertificate).toBe(new X509Certificate(current.caPem).raw.toString('base64'));
+  });
+
+  it('when the enabled file carried no certificate of its CA, then no renewal is offered and the new file is enabled with its password, as any other', async () => {
+    const { keyDer, certsDer } = material(current, PASSWORD);
+    const leafOnly = buildPkcs12({ keyPkcs8Der: keyDer, certsDer: certsDer.slice(0, 1), password: PASSWORD, friendlyName: 'sem cadeia', encoding: 'aes', iterations: 2048 });
+    const harness = await enabledWith(leafOnly);
+    expect(JSON.parse(fs.readFileSync(statePath(harness), 'utf8')).enabled).not.toHaveProperty('issuerCertificate');
+    put(harness, 'renovado.pfx', genuine.pfx);
+    await until(harness, (s) => s.certificates.some((e) => e.file === 'renovado.pfx' && e.status === 'ready'));
+    await harness.rnds.settled();
+    expect(harness.rnds.status().renewal).toBeNull();
+    expect((await loggedIn(harness)).page.text).not.toContain('id="usar-renovado"');
+    const refused = await request(harness.app).post(`${BASE}/api/renew`).set(bearer).send({ checkRnds: false }).expect(404);
+    expect(refused.body.error.message).toContain('digitando a senha');
+    await request(harness.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'renovado.pfx', password: PASSWORD, identificadorSolicitante: '3167' }).expect(200);
+  });
+});

@@ -9,6 +9,7 @@
  */
 import { daysLeft, displayName, formatDate } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
+import type { OpenOptions } from '../certificates/opener.js';
 import { summarizeCertificate } from '../certificates/summary.js';
 import { findIssuer, isIssuedBy, issuerDer } from '../certificates/issuer.js';
 import { isPlainFileName } from '../chaves/index.js';
@@ -156,10 +157,11 @@ export class RenewalScan {
       .list()
       .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabledSha && isPlainFileName(e.file) && !this.#tried.has(`${enabledSha}:${e.sha256}`))
       .slice(0, RENEWAL_SCAN_LIMIT);
-    if (entries.length === 0) return;
-    // Without the enabled certificate's issuer nothing can be proven: no file is opened (nor marked tried).
+    // Without a CNPJ or the issuer of the enabled certificate nothing can be proven: no file is opened (nor marked tried).
+    if (entries.length === 0 || !enabled.certificate.cnpj) return;
     const issuer = await enabledIssuer(core, enabled);
     if (!issuer) return;
+    const renewalOf = { issuerDer: new Uint8Array(issuer.der), cnpj: enabled.certificate.cnpj, notAfter: new Date(enabled.certificate.notAfter) };
     let password: string;
     try {
       password = deps.secretBox.unseal(enabled.secret);
@@ -170,7 +172,7 @@ export class RenewalScan {
     for (const entry of entries) {
       if (core.closed) return;
       if (!this.#spendOpen()) break;
-      const found = await this.#tryFile(entry, enabledSha, password, issuer.der);
+      const found = await this.#tryFile(entry, enabledSha, password, issuer.der, renewalOf);
       if (!found) continue;
       // Kept even when a better one is offered: it is offered if the better one leaves the folder.
       this.#candidates.set(entry.file, found);
@@ -184,7 +186,7 @@ export class RenewalScan {
    * readable, another password, not a certificate, expired, another CNPJ, an earlier expiry, another CA — ends here
    * the same: null, nothing logged, nothing emitted, the file marked tried and the open already counted.
    */
-  async #tryFile(entry: Entry, enabledSha: string, password: string, issuer: Buffer): Promise<FoundRenewal | null> {
+  async #tryFile(entry: Entry, enabledSha: string, password: string, issuer: Buffer, renewalOf: OpenOptions['renewalOf']): Promise<FoundRenewal | null> {
     const core = this.#core;
     const { deps } = core;
     let bytes: Buffer;
@@ -197,7 +199,9 @@ export class RenewalScan {
     this.#tried.add(`${enabledSha}:${sha256}`);
     let certificate: OpenedCertificate;
     try {
-      certificate = await deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: deps.now() });
+      // The worker checks the proof on the file's certificates before it decrypts any private key: a rogue file costs
+      // about the same whether the password opened its certificates or not (a few ms of key work otherwise).
+      certificate = await deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: deps.now(), renewalOf });
     } catch {
       return null;
     }

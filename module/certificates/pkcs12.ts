@@ -99,7 +99,7 @@ interface Pending {
 /**
  * Decodes `bytes` (already known to be within the size cap). Throws the error classes above. `beforeKeys` sees every
  * certificate before any private key is decrypted, and may throw to stop there (the renewal scan's proof: a file that
- * fails it costs the same whether the password opened its certificates or not).
+ * fails it costs about the same whether the password opened its certificates or not).
  */
 export function decodePkcs12(bytes: Buffer, password: string, maxIterations: number, beforeKeys?: (certs: readonly Pkcs12Item[]) => void): DecodedPkcs12 {
   const pfx = parseDer(bytes);

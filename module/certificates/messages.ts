@@ -30,6 +30,14 @@ export class CertificateMessages {
     );
   }
 
+  /** The renewal scan's pre-check failed: no certificate of the file is a proven renewal of the enabled one. */
+  notRenewal(): RndsError {
+    return new RndsError(
+      'CERTIFICATE_NOT_FOUND',
+      `${this.theFile} não é uma renovação do certificado habilitado (outro CNPJ, validade menor ou outra autoridade certificadora): habilite-o digitando a senha, se for o caso.`,
+    );
+  }
+
   empty(): RndsError {
     return new RndsError(
       'INVALID_CERTIFICATE',

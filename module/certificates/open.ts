@@ -10,7 +10,8 @@ import { CertificateMessages, certificateWarnings } from './messages.js';
 import { DEFAULT_TIME_ZONE, daysLeft as calendarDaysLeft } from '../present/index.js';
 import { UnsupportedAlgorithm } from './pbe.js';
 import { type CertificateWarning, kindWarnings } from './warnings.js';
-import { DamagedContent, type DecodedPkcs12, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
+import { DamagedContent, type DecodedPkcs12, type Pkcs12Item, TooExpensive, WrongPassword, decodePkcs12 } from './pkcs12.js';
+import { isIssuedBy } from './issuer.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize } from './summary.js';
 
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ITERATIONS, checkSize, summarizeCertificate } from './summary.js';
@@ -68,6 +69,13 @@ export interface OpenPkcs12Options {
   checkValidity?: boolean;
   /** The installation's time zone: dates in the messages, calendar days left (default America/Sao_Paulo). */
   timeZone?: string;
+  /**
+   * Opens only a renewal of this certificate: unless the file holds a certificate signed by `issuerDer`, with `cnpj`
+   * and an expiry after `notAfter`, it is refused before any private key is decrypted (CERTIFICATE_NOT_FOUND). The
+   * renewal scan's pre-check: a file that fails the proof costs about the same whether the password opened its
+   * certificates or not (the caller still checks the certificate that matches the key).
+   */
+  renewalOf?: { issuerDer: Uint8Array; cnpj: string; notAfter: Date };
 }
 
 /** Opens a PKCS#12 (.pfx/.p12) file; throws RndsError with a contract code on every failure. */
@@ -84,7 +92,7 @@ export function openPkcs12(
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   checkSize(data, maxBytes, messages);
-  const decoded = decode(data, password, maxIterations, messages);
+  const decoded = decode(data, password, maxIterations, messages, options.renewalOf && renewalCheck(options.renewalOf, messages));
 
   if (decoded.keys.length === 0) throw messages.noPrivateKey();
   const keys = decoded.keys.map((key) => ({ ...key, object: loadPrivateKey(key.der, messages) }));
@@ -146,9 +154,25 @@ export function openPkcs12(
   };
 }
 
-function decode(data: Buffer, password: string, maxIterations: number, messages: CertificateMessages): DecodedPkcs12 {
+/** Refuses, before any key is decrypted, a file without a certificate that could renew the one described. */
+function renewalCheck(renewalOf: NonNullable<OpenPkcs12Options['renewalOf']>, messages: CertificateMessages): (certs: readonly Pkcs12Item[]) => void {
+  const issuer = Buffer.from(renewalOf.issuerDer.buffer, renewalOf.issuerDer.byteOffset, renewalOf.issuerDer.byteLength);
+  return (certs) => {
+    const proven = certs.some((cert) => {
+      try {
+        const facts = describeCertificate(cert.der);
+        return facts.cnpj === renewalOf.cnpj && facts.notAfter > renewalOf.notAfter && isIssuedBy(cert.der, issuer);
+      } catch {
+        return false;
+      }
+    });
+    if (!proven) throw messages.notRenewal();
+  };
+}
+
+function decode(data: Buffer, password: string, maxIterations: number, messages: CertificateMessages, beforeKeys?: (certs: readonly Pkcs12Item[]) => void): DecodedPkcs12 {
   try {
-    return decodePkcs12(data, password, maxIterations);
+    return decodePkcs12(data, password, maxIterations, beforeKeys);
   } catch (error) {
     if (error instanceof RndsError) throw error;
     if (error instanceof WrongPassword) throw messages.wrongPassword();

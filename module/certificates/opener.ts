@@ -52,6 +52,8 @@ export interface OpenOptions {
   checkValidity?: boolean;
   /** Default: the opener's. */
   timeZone?: string;
+  /** Only a renewal of this certificate (open.ts, `renewalOf`). */
+  renewalOf?: { issuerDer: Uint8Array; cnpj: string; notAfter: Date };
 }
 
 export interface CertificateOpener {

@@ -96,8 +96,12 @@ interface Pending {
   ciphertext: Buffer;
 }
 
-/** Decodes `bytes` (already known to be within the size cap). Throws the error classes above. */
-export function decodePkcs12(bytes: Buffer, password: string, maxIterations: number): DecodedPkcs12 {
+/**
+ * Decodes `bytes` (already known to be within the size cap). Throws the error classes above. `beforeKeys` sees every
+ * certificate before any private key is decrypted, and may throw to stop there (the renewal scan's proof: a file that
+ * fails it costs about the same whether the password opened its certificates or not).
+ */
+export function decodePkcs12(bytes: Buffer, password: string, maxIterations: number, beforeKeys?: (certs: readonly Pkcs12Item[]) => void): DecodedPkcs12 {
   const pfx = parseDer(bytes);
   const version = integer(child(pfx, 0, 'versão'), 'versão');
   if (version !== 3) throw new StructureError('versão');
@@ -177,6 +181,8 @@ export function decodePkcs12(bytes: Buffer, password: string, maxIterations: num
     return scheme.cipher;
   };
 
+  // Shrouded keys are decrypted after every certificate is known (beforeKeys), each in its place in `keys`.
+  const deferred: (() => void)[] = [];
   const walk = (safeContents: Node, container: string | null): void => {
     for (const bag of children(safeContents, 'SafeContents')) {
       const bagType = oid(child(bag, 0, 'SafeBag'), 'SafeBag');
@@ -189,9 +195,12 @@ export function decodePkcs12(bytes: Buffer, password: string, maxIterations: num
         const scheme = readPbeScheme(child(value, 0, 'EncryptedPrivateKeyInfo'));
         if (!preScanned.has(bag)) charge(scheme.iterations);
         const ciphertext = octets(child(value, 1, 'EncryptedPrivateKeyInfo'), 'EncryptedPrivateKeyInfo');
-        const der = decrypt({ scheme, ciphertext }, (plain) => (parsePrivateKeyInfo(plain), plain));
-        keys.push({ der, friendlyName });
+        const slot = keys.length;
+        keys.push({ der: Buffer.alloc(0), friendlyName });
         keyProtection.push(note(scheme));
+        deferred.push(() => {
+          keys[slot] = { der: decrypt({ scheme, ciphertext }, (plain) => (parsePrivateKeyInfo(plain), plain)), friendlyName };
+        });
       } else if (bagType === OID.certBag) {
         if (oid(child(value, 0, 'CertBag'), 'CertBag') !== OID.x509Certificate) continue;
         certs.push({ der: octets(child(child(value, 1, 'CertBag'), 0, 'CertBag'), 'CertBag'), friendlyName });
@@ -206,6 +215,8 @@ export function decodePkcs12(bytes: Buffer, password: string, maxIterations: num
     if (content.kind === 'plain') walk(content.safeContents, null);
     else walk(decrypt(content, parseDer), note(content.scheme));
   }
+  beforeKeys?.(certs);
+  for (const decryptKey of deferred) decryptKey();
 
   return {
     keys,

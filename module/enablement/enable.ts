@@ -3,6 +3,7 @@ import { RndsError, isRndsError } from '../errors.js';
 import { displayName } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
 import { summarizeCertificate } from '../certificates/summary.js';
+import { findIssuer } from '../certificates/issuer.js';
 import { isPlainFileName, lookAlikeNames } from '../chaves/index.js';
 import type { Environment, Status } from '../types.js';
 import type { EnablementCore } from './core.js';
@@ -98,6 +99,8 @@ async function saveEnabled(core: EnablementCore, request: EnableRequest, certifi
   const secret = secretBox.seal(request.password);
   const enabledAt = now().toISOString();
   const environment: Environment = request.environment ?? defaultEnvironment;
+  // Kept so that a renewal can be proven to come from the same CA, even after the enabled file is replaced.
+  const issuerCertificate = findIssuer(certificate.certPem, certificate.chainPem);
   await store.update((state) => ({
     ...state,
     enabled: {
@@ -108,6 +111,7 @@ async function saveEnabled(core: EnablementCore, request: EnableRequest, certifi
       enabledAt,
       certificate: { ...summarizeCertificate(certificate, now(), timeZone), sha256 },
       secret,
+      ...(issuerCertificate ? { issuerCertificate } : {}),
     },
     connection: null,
     // The new credential is requested with the current contra-chave: the old mismatch is over.

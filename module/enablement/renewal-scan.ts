@@ -1,13 +1,20 @@
 /**
- * Where a renewal is decided: `isRenewalOf` (same CNPJ, later expiry), and the background scan that opens the files
- * of the chaves folder with the stored password to find the renewed certificate. Switching to it is renew.ts.
+ * Where a renewal is decided: `isRenewalOf` (same CNPJ, later expiry), `provesRenewal` (that, and signed by the CA that
+ * signed the enabled certificate), and the background scan that opens the files of the chaves folder with the stored
+ * password to find the renewed certificate. Switching to it is renew.ts.
+ *
+ * The scan must not tell which file the stored password opens: a file is offered only when its certificate is proven
+ * to come from the enabled one's CA, and every file that is not offered ends the same way whether the password opened
+ * it or not — no log line, no change event, no Status field, the same budget spent.
  */
 import { daysLeft, displayName, formatDate } from '../present/index.js';
 import type { OpenedCertificate } from '../certificates/open.js';
+import type { OpenOptions } from '../certificates/opener.js';
 import { summarizeCertificate } from '../certificates/summary.js';
+import { findIssuer, isIssuedBy, issuerDer } from '../certificates/issuer.js';
 import { isPlainFileName } from '../chaves/index.js';
-import type { CertificateSummary, RenewalInfo } from '../types.js';
-import type { EnablementCore } from './core.js';
+import type { CertificateSummary, Entry, RenewalInfo } from '../types.js';
+import type { EnablementCore, EnabledRecord } from './core.js';
 
 /** Files looked at per renewal scan: a folder full of strangers' certificates must not keep the worker busy. */
 const RENEWAL_SCAN_LIMIT = 10;
@@ -24,6 +31,36 @@ export const RENEWAL_OPENS_PER_DAY = 20;
 export function isRenewalOf(candidate: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, enabled: Pick<CertificateSummary, 'cnpj' | 'notAfter'>): boolean {
   if (!candidate.cnpj || !enabled.cnpj || candidate.cnpj !== enabled.cnpj) return false;
   return new Date(candidate.notAfter).getTime() > new Date(enabled.notAfter).getTime();
+}
+
+/**
+ * Whether the opened `candidate` is proven to renew `enabled`: same CNPJ, later expiry, and its signature verifies
+ * with the public key of `issuer` (the certificate that signed the enabled one). Never throws.
+ */
+export function provesRenewal(candidate: OpenedCertificate, summary: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, enabled: Pick<CertificateSummary, 'cnpj' | 'notAfter'>, issuer: Buffer): boolean {
+  try {
+    return isRenewalOf(summary, enabled) && isIssuedBy(candidate.certPem, issuer);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The certificate that signed the enabled one, as DER: the one kept in the state at enable, or — for a state written
+ * before it was kept — from the enabled file's chain (opened with the stored password: it is the file the admin
+ * enabled, its content checked). Null when there is none: then nothing is offered, the admin enables the new file
+ * with its password as any other.
+ */
+export async function enabledIssuer(core: EnablementCore, enabled: EnabledRecord): Promise<{ der: Buffer; base64: string } | null> {
+  const kept = issuerDer(enabled.issuerCertificate);
+  if (kept) return { der: kept, base64: kept.toString('base64') };
+  try {
+    const { certificate } = await core.openEnabled();
+    const base64 = findIssuer(certificate.certPem, certificate.chainPem);
+    return base64 ? { der: Buffer.from(base64, 'base64'), base64 } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The renewed certificate found for the enabled one (opened with the stored password), kept in memory only. */
@@ -108,7 +145,7 @@ export class RenewalScan {
 
   /**
    * Opens, with the stored password and in the worker, each ready file that is not the enabled one and was not tried
-   * yet; keeps the one that renews the enabled certificate (same CNPJ, later expiry) with the latest expiry.
+   * yet; keeps those proven to renew the enabled certificate (provesRenewal).
    */
   async #find(): Promise<void> {
     const core = this.#core;
@@ -120,7 +157,11 @@ export class RenewalScan {
       .list()
       .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabledSha && isPlainFileName(e.file) && !this.#tried.has(`${enabledSha}:${e.sha256}`))
       .slice(0, RENEWAL_SCAN_LIMIT);
-    if (entries.length === 0) return;
+    // Without a CNPJ or the issuer of the enabled certificate nothing can be proven: no file is opened (nor marked tried).
+    if (entries.length === 0 || !enabled.certificate.cnpj) return;
+    const issuer = await enabledIssuer(core, enabled);
+    if (!issuer) return;
+    const renewalOf = { issuerDer: new Uint8Array(issuer.der), cnpj: enabled.certificate.cnpj, notAfter: new Date(enabled.certificate.notAfter) };
     let password: string;
     try {
       password = deps.secretBox.unseal(enabled.secret);
@@ -131,28 +172,47 @@ export class RenewalScan {
     for (const entry of entries) {
       if (core.closed) return;
       if (!this.#spendOpen()) break;
-      let bytes: Buffer;
-      let sha256: string;
-      try {
-        ({ bytes, sha256 } = await deps.catalogue.readEntry(entry.file));
-      } catch {
-        continue;
-      }
-      this.#tried.add(`${enabledSha}:${sha256}`);
-      let certificate: OpenedCertificate;
-      try {
-        certificate = await deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: deps.now() });
-      } catch {
-        continue; // another password, expired, not a certificate: the admin enables it as today
-      }
-      const summary = { ...summarizeCertificate(certificate, deps.now(), deps.timeZone), sha256 };
-      const current = core.enabled();
-      if (!current || current.certificate.sha256 !== enabledSha || !isRenewalOf(summary, current.certificate)) continue;
+      const found = await this.#tryFile(entry, enabledSha, password, issuer.der, renewalOf);
+      if (!found) continue;
       // Kept even when a better one is offered: it is offered if the better one leaves the folder.
-      this.#candidates.set(entry.file, { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate });
+      this.#candidates.set(entry.file, found);
       changed = true;
     }
     if (changed) core.changed();
+  }
+
+  /**
+   * One file with the stored password: the renewal when it is proven, else null. Every way of not being offered — not
+   * readable, another password, not a certificate, expired, another CNPJ, an earlier expiry, another CA — ends here
+   * the same: null, nothing logged, nothing emitted, the file marked tried and the open already counted.
+   */
+  async #tryFile(entry: Entry, enabledSha: string, password: string, issuer: Buffer, renewalOf: OpenOptions['renewalOf']): Promise<FoundRenewal | null> {
+    const core = this.#core;
+    const { deps } = core;
+    let bytes: Buffer;
+    let sha256: string;
+    try {
+      ({ bytes, sha256 } = await deps.catalogue.readEntry(entry.file));
+    } catch {
+      return null;
+    }
+    this.#tried.add(`${enabledSha}:${sha256}`);
+    let certificate: OpenedCertificate;
+    try {
+      // The worker checks the proof on the file's certificates before it decrypts any private key: a rogue file costs
+      // about the same whether the password opened its certificates or not (a few ms of key work otherwise).
+      certificate = await deps.opener.open(bytes, password, { fileName: displayName(entry.file), now: deps.now(), renewalOf });
+    } catch {
+      return null;
+    }
+    try {
+      const summary = { ...summarizeCertificate(certificate, deps.now(), deps.timeZone), sha256 };
+      const current = core.enabled();
+      if (!current || current.certificate.sha256 !== enabledSha || !provesRenewal(certificate, summary, current.certificate, issuer)) return null;
+      return { forSha256: enabledSha, info: { file: entry.file, sha256, sameFile: entry.file === current.file, certificate: summary }, certificate };
+    } catch {
+      return null;
+    }
   }
 
   /** Takes one open from today's budget; false when today's is spent. */

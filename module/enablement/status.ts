@@ -80,8 +80,8 @@ export function statusFromState(sources: StatusSources): Status {
 
   let enabled: EnabledInfo | null = null;
   if (state.enabled) {
-    // The sealed password never leaves the state.
-    const { secret: _secret, ...saved } = state.enabled;
+    // The sealed password (and the issuer kept for renewals) never leaves the state.
+    const { secret: _secret, issuerCertificate: _issuer, ...saved } = state.enabled;
     const certificate = { ...saved.certificate, daysLeft: daysLeft(saved.certificate.notAfter, now, timeZone) };
     enabled = { ...saved, certificate } as EnabledInfo;
     const enabledFile = enabled.file;

@@ -65,7 +65,12 @@ export const PersistedStateSchema = z.strictObject({
   // Set when the contra-chave changed while a certificate was enabled; cleared by the next enable or disable.
   contraChaveChanged: z.strictObject({ previous: z.string().regex(CONTRA_CHAVE_PATTERN), changedAt: isoDate }).nullable().optional(),
   createdAt: isoDate,
-  enabled: EnabledInfoSchema.extend({ secret: StoredSecretSchema }).nullable(),
+  enabled: EnabledInfoSchema.extend({
+    secret: StoredSecretSchema,
+    // The certificate (base64 DER) that signed the enabled one, from its file's chain: a renewal must be signed by it.
+    // Absent in files written before it was kept, and when the enabled file carried no issuer.
+    issuerCertificate: z.base64().max(16_384).optional(),
+  }).nullable(),
   connection: ConnectionSchema.nullable(),
   // Optional: state files written before alerts existed still load.
   alerts: AlertMemorySchema.optional(),
@@ -93,7 +98,7 @@ export interface PersistedState {
   contraChaveOrigin?: ContraChaveOrigin;
   contraChaveChanged?: { previous: string; changedAt: string } | null;
   createdAt: string;
-  enabled: null | (EnabledInfo & { secret: StoredSecret });
+  enabled: null | (EnabledInfo & { secret: StoredSecret; issuerCertificate?: string });
   connection: Connection | null;
   alerts?: AlertMemory;
   clock?: { skewSeconds: number; measuredAt: string } | null;

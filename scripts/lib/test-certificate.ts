@@ -40,6 +40,21 @@ export interface TestCertificateOptions {
   /** PBKDF / MAC iteration count (OpenSSL writes 2048). */
   iterations?: number;
   now?: Date;
+  /**
+   * The CA that signs it: a certificate and its renewals share one, as an AC's do (default: a new CA per certificate).
+   * `self`: a self-signed certificate, as anyone can make.
+   */
+  issuer?: TestIssuer | 'self';
+  /** Whether the certificate names its issuer's key (authorityKeyIdentifier); default true. */
+  authorityKeyIdentifier?: boolean;
+  /** Whether the file carries a MAC; default true (files without one exist, and an attacker may write them). */
+  mac?: boolean;
+}
+
+/** A test CA that signs certificates (createTestIssuer). */
+export interface TestIssuer {
+  cert: forge.pki.Certificate;
+  key: TestKey;
 }
 
 export interface TestCertificate {
@@ -209,9 +224,18 @@ export function buildCa(subject: forge.pki.CertificateField[], validity: { notBe
   return { cert, key };
 }
 
-function createCa(now: Date, notAfter: Date): { cert: forge.pki.Certificate; key: TestKey } {
+/**
+ * A test CA to share between a certificate and its renewals. `subject`: another CA's name (a CA that only looks like
+ * that one: same name, its own key).
+ */
+export function createTestIssuer(options: { now?: Date; subject?: forge.pki.CertificateField[] } = {}): TestIssuer {
+  const now = options.now ?? new Date();
+  return createCa(now, new Date(now.getTime() + 3650 * DAY_MS), options.subject);
+}
+
+function createCa(now: Date, notAfter: Date, subject?: forge.pki.CertificateField[]): TestIssuer {
   return buildCa(
-    [
+    subject ?? [
       utf8Attr('countryName', 'BR'),
       utf8Attr('organizationName', 'pec-rnds TESTE'),
       utf8Attr('organizationalUnitName', TEST_MARK),
@@ -299,8 +323,8 @@ function encryptedContentInfo(content: Buffer, scheme: Scheme, password: string,
   return seq([oidNode(OID.encryptedData), explicit0(seq([integerNode(0), seq([oidNode(OID.data), algorithm, encryptedContent])]))]);
 }
 
-/** Packs a PKCS#8 key and its certificates (leaf first) as a password-protected PKCS#12 file. */
-export function buildPkcs12(input: { keyPkcs8Der: Buffer; certsDer: Buffer[]; password: string; friendlyName: string; encoding: TestEncoding; iterations: number }): Buffer {
+/** Packs a PKCS#8 key and its certificates (leaf first) as a password-protected PKCS#12 file (`mac: false`: no MAC). */
+export function buildPkcs12(input: { keyPkcs8Der: Buffer; certsDer: Buffer[]; password: string; friendlyName: string; encoding: TestEncoding; iterations: number; mac?: boolean }): Buffer {
   const { password, encoding, iterations } = input;
   const localKeyId = createHash('sha1').update(input.certsDer[0]!).digest();
   const attributes = () => bagAttributes(input.friendlyName, localKeyId);
@@ -320,6 +344,7 @@ export function buildPkcs12(input: { keyPkcs8Der: Buffer; certsDer: Buffer[]; pa
     ]),
   );
 
+  if (input.mac === false) return der(seq([integerNode(3), dataContentInfo(authSafe)]));
   const macHash = encoding === 'aes' ? 'sha256' : 'sha1';
   const macSalt = randomBytes(8);
   const macKey = pkcs12Kdf(password, macSalt, 3, iterations, macHash === 'sha1' ? 20 : 32, macHash);
@@ -353,8 +378,8 @@ export function createTestCertificate(options: TestCertificateOptions): TestCert
   const notAfter = new Date(now.getTime() + days * DAY_MS);
   // An already expired one was valid for a year before; a valid one starts an hour ago (clock differences).
   const notBefore = days > 0 ? new Date(now.getTime() - 60 * 60 * 1000) : new Date(notAfter.getTime() - 365 * DAY_MS);
-  const ca = createCa(now, notAfter);
   const key = newRsaKey();
+  const ca: TestIssuer | null = options.issuer === 'self' ? null : (options.issuer ?? createCa(now, notAfter));
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serialNumber();
@@ -368,7 +393,7 @@ export function createTestCertificate(options: TestCertificateOptions): TestCert
     utf8Attr('organizationalUnitName', 'e-CNPJ A1 simulado'),
     utf8Attr('commonName', commonName),
   ]);
-  cert.setIssuer(ca.cert.subject.attributes);
+  cert.setIssuer(ca ? ca.cert.subject.attributes : cert.subject.attributes);
   // DOC-ICP-04 2.16.76.1.3.4: birth date (8) + CPF (11) + NIS (11) + RG (15) + issuer and UF (6); zeros when absent.
   const responsibleData = `${birthDate}${cpf}${'0'.repeat(11)}${'0'.repeat(15)}${'0'.repeat(6)}`;
   const san = seq([
@@ -383,19 +408,20 @@ export function createTestCertificate(options: TestCertificateOptions): TestCert
     { name: 'extKeyUsage', clientAuth: true, emailProtection: true },
     { id: '2.5.29.17', value: san },
     { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() },
+    ...(ca && options.authorityKeyIdentifier !== false ? [{ name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() }] : []),
   ]);
-  cert.sign(ca.key.privateKey, forge.md.sha256.create());
+  cert.sign(ca ? ca.key.privateKey : key.privateKey, forge.md.sha256.create());
 
   const certDer = der(forge.pki.certificateToAsn1(cert));
-  const caDer = der(forge.pki.certificateToAsn1(ca.cert));
+  const caDer = ca ? [der(forge.pki.certificateToAsn1(ca.cert))] : [];
   const pfx = buildPkcs12({
     keyPkcs8Der: key.pkcs8Der,
-    certsDer: [certDer, caDer],
+    certsDer: [certDer, ...caDer],
     password: options.password,
     friendlyName: `${razaoSocial} (TESTE)`,
     encoding,
     iterations,
+    mac: options.mac,
   });
   return {
     pfx,
@@ -405,6 +431,6 @@ export function createTestCertificate(options: TestCertificateOptions): TestCert
     notAfter,
     encoding,
     certPem: forge.pki.certificateToPem(cert),
-    caPem: forge.pki.certificateToPem(ca.cert),
+    caPem: forge.pki.certificateToPem(ca ? ca.cert : cert),
   };
 }

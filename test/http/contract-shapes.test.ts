@@ -21,7 +21,7 @@ import {
 } from '../../module/contract/schemas.js';
 import { ERROR_STATUS, type ErrorCode } from '../../module/errors.js';
 import type { Status } from '../../module/types.js';
-import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
+import { createTestCertificate, createTestIssuer } from '../../scripts/lib/test-certificate.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { createRndsTestPki, type RndsTestPki } from '../doubles/pki.js';
 import { BASE, CERTS, FIXTURES, bearer, startHarness, type Harness } from '../support/harness.js';
@@ -112,8 +112,9 @@ describe('the answers match the contract schemas', () => {
 
   it('when a renewed certificate of the same CA and CNPJ is dropped, then the Status with its renewal offer and the renew answer match', async () => {
     const password = CERTS.aes.password;
+    const issuer = createTestIssuer();
     h = await startHarness();
-    fs.writeFileSync(path.join(h.chavesDir, 'atual.pfx'), createTestCertificate({ password, days: 20 }).pfx);
+    fs.writeFileSync(path.join(h.chavesDir, 'atual.pfx'), createTestCertificate({ password, days: 20, issuer }).pfx);
     await h.waitFor(() => h!.rnds.status().certificates.some((e) => e.file === 'atual.pfx' && e.status === 'ready'), 'atual.pfx ready');
     await request(h.app).post(`${BASE}/api/enable`).set(bearer).send({ file: 'atual.pfx', password, identificadorSolicitante: '3167' }).expect(200);
 
@@ -126,7 +127,7 @@ describe('the answers match the contract schemas', () => {
       });
     });
     const temp = path.join(h.root, 'renovado.tmp');
-    fs.writeFileSync(temp, createTestCertificate({ password, days: 380 }).pfx);
+    fs.writeFileSync(temp, createTestCertificate({ password, days: 380, issuer }).pfx);
     fs.renameSync(temp, path.join(h.chavesDir, 'renovado.pfx'));
     await offered;
     const status = conforms(StatusSchema, (await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200)).body);

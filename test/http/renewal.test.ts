@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { buildPkcs12, createTestCertificate, type TestCertificate } from '../../scripts/lib/test-certificate.js';
+import { buildPkcs12, createTestCertificate, createTestIssuer, type TestCertificate } from '../../scripts/lib/test-certificate.js';
 import { openPkcs12 } from '../../module/certificates/index.js';
 import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
 import { createTestCa, type RndsTestPki } from '../doubles/pki.js';
@@ -30,9 +30,11 @@ let double: RndsAuthDouble | undefined;
 
 // RSA key generation is the slow part on a loaded machine: six keys for the whole file.
 beforeAll(() => {
-  current = createTestCertificate({ password: PASSWORD, days: 20 });
-  renewed = createTestCertificate({ password: PASSWORD, days: 380 });
-  renewedSooner = createTestCertificate({ password: PASSWORD, days: 200 });
+  // One CA, as an AC renews: a renewal must be proven to come from the enabled certificate's CA.
+  const ca = createTestIssuer();
+  current = createTestCertificate({ password: PASSWORD, days: 20, issuer: ca });
+  renewed = createTestCertificate({ password: PASSWORD, days: 380, issuer: ca });
+  renewedSooner = createTestCertificate({ password: PASSWORD, days: 200, issuer: ca });
   const opened = openPkcs12(renewed.pfx, PASSWORD);
   renewedOtherPassword = buildPkcs12({
     keyPkcs8Der: createPrivateKey(opened.keyPem).export({ type: 'pkcs8', format: 'der' }),

@@ -200,9 +200,15 @@ const KIND_WARNING_TITLES: Readonly<Record<CertificateWarningCode, string>> = {
   AES_FOR_OLD_JAVA: 'O PEC anterior à versão 5.3 pode não abrir este arquivo',
 };
 
+/** A command quoted in a warning ("openssl …"): shown as code, so it reads (and copies) as one piece. */
+const QUOTED_COMMAND = /"(openssl [^"]+)"/;
+
 /** The wrong kind of certificate: warnings (never refusals), in the alert colour, each with what to do. */
 export function kindWarningItems(certificate: Pick<CertificateSummary, 'warnings'>) {
-  return (certificate.warnings ?? []).map((w) => ({ code: w.code, tone: 'alert' as Tone, title: KIND_WARNING_TITLES[w.code], message: w.message }));
+  return (certificate.warnings ?? []).map((w) => {
+    const [before, command = null, after = ''] = w.message.split(QUOTED_COMMAND);
+    return { code: w.code, tone: 'alert' as Tone, title: KIND_WARNING_TITLES[w.code], message: { before: before ?? '', command, after } };
+  });
 }
 
 /** The enabled certificate: its facts, the connection test, its actions. */

@@ -8,7 +8,7 @@
  * reminder, the look-alike names, the required-field messages) is handed in, so this layer imports none of them.
  */
 import { createHash } from 'node:crypto';
-import type { Connection, Entry, Problem, Status } from '../types.js';
+import type { CertificateSummary, Connection, Entry, Problem, Status } from '../types.js';
 import { daysLeftText, formatDate, formatDateTime } from './dates.js';
 import { ENTRY_REASON_SHORT, environmentLabel, formatCnpj, servicesInSentence, servicesLabel } from './labels.js';
 import { commonNameOf, displayName } from './names.js';
@@ -190,6 +190,27 @@ function connectionResult(conn: Connection, timeZone: string) {
 
 export type ConnectionResult = ReturnType<typeof connectionResult>;
 
+type CertificateWarningCode = NonNullable<CertificateSummary['warnings']>[number]['code'];
+
+/** A short name for each kind warning, read before its sentence (which says what the file is and what to do). */
+const KIND_WARNING_TITLES: Readonly<Record<CertificateWarningCode, string>> = {
+  SERVER_CERTIFICATE: 'Certificado de servidor, não do município',
+  PERSONAL_CERTIFICATE: 'e-CPF em vez do e-CNPJ do município',
+  OUTSIDE_ICP_BRASIL: 'Certificado fora da ICP-Brasil',
+  AES_FOR_OLD_JAVA: 'O PEC anterior à versão 5.3 pode não abrir este arquivo',
+};
+
+/** A command quoted in a warning ("openssl …"): shown as code, so it reads (and copies) as one piece. */
+const QUOTED_COMMAND = /"(openssl [^"]+)"/;
+
+/** The wrong kind of certificate: warnings (never refusals), in the alert colour, each with what to do. */
+export function kindWarningItems(certificate: Pick<CertificateSummary, 'warnings'>) {
+  return (certificate.warnings ?? []).map((w) => {
+    const [before, command = null, after = ''] = w.message.split(QUOTED_COMMAND);
+    return { code: w.code, tone: 'alert' as Tone, title: KIND_WARNING_TITLES[w.code], message: { before: before ?? '', command, after } };
+  });
+}
+
 /** The enabled certificate: its facts, the connection test, its actions. */
 function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'connectionTesting'>) {
   const en = status.enabled!;
@@ -215,6 +236,7 @@ function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'con
     services: servicesLabel(en.services),
     environment: environmentLabel(en.environment),
     file: displayName(en.file),
+    warnings: kindWarningItems(cert),
     connection: {
       testing: input.connectionTesting,
       result: conn ? connectionResult(conn, tz) : null,
@@ -244,6 +266,8 @@ export function estadoRegion(input: ScreenInput) {
           // Who issued it, named next to the offer: the admin sees which CA the new certificate comes from.
           issuer: displayName(commonNameOf(renewal.certificate.issuer || '')) || 'emissor não identificado',
           issuerFull: displayName(renewal.certificate.issuer || ''),
+          // Told before the switch: the renewed file may be of another kind than the enabled one (an AES export).
+          warnings: kindWarningItems(renewal.certificate),
         }
       : null,
     reminder: reminder

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { BASE, CERTS, FIXTURES, bearer, tempDir, type Harness } from '../support/harness.js';
 import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
+import { REFERENCE_DIR, pngSize, sideBySide } from '../support/side-by-side.js';
 import { HANG_MS } from '../support/wait.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
@@ -73,6 +74,18 @@ describe('the screen in every state, at 1366×768 and 800×600', () => {
     await s.page.waitForSelector('#certificado option[value="novo-certificado-2027.pfx"][disabled]', { state: 'attached' });
     expect(await s.page.isVisible('#habilitar')).toBe(true);
     await checkEverySize(s, 'desabilitado');
+  });
+
+  it('when nothing is enabled and the folder holds a certificate, then the screen is pictured beside PEC’s Certificados tab', async () => {
+    // The state of docs/reference/pec-certificados-tab.png: nothing enabled, the form is the screen.
+    const s = await open({ harness: { files: [CERTS.legacy.file] } });
+    await s.page.setViewportSize(VIEWPORTS[0]);
+    const composed = await sideBySide(s.page, 'pec-certificados-tab.png', 'preview/lado-a-lado-certificados.png');
+    // Both at their natural size, side by side: nothing was scaled to make them look alike.
+    expect(composed.shown.ours.width).toBe(VIEWPORTS[0].width);
+    expect(composed.shown.reference).toEqual(pngSize(fs.readFileSync(path.join(REFERENCE_DIR, 'pec-certificados-tab.png'))));
+    expect(pngSize(composed.png).width).toBeGreaterThan(composed.shown.ours.width + composed.shown.reference.width);
+    expect(s.problems).toEqual([]);
   });
 
   it('when the folder is empty, then an info box says where to copy the certificate', async () => {

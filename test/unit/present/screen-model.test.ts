@@ -300,7 +300,30 @@ describe('the enabled certificate', () => {
       validUntil: '10/01/2028',
       issuer: 'AC SOLUTI Multipla v5',
       issuerFull: 'CN=AC SOLUTI Multipla v5, O=ICP-Brasil, C=BR',
+      warnings: [],
     });
+  });
+
+  it('when the enabled certificate or the renewal has kind warnings, then each comes with its short name and a quoted command apart', () => {
+    const aes = { code: 'AES_FOR_OLD_JAVA' as const, message: 'Use -legacy: "openssl pkcs12 -export -legacy -out m.pfx" (a senha é pedida duas vezes).' };
+    const personal = { code: 'PERSONAL_CERTIFICATE' as const, message: 'Este é um e-CPF. Escolha o e-CNPJ.' };
+    const st = status({
+      state: 'enabled',
+      enabled: enabledInfo({ certificate: certificate({ warnings: [personal] }) }),
+      renewal: { file: 'novo.pfx', sha256: 'cd'.repeat(32), sameFile: false, certificate: certificate({ warnings: [aes] }) },
+    });
+    const estado = pageModel(input(st)).regions.estado;
+    expect(estado.enabled!.warnings).toEqual([
+      { code: 'PERSONAL_CERTIFICATE', tone: 'alert', title: 'e-CPF em vez do e-CNPJ do município', message: { before: 'Este é um e-CPF. Escolha o e-CNPJ.', command: null, after: '' } },
+    ]);
+    expect(estado.renewal!.warnings).toEqual([
+      {
+        code: 'AES_FOR_OLD_JAVA',
+        tone: 'alert',
+        title: 'O PEC anterior à versão 5.3 pode não abrir este arquivo',
+        message: { before: 'Use -legacy: ', command: 'openssl pkcs12 -export -legacy -out m.pfx', after: ' (a senha é pedida duas vezes).' },
+      },
+    ]);
   });
 });
 

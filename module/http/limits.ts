@@ -92,8 +92,16 @@ export class LoginBudget {
   }
 
   #note(key: string, info: ClientRateLimitInfo | undefined): void {
-    if (info?.resetTime && info.totalHits >= LOGIN_LIMIT) this.#spent.set(key, info.resetTime.getTime());
-    else this.#spent.delete(key);
+    if (info?.resetTime && info.totalHits >= LOGIN_LIMIT) {
+      // Addresses that never come back are not read again: their ended windows go when the map grows.
+      if (this.#spent.size >= 1024 && !this.#spent.has(key)) {
+        const now = Date.now();
+        for (const [other, until] of this.#spent) if (until <= now) this.#spent.delete(other);
+      }
+      this.#spent.set(key, info.resetTime.getTime());
+    } else {
+      this.#spent.delete(key);
+    }
   }
 
   #load(): Promise<void> {

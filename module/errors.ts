@@ -31,7 +31,7 @@ export const ERRORS = {
       'after 5 wrong passwords (`WRONG_PASSWORD`) within 15 minutes from one client address, on any enable path (API or form) — other ' +
       'mistakes do not count; `X-Forwarded-For` is ignored unless a trusted proxy is configured; `Retry-After` header set; no permanent lockout',
   },
-  TOO_MANY_LOGINS: { status: 429, when: 'too many login attempts with a wrong access token from one address (`Retry-After` set)' },
+  TOO_MANY_LOGINS: { status: 429, when: 'after 10 wrong tokens within 15 minutes from one address, at `/entrar` and as `Authorization: Bearer` (any token that matches none) counted together; until the window ends every Bearer request from that address is refused, the right token too; the right token never counts; `X-Forwarded-For` only behind a trusted proxy; `Retry-After` set' },
   TOO_MANY_STREAMS: { status: 429, when: 'too many open event streams, globally or for one session' },
   RNDS_UNAVAILABLE: { status: 502, when: 'RNDS did not give a token: no connection, server error (the message names the cause)' },
   RNDS_CERTIFICATE_REJECTED: { status: 502, when: 'RNDS refused the certificate, or its dates are past; a renewal checked with RNDS changes nothing' },

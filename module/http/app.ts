@@ -12,7 +12,7 @@ import type { EventHub } from './events.js';
 import { createLoginPage, expressAdapter } from './express-adapter.js';
 import { hostAllowed, hostAllowList, securityHeaders } from './headers.js';
 import type { Access } from './identify.js';
-import { enableAttempts } from './limits.js';
+import { enableAttempts, LoginBudget } from './limits.js';
 import { ENABLE_PATHS, MONITORING_PATHS, ROUTES } from './routes.js';
 import { createRenderer } from './screen.js';
 import { statusReads } from './status-reads.js';
@@ -54,8 +54,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.engine('ejs', ejs.renderFile as unknown as Parameters<typeof app.engine>[1]);
 
   const cookies = cookieParser();
+  const logins = new LoginBudget();
   // Monitoring pollers read the Status all day: answered first, before the layers below (status-reads.ts).
-  app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies }));
+  app.use(statusReads({ enablement, access, hostAllowed: hostAllowed(deps.allowedHosts), cookies, logins }));
   app.use(securityHeaders());
   const hostCheck = hostAllowList(deps.allowedHosts);
   if (hostCheck) app.use(hostCheck);
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
     render,
     loginPage,
     attempts,
+    logins,
     metrics: deps.metrics,
   });
   const early = ROUTES.filter((route) => route.early);
@@ -100,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   adapter.mount(app, open);
-  app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res)));
+  app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res), logins));
   app.use(csrfProtection());
   access.sessions.onSessionEnd((sessionId) => events.endSession(sessionId));
   const router = express.Router();

@@ -7,7 +7,7 @@ import type { EventHub } from './events.js';
 import type { Flash } from './flash.js';
 import type { HandlerContext, HandlerRequest, Reply } from './handler.js';
 import type { Access } from './identify.js';
-import { type EnableAttempts, loginLimiter } from './limits.js';
+import type { EnableAttempts, LoginBudget } from './limits.js';
 import type { Route } from './routes.js';
 import { inPlace, type Render } from './screen.js';
 import { sendStatus } from './status-reads.js';
@@ -49,6 +49,8 @@ export interface AdapterDeps {
   render: Render;
   loginPage: LoginPage;
   attempts: EnableAttempts;
+  /** Wrong access tokens per address, shared with the Bearer checks (identify.ts). */
+  logins: LoginBudget;
   /** Answers the Prometheus scrape (metrics.ts); without it /metrics is not found. */
   metrics?: (req: Request, res: Response) => Promise<void>;
 }
@@ -61,7 +63,7 @@ export interface AdapterDeps {
 export function expressAdapter(deps: AdapterDeps): { mount(router: express.Router, routes: readonly Route[]): void } {
   const { access } = deps;
   const limiters = {
-    login: loginLimiter((req, res, message, retryAfterSeconds) => {
+    login: deps.logins.loginLimiter((req, res, message, retryAfterSeconds) => {
       if (!access.usesLogin || !req.accepts('html')) {
         res.status(429).json(new RndsError('TOO_MANY_LOGINS', message, { retryAfterSeconds }).toJSON());
         return;

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { RndsError } from '../errors.js';
 import { displayName } from '../present/index.js';
 import type { AuthorizeHook } from '../config/options.js';
+import { type LoginBudget, tooManyLogins } from './limits.js';
 import { type KnownSecret, knownSecret, matchesSecret, Sessions, type SessionsOptions } from './sessions.js';
 
 /** Who is making the request, as the audit trail records it. */
@@ -47,6 +48,8 @@ function clientAddress(req: Request): string {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** Any Bearer credential, well-formed or not: a try at a token. */
+const BEARER_SCHEME = /^Bearer\b/i;
 
 /**
  * Access to the module: a host's authorization hook (embedded) or the standalone access token (Bearer header or a
@@ -114,11 +117,17 @@ export class Access {
 
   /**
    * Middleware: lets authorized requests through; answers the others (401 for the API, the login page for HTML). A
-   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes).
+   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes). Standalone, a
+   * Bearer token that matches no token spends the address's budget of `logins`, shared with /entrar; once it is
+   * spent, every Bearer request from that address is refused (429) until its window ends, the right token too.
    */
-  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void) {
+  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void, logins?: LoginBudget) {
+    const refuse = (retryAfterSeconds: number) => new RndsError('TOO_MANY_LOGINS', tooManyLogins(retryAfterSeconds), { retryAfterSeconds });
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
+        const bearerTry = logins !== undefined && this.usesLogin && BEARER_SCHEME.test(req.headers.authorization ?? '');
+        const wait = bearerTry ? logins.waitOf(req) : undefined;
+        if (wait !== undefined) return next(refuse(wait));
         // Already asked by an earlier handler of the same request (the Status reads): the hook is called once.
         const known = res.locals.rndsIdentified as { caller: Caller | undefined } | undefined;
         const caller = known ? known.caller : await this.identify(req, res);
@@ -129,6 +138,10 @@ export class Access {
           req.rndsCaller = caller;
           req.rndsSession ??= this.sessions.session(req, res);
           return next();
+        }
+        if (bearerTry) {
+          const over = await logins.wrongToken(req);
+          if (over !== undefined) return next(refuse(over));
         }
         if (req.path.startsWith('/api/') || req.path === '/metrics' || req.headers.authorization !== undefined) {
           return next(new RndsError('UNAUTHENTICATED', 'Acesso não autorizado: entre com o token de acesso ou envie o cabeçalho Authorization: Bearer <token>.'));

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { rateLimit as RateLimit } from 'express-rate-limit';
+import type { ClientRateLimitInfo, rateLimit as RateLimit, Store } from 'express-rate-limit';
 import { RndsError } from '../errors.js';
 
 const WINDOW_MS = 15 * 60 * 1000;
@@ -27,26 +27,129 @@ function onFirstUse(create: (rateLimit: typeof RateLimit) => RequestHandler): Re
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Wrong access tokens one address may try in a window, at /entrar and as Bearer tokens together. */
+export const LOGIN_LIMIT = 10;
+
+/** The pt-BR refusal of an address that spent its budget of wrong tokens. */
+export function tooManyLogins(retryAfterSeconds: number): string {
+  return `Muitas tentativas de entrar com token inválido: aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo com o token do arquivo access-token da pasta de dados.`;
+}
+
+type Limited = (req: Request, res: Response, message: string, retryAfterSeconds: number) => void;
+
 /**
- * Wrong access tokens, per client address: only failures count (a 401 or 403 of /entrar). `onLimited` answers the
- * refused request with the pt-BR message (the login page or JSON).
+ * One budget of wrong access tokens per client address (express-rate-limit's key, so X-Forwarded-For only behind a
+ * trusted proxy), shared by `/entrar` and by requests with `Authorization: Bearer`. `/entrar` is express-rate-limit's
+ * middleware: it counts every try at its start and gives back the successful ones. Bearer requests are counted here,
+ * in the same store, only once their token matched nothing: a right token never counts, so long-lived event streams
+ * and pollers never spend the budget. While an address has spent it, every Bearer request from it is refused, the
+ * right token too, so guessing cannot go on. Which addresses have spent it is also kept in a map read without waiting
+ * (the Status reads answer without a promise), and nothing is loaded while nobody has tried a wrong token (issue 14).
  */
-export function loginLimiter(onLimited: (req: Request, res: Response, message: string, retryAfterSeconds: number) => void): RequestHandler {
-  return onFirstUse((rateLimit) =>
-    rateLimit({
-      windowMs: WINDOW_MS,
-      limit: 10,
-      skipSuccessfulRequests: true,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (req, res) => {
-        const retryAfterSeconds = retryAfterOf(req);
-        res.set('Retry-After', String(retryAfterSeconds));
-        const message = `Muitas tentativas de entrar com token inválido: aguarde ${plural(Math.ceil(retryAfterSeconds / 60), 'minuto')} e tente de novo com o token do arquivo access-token da pasta de dados.`;
-        onLimited(req, res, message, retryAfterSeconds);
-      },
-    }),
-  );
+export class LoginBudget {
+  #loading?: Promise<void>;
+  #limiter?: RequestHandler;
+  #store?: Store;
+  #keyOf?: (req: Request) => string;
+  #onLimited?: Limited;
+  /** Keys whose budget is spent, with the end of their window (ms since the epoch). */
+  readonly #spent = new Map<string, number>();
+
+  /** The `/entrar` middleware: `onLimited` answers the refused request with the pt-BR message (the login page or JSON). */
+  loginLimiter(onLimited: Limited): RequestHandler {
+    this.#onLimited = onLimited;
+    return (req, res, next) => {
+      if (this.#limiter) return this.#limiter(req, res, next);
+      return this.#load()
+        .then(() => this.#limiter!(req, res, next))
+        .catch(next);
+    };
+  }
+
+  /** Seconds this address must still wait because it spent its budget; undefined when it may try. */
+  waitOf(req: Request): number | undefined {
+    if (this.#spent.size === 0 || !this.#keyOf) return undefined;
+    const key = this.#keyOf(req);
+    const until = this.#spent.get(key);
+    if (until === undefined) return undefined;
+    const left = until - Date.now();
+    if (left <= 0) {
+      this.#spent.delete(key);
+      return undefined;
+    }
+    return Math.max(1, Math.ceil(left / 1000));
+  }
+
+  /**
+   * Counts a Bearer token that matched nothing. Returns the seconds to wait when this try went past the budget (many
+   * guesses in parallel), undefined when it is still within.
+   */
+  async wrongToken(req: Request): Promise<number | undefined> {
+    await this.#load();
+    const info = await this.#store!.increment(this.#keyOf!(req));
+    if (info.totalHits <= LOGIN_LIMIT) return undefined;
+    return Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
+  }
+
+  #note(key: string, info: ClientRateLimitInfo | undefined): void {
+    if (info?.resetTime && info.totalHits >= LOGIN_LIMIT) {
+      // Addresses that never come back are not read again: their ended windows go when the map grows.
+      if (this.#spent.size >= 1024 && !this.#spent.has(key)) {
+        const now = Date.now();
+        for (const [other, until] of this.#spent) if (until <= now) this.#spent.delete(other);
+      }
+      this.#spent.set(key, info.resetTime.getTime());
+    } else {
+      this.#spent.delete(key);
+    }
+  }
+
+  #load(): Promise<void> {
+    this.#loading ??= import('express-rate-limit').then(({ rateLimit, MemoryStore, ipKeyGenerator }) => {
+      const memory = new MemoryStore();
+      // The limiter's store, also noting which keys have spent the budget.
+      const store: Store = {
+        localKeys: true,
+        init: (options) => memory.init(options),
+        get: (key) => memory.get(key),
+        increment: async (key) => {
+          const info = await memory.increment(key);
+          this.#note(key, info);
+          return info;
+        },
+        decrement: async (key) => {
+          await memory.decrement(key);
+          this.#note(key, await memory.get(key));
+        },
+        resetKey: async (key) => {
+          await memory.resetKey(key);
+          this.#spent.delete(key);
+        },
+        resetAll: async () => {
+          await memory.resetAll();
+          this.#spent.clear();
+        },
+        shutdown: () => memory.shutdown(),
+      };
+      // express-rate-limit's own default key: the address, IPv6 by its /56 network.
+      this.#keyOf = (req) => ipKeyGenerator(req.ip ?? '');
+      this.#store = store;
+      this.#limiter = rateLimit({
+        windowMs: WINDOW_MS,
+        limit: LOGIN_LIMIT,
+        skipSuccessfulRequests: true,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        store,
+        handler: (req, res) => {
+          const retryAfterSeconds = retryAfterOf(req);
+          res.set('Retry-After', String(retryAfterSeconds));
+          this.#onLimited?.(req, res, tooManyLogins(retryAfterSeconds), retryAfterSeconds);
+        },
+      });
+    });
+    return this.#loading;
+  }
 }
 
 /** The certificate file an enable request names (API JSON or the form), if any. */

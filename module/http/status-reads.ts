@@ -4,6 +4,7 @@ import fresh from 'fresh';
 import type { Enablement } from '../enablement/index.js';
 import { HOOK, type Access, type Caller } from './identify.js';
 import { applySecurityHeaders, helmetHeaders } from './headers.js';
+import type { LoginBudget } from './limits.js';
 
 export interface StatusReadsDeps {
   enablement: Enablement;
@@ -12,6 +13,8 @@ export interface StatusReadsDeps {
   hostAllowed?: (req: express.Request) => boolean;
   /** The app's cookie parser, run here first (it then does nothing further down): sessions and a host's hook read cookies. */
   cookies: express.RequestHandler;
+  /** Wrong access tokens per address: a Bearer read from an address that spent its budget goes down to Access.require. */
+  logins?: LoginBudget;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface StatusReadsDeps {
  * (Access.require reuses the identity found here, so a host's authorization hook is asked once).
  */
 export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
-  const { enablement, access, hostAllowed, cookies } = deps;
+  const { enablement, access, hostAllowed, cookies, logins } = deps;
   const answer = (req: express.Request, res: express.Response, next: express.NextFunction, caller: Caller | undefined): void => {
     res.locals.rndsIdentified = { caller };
     if (!caller) return next();
@@ -36,6 +39,7 @@ export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.path !== '/api/status' && req.path !== '/api/certificates')) return next();
     if (hostAllowed && !hostAllowed(req)) return next();
+    if (req.headers.authorization !== undefined && logins?.waitOf(req) !== undefined) return next();
     let found: ReturnType<Access['identifyNow']>;
     try {
       // Sessions and a host's hook read cookies; a token caller without any Cookie header needs no parsing (the app's

@@ -74,7 +74,7 @@ export const CONTRACT_ROUTES: ContractRoute[] = ROUTES.map(contractRoute);
 function errorsOf(route: ContractRoute): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.errors);
   codes.add('HOST_NOT_ALLOWED').add('NOT_FOUND').add('INTERNAL');
-  if (route.access !== 'public') codes.add('UNAUTHENTICATED').add('FORBIDDEN');
+  if (route.access !== 'public') codes.add('UNAUTHENTICATED').add('FORBIDDEN').add('TOO_MANY_LOGINS');
   if (route.method === 'POST') codes.add('PAYLOAD_TOO_LARGE');
   if (route.body) codes.add('INVALID_INPUT');
   return ERROR_CODES.filter((code) => codes.has(code));

@@ -4,15 +4,22 @@
  * /health (health-check.ts), and turns all that into a monitoring-plugin result (exit code + first line); the
  * outputs are status-render.ts.
  */
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 import { statusFromState } from '../../module/enablement/status.js';
+import { isRenewalOf } from '../../module/enablement/renewal-scan.js';
+import { openPkcs12, summarizeCertificate } from '../../module/certificates/index.js';
 import { optionsFromEnv, type StandaloneConfig, type StandaloneEnv } from '../../module/config/env.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
-import { scanChavesDir } from '../../module/chaves/index.js';
+import { isPlainFileName, scanChavesDir } from '../../module/chaves/index.js';
 import { isRndsError } from '../../module/errors.js';
 import { version } from '../../module/paths.js';
 import { DEFAULT_TIME_ZONE, EXPIRING_DAYS, STATE_LABEL, daysLeftText, environmentLabel, formatCnpj, formatDate, formatDateTime } from '../../module/present/index.js';
 import { GUIDE_PATH } from '../../module/enablement/renewal-reminder.js';
-import type { Status } from '../../module/types.js';
+import type { Entry, RenewalInfo, Status } from '../../module/types.js';
 import { describeVia, parseProxyUrl } from '../../module/rnds/index.js';
 import { EXIT, EXIT_LABEL, errorText, safe, worse, type ExitCode } from './cli.js';
 import { checkServer, defaultHealthUrl, notChecked, type ServerCheck } from './health-check.js';
@@ -40,6 +47,11 @@ export interface StatusReport {
   proxy?: string | null;
   /** The credenciamento guide on the server (renewal steps), when its address is known. */
   guideUrl?: string | null;
+  /**
+   * Where the renewal waiting to be used (`status.renewal`) was learned: from the running server's /api/status, or,
+   * when the server does not answer it, by opening the folder's files here with the stored password.
+   */
+  renewalSource?: 'servidor' | 'pasta';
   /** Set when the state could not be read (exit 3). */
   error?: { code: string; message: string };
   /** The installation's time zone (RNDS_TIME_ZONE, else RNDS_UF's): the dates, as the screen shows them. */
@@ -91,11 +103,91 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   }
 
   const [scan, secretProblem, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), secretProblemOf(dataDir, state), serverPromise]);
-  const status = statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone });
+  const fromServer = server.reachable && state.enabled ? await serverRenewal(server.url!, env, dataDir, options.timeoutMs ?? 3000) : undefined;
+  const renewal = fromServer !== undefined ? fromServer : await folderRenewal(state, scan.dir.path, scan.entries, dataDir, secretProblem, now, timeZone);
+  const status = statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone, renewal });
   const findings = evaluate(status, server, timeZone);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
   const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;
-  return { exitCode, summary: summaryLine(exitCode, status, findings, timeZone), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env), timeZone };
+  const renewalSource = state.enabled ? (fromServer !== undefined ? 'servidor' : 'pasta') : undefined;
+  return { exitCode, summary: summaryLine(exitCode, status, findings, timeZone), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env), renewalSource, timeZone };
+}
+
+/**
+ * The renewal the running server offers (its /api/status, read with the monitoring token, else the access token of
+ * the environment or the data folder): the server's scan is the one that decides. undefined when it cannot be asked.
+ */
+async function serverRenewal(healthUrl: string, env: StandaloneEnv, dataDir: string, timeoutMs: number): Promise<RenewalInfo | null | undefined> {
+  let token = env.RNDS_MONITORING_TOKEN ?? env.RNDS_ACCESS_TOKEN;
+  if (!token) {
+    try {
+      token = (await fsp.readFile(path.join(dataDir, 'access-token'), 'utf8')).trim();
+    } catch {
+      return undefined;
+    }
+  }
+  const url = healthUrl.replace(/\/health$/, '/api/status');
+  const answer = await new Promise<{ status: number; body: string } | undefined>((resolve) => {
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.get(url, { headers: { accept: 'application/json', authorization: `Bearer ${token}` }, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', () => resolve(undefined));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
+  if (answer?.status !== 200) return undefined;
+  try {
+    const body = JSON.parse(answer.body) as { renewal?: RenewalInfo | null };
+    return body.renewal === undefined ? undefined : body.renewal;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files opened per check, as the server's own scan (renewal-scan.ts) bounds it. */
+const FOLDER_RENEWAL_LIMIT = 10;
+
+/**
+ * The renewal found by opening, here, the folder's ready files with the stored password (the server is down or cannot
+ * be asked): the same rule as the server's scan (isRenewalOf: same CNPJ, later expiry), the latest expiry offered.
+ */
+async function folderRenewal(state: PersistedState, dir: string, entries: Entry[], dataDir: string, secretProblem: string | null, now: Date, timeZone: string): Promise<RenewalInfo | null> {
+  const enabled = state.enabled;
+  if (!enabled || secretProblem) return null;
+  const candidates = entries
+    .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabled.certificate.sha256 && isPlainFileName(e.file))
+    .slice(0, FOLDER_RENEWAL_LIMIT);
+  if (candidates.length === 0) return null;
+  let password: string;
+  try {
+    password = (await SecretBox.open(dataDir)).unseal(enabled.secret);
+  } catch {
+    return null;
+  }
+  let best: RenewalInfo | null = null;
+  for (const entry of candidates) {
+    let bytes: Buffer;
+    try {
+      bytes = await fsp.readFile(path.join(dir, entry.file));
+    } catch {
+      continue;
+    }
+    const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== entry.sha256) continue; // changed since the folder was read
+    let summary: ReturnType<typeof summarizeCertificate> & { sha256: string };
+    try {
+      summary = { ...summarizeCertificate(openPkcs12(bytes, password, { now, timeZone }), now, timeZone), sha256 };
+    } catch {
+      continue; // another password, expired, not a certificate
+    }
+    if (!isRenewalOf(summary, enabled.certificate)) continue;
+    if (!best || new Date(summary.notAfter) > new Date(best.certificate.notAfter)) best = { file: entry.file, sha256, sameFile: entry.file === enabled.file, certificate: summary };
+  }
+  return best;
 }
 
 /** `proxy host:port (RNDS_PROXY)`, or null without a proxy. Only host and port: the login stays out of every output. */

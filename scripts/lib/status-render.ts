@@ -68,6 +68,17 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
     for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
   }
 
+  if (status.renewal) {
+    const r = status.renewal;
+    const where = r.sameFile ? `${safe(r.file)} (por cima do habilitado)` : safe(r.file);
+    lines.push('');
+    lines.push(`Certificado renovado na pasta: ${where}, válido até ${formatDate(r.certificate.notAfter, timeZone)}, emitido por ${safe(commonNameOf(r.certificate.issuer))}.`);
+    lines.push(
+      `  Ele abre com a senha guardada: use-o na tela Certificados (botão "Usar o certificado renovado"), sem digitar a senha de novo.` +
+        (report.renewalSource === 'pasta' ? ' (Encontrado agora na pasta: o servidor não respondeu.)' : ''),
+    );
+  }
+
   const reminder = renewalReminder(status, timeZone);
   if (reminder) {
     lines.push('');

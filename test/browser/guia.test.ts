@@ -11,6 +11,19 @@ import { launchChromium } from '../support/browser.js';
 import { HANG_MS } from '../support/wait.js';
 import request from 'supertest';
 
+/** Every text item of every page of a PDF, in reading order, joined by spaces (pdf.js, as a PDF reader extracts it). */
+async function pdfText(pdf: Buffer): Promise<string> {
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const document = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise;
+  const parts: string[] = [];
+  for (let n = 1; n <= document.numPages; n++) {
+    const content = await (await document.getPage(n)).getTextContent();
+    for (const item of content.items) if ('str' in item) parts.push(item.str, item.hasEOL ? '\n' : '');
+  }
+  await document.destroy();
+  return parts.join(' ');
+}
+
 const HOST = 'pec.municipio.lan';
 const INSTALACAO = '0916-0409-8915-9622-2161-0480-1336-1227';
 let chromium: { browser: Browser; close: () => Promise<void> };
@@ -171,4 +184,21 @@ describe('the credenciamento guide (GET {base}/guia)', () => {
     await page.emulateMedia({ media: 'screen' });
     expect(await page.$eval('.tabs', (e) => getComputedStyle(e).display)).not.toBe('none');
   });
+
+  for (const format of ['A4', 'Letter'] as const) {
+    it(`when the guide is printed to PDF on ${format}, then the whole contra-chave is in the PDF's text`, async () => {
+      // Letters and digits of every width: a value cut anywhere loses a group.
+      const contraChave = 'c0ff-ee12-3456-789a-bcde-f012-3456-789a';
+      await open({ contraChave });
+      await page.goto(`${origin}${BASE}/guia`);
+
+      const pdf = await page.pdf({ format });
+
+      const text = await pdfText(pdf);
+      // Only whitespace may come between the characters (a line break after a group's dash).
+      expect(text.replace(/\s+/g, '').toLowerCase()).toContain(contraChave);
+      // On screen the value is still one copyable field.
+      expect((await page.inputValue('#contra-chave')).toLowerCase()).toBe(contraChave);
+    });
+  }
 });

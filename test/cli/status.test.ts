@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRndsModule } from '../../module/index.js';
@@ -368,5 +369,99 @@ describe('npm run status', () => {
     const body = JSON.parse(json.stdout);
     expect(body.server).toEqual({ reachable: true, url: `http://127.0.0.1:${port}/rnds/health`, rnds: 'enabled' });
     expect(body.check.findings).toEqual([]);
+  });
+
+  describe('a renewal waiting to be used', () => {
+    const PASSWORD = STANDARD.password;
+    let current: ReturnType<typeof createTestCertificate>;
+    let renewed: ReturnType<typeof createTestCertificate>;
+    // Two RSA keys for the whole block: the slow part on a loaded machine.
+    const certificates = () => {
+      current ??= createTestCertificate({ password: PASSWORD, days: 20 });
+      renewed ??= createTestCertificate({ password: PASSWORD, days: 380 });
+      return { current, renewed };
+    };
+
+    async function withRenewal(): Promise<{ renewedSha: string }> {
+      const { current, renewed } = certificates();
+      inst = await newInstallation();
+      await enableCertificate(inst, { file: 'municipio.pfx', bytes: current.pfx, password: PASSWORD });
+      const target = path.join(inst.chavesDir, 'municipio-renovado.pfx');
+      fs.writeFileSync(target, renewed.pfx);
+      const past = new Date(Date.now() - 60_000);
+      fs.utimesSync(target, past, past);
+      const sha = createHash('sha256').update(renewed.pfx).digest('hex');
+      return { renewedSha: sha };
+    }
+
+    it('when the server is down and a renewed certificate that opens with the stored password is in the folder, then text and JSON tell about it and what to do', async () => {
+      const { renewedSha } = await withRenewal();
+      const env = await withoutServer(inst!);
+
+      const text = await runScript('status', [], { env });
+      const json = await runScript('status', ['--json'], { env });
+
+      expect(text.stdout).toMatch(/^Certificado renovado na pasta: municipio-renovado\.pfx, válido até \d{2}\/\d{2}\/\d{4}, emitido por .+\.$/m);
+      expect(text.stdout).toContain('use-o na tela Certificados (botão "Usar o certificado renovado")');
+      expect(text.stdout).toContain('o servidor não respondeu');
+      expect(text.stdout).toContain('O certificado renovado já está na pasta e abre com a senha guardada');
+      const body = JSON.parse(json.stdout);
+      expect(body.renewal).toMatchObject({ file: 'municipio-renovado.pfx', sha256: renewedSha, sameFile: false });
+      expect(body.renewal.certificate.daysLeft).toBeGreaterThan(300);
+      expect(body.renewal.certificate.issuer).toEqual(expect.any(String));
+      expect(body.renewalReminder.steps.join(' ')).toContain('já está na pasta');
+    });
+
+    it('when the renewed file has another password or the folder has none, then nothing is offered', async () => {
+      inst = await newInstallation();
+      await enableCertificate(inst, { file: 'municipio.pfx', bytes: certificates().current.pfx, password: PASSWORD });
+      const env = await withoutServer(inst);
+      expect(JSON.parse((await runScript('status', ['--json'], { env })).stdout).renewal).toBeNull();
+      // The same CNPJ and a later expiry, but another password: the admin enables it with its own.
+      const other = createTestCertificate({ password: 'OutraSenha#99', days: 380 });
+      const target = path.join(inst.chavesDir, 'outra-senha.pfx');
+      fs.writeFileSync(target, other.pfx);
+      const past = new Date(Date.now() - 60_000);
+      fs.utimesSync(target, past, past);
+      const text = await runScript('status', [], { env });
+      expect(text.stdout).not.toContain('Certificado renovado na pasta');
+      expect(JSON.parse((await runScript('status', ['--json'], { env })).stdout).renewal).toBeNull();
+    });
+
+    it('when the real server answers, then the renewal it offers is the one told, read from its /api/status', async () => {
+      const { renewedSha } = await withRenewal();
+      const token = 'token-de-teste-0123456789abcdef';
+      const rnds = await createRndsModule({ chavesDir: inst!.chavesDir, dataDir: inst!.dataDir, accessToken: token, connectionCheckMinutes: 0 });
+      const app = express();
+      app.use('/rnds', rnds.router);
+      const server = http.createServer(app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      closers.push(async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await rnds.close();
+      });
+      await new Promise<void>((resolve) => {
+        let stop = () => {};
+        const check = () => {
+          if (rnds.status().renewal) {
+            stop();
+            resolve();
+          }
+        };
+        stop = rnds.onChange(check);
+        check();
+      });
+      const { port } = server.address() as AddressInfo;
+      const env = inst!.env({ PORT: String(port), RNDS_BASE_PATH: '/rnds/', RNDS_ACCESS_TOKEN: token });
+
+      const text = await runScript('status', [], { env });
+      const json = await runScript('status', ['--json'], { env });
+
+      expect(text.stdout).toContain('Certificado renovado na pasta: municipio-renovado.pfx');
+      expect(text.stdout).not.toContain('o servidor não respondeu');
+      expect(JSON.parse(json.stdout).renewal).toEqual(rnds.status().renewal);
+      expect(JSON.parse(json.stdout).renewal.sha256).toBe(renewedSha);
+    });
   });
 });

@@ -10,7 +10,8 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { statusFromState } from '../../module/enablement/status.js';
-import { isRenewalOf } from '../../module/enablement/renewal-scan.js';
+import { provesRenewal } from '../../module/enablement/renewal-scan.js';
+import { issuerDer } from '../../module/certificates/issuer.js';
 import { openPkcs12, summarizeCertificate } from '../../module/certificates/index.js';
 import { optionsFromEnv, type StandaloneConfig, type StandaloneEnv } from '../../module/config/env.js';
 import { StateStore, SecretBox, type PersistedState } from '../../module/state/index.js';
@@ -153,11 +154,14 @@ const FOLDER_RENEWAL_LIMIT = 10;
 
 /**
  * The renewal found by opening, here, the folder's ready files with the stored password (the server is down or cannot
- * be asked): the same rule as the server's scan (isRenewalOf: same CNPJ, later expiry), the latest expiry offered.
+ * be asked): the same rule as the server's scan (provesRenewal: signed by the enabled certificate's issuer, same CNPJ,
+ * later expiry), the latest expiry offered. Without the issuer kept at enable, nothing is offered, as by the server.
  */
 async function folderRenewal(state: PersistedState, dir: string, entries: Entry[], dataDir: string, secretProblem: string | null, now: Date, timeZone: string): Promise<RenewalInfo | null> {
   const enabled = state.enabled;
   if (!enabled || secretProblem) return null;
+  const issuer = issuerDer(enabled.issuerCertificate);
+  if (!issuer) return null;
   const candidates = entries
     .filter((e) => e.status === 'ready' && e.sha256 && e.sha256 !== enabled.certificate.sha256 && isPlainFileName(e.file))
     .slice(0, FOLDER_RENEWAL_LIMIT);
@@ -180,11 +184,12 @@ async function folderRenewal(state: PersistedState, dir: string, entries: Entry[
     if (sha256 !== entry.sha256) continue; // changed since the folder was read
     let summary: ReturnType<typeof summarizeCertificate> & { sha256: string };
     try {
-      summary = { ...summarizeCertificate(openPkcs12(bytes, password, { now, timeZone }), now, timeZone), sha256 };
+      const opened = openPkcs12(bytes, password, { now, timeZone });
+      summary = { ...summarizeCertificate(opened, now, timeZone), sha256 };
+      if (!provesRenewal(opened, summary, enabled.certificate, issuer)) continue;
     } catch {
       continue; // another password, expired, not a certificate
     }
-    if (!isRenewalOf(summary, enabled.certificate)) continue;
     if (!best || new Date(summary.notAfter) > new Date(best.certificate.notAfter)) best = { file: entry.file, sha256, sameFile: entry.file === enabled.file, certificate: summary };
   }
   return best;

@@ -1,3 +1,4 @@
+import { findIssuer } from '../../module/certificates/issuer.js';
 /** Builds installations on disk (data + chaves folders) in each state the support check must recognise. */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,8 @@ export async function enableCertificate(
   const past = new Date(Date.now() - 60_000);
   fs.utimesSync(path.join(inst.chavesDir, file), past, past);
   const opened = openPkcs12(bytes, password, { checkValidity: false });
+  // Kept at enable, as the server does: the renewal proof needs the CA that signed it.
+  const issuerCertificate = findIssuer(opened.certPem, opened.chainPem);
   const store = await StateStore.open({ dataDir: inst.dataDir });
   try {
     const secretBox = await SecretBox.open(inst.dataDir);
@@ -70,6 +73,7 @@ export async function enableCertificate(
         enabledAt: new Date().toISOString(),
         certificate: summarizeCertificate(opened, new Date(), DEFAULT_TIME_ZONE),
         secret: secretBox.seal(password),
+        ...(issuerCertificate ? { issuerCertificate } : {}),
       },
       connection: options.connection ? { ...options.connection, environment: 'producao' } : null,
     }));

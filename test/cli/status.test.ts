@@ -7,7 +7,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRndsModule } from '../../module/index.js';
 import { version } from '../../module/paths.js';
-import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
+import { createTestCertificate, createTestIssuer } from '../../scripts/lib/test-certificate.js';
 import { CONTRA_CHAVE, enableCertificate, newInstallation, STANDARD, type Installation } from './installation.js';
 import { FIXTURES as FIXTURES_DIR, fakeHealthServer, freePort, runScript } from './run.js';
 
@@ -377,8 +377,9 @@ describe('npm run status', () => {
     let renewed: ReturnType<typeof createTestCertificate>;
     // Two RSA keys for the whole block: the slow part on a loaded machine.
     const certificates = () => {
-      current ??= createTestCertificate({ password: PASSWORD, days: 20 });
-      renewed ??= createTestCertificate({ password: PASSWORD, days: 380 });
+      const issuer = createTestIssuer();
+      current ??= createTestCertificate({ password: PASSWORD, days: 20, issuer });
+      renewed ??= createTestCertificate({ password: PASSWORD, days: 380, issuer });
       return { current, renewed };
     };
 

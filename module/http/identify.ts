@@ -12,6 +12,8 @@ export interface Caller {
   viaHeader: boolean;
   /** The read-only monitoring token: only the routes the route table opens to monitoring. */
   monitoring?: boolean;
+  /** The reporting token: only the routes the route table opens to reporting (`POST /api/envios`). */
+  reporting?: boolean;
 }
 
 /** identifyNow's answer when only the host's authorization hook can tell. */
@@ -57,11 +59,13 @@ export class Access {
   readonly #accessToken?: KnownSecret;
   readonly #authorize?: AuthorizeHook;
   readonly #monitoringToken?: KnownSecret;
+  readonly #reportingToken?: KnownSecret;
 
-  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string } & SessionsOptions) {
+  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string; reportingToken?: string } & SessionsOptions) {
     this.#accessToken = knownSecret(options.accessToken);
     this.#authorize = options.authorize;
     this.#monitoringToken = knownSecret(options.monitoringToken);
+    this.#reportingToken = knownSecret(options.reportingToken);
     this.sessions = new Sessions(options);
   }
 
@@ -90,6 +94,10 @@ export class Access {
       const match = BEARER.exec(authorization);
       if (match && matchesSecret(match[1]!, this.#monitoringToken)) return callerAs(() => `monitoramento (${req.ip})`, { viaHeader: true, monitoring: true });
     }
+    if (authorization !== undefined && this.#reportingToken !== undefined) {
+      const match = BEARER.exec(authorization);
+      if (match && matchesSecret(match[1]!, this.#reportingToken)) return callerAs(() => `envios (${clientAddress(req)})`, { viaHeader: true, reporting: true });
+    }
     if (this.#authorize) return HOOK;
     if (authorization !== undefined) {
       const match = BEARER.exec(authorization);
@@ -114,16 +122,20 @@ export class Access {
 
   /**
    * Middleware: lets authorized requests through; answers the others (401 for the API, the login page for HTML). A
-   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes).
+   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes); a reporting
+   * caller only POST of `reportingPaths`.
    */
-  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void) {
+  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void, reportingPaths: ReadonlySet<string> = new Set()) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
         // Already asked by an earlier handler of the same request (the Status reads): the hook is called once.
         const known = res.locals.rndsIdentified as { caller: Caller | undefined } | undefined;
         const caller = known ? known.caller : await this.identify(req, res);
         if (caller?.monitoring && !((req.method === 'GET' || req.method === 'HEAD') && monitoringPaths.has(req.path))) {
-          return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
+          return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates, /api/envios e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
+        }
+        if (caller?.reporting && !(req.method === 'POST' && reportingPaths.has(req.path))) {
+          return next(new RndsError('FORBIDDEN', 'O token de envios só informa envios (POST /api/envios): para ler ou mudar a configuração, use o token de acesso.'));
         }
         if (caller) {
           req.rndsCaller = caller;

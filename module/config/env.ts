@@ -123,7 +123,7 @@ export const ENV_VARIABLES = [
   },
   {
     name: 'RNDS_MONITORING_TOKEN',
-    meaning: 'a read-only Bearer token for monitoring: `/metrics`, `/api/status`, `/api/certificates` only, `403` elsewhere',
+    meaning: 'a read-only Bearer token for monitoring: `/metrics`, `/api/status`, `/api/certificates`, `GET /api/envios` only, `403` elsewhere',
     default: '—',
     expected: 'deve ter ao menos 16 caracteres, sem espaços, e ser diferente de RNDS_ACCESS_TOKEN (gere com: openssl rand -base64 32)',
   },

@@ -61,6 +61,9 @@ export interface ParsedSend extends ReportedSend {
   atMs: number;
 }
 
+/** pt-BR for the checks that carry no message of their own (made once: it is a function per call otherwise). */
+const PT = { error: z.locales.pt().localeError };
+
 const FIX = 'Há envios inválidos: nada foi guardado. Corrija os campos indicados e envie o lote de novo.';
 
 /**
@@ -71,7 +74,7 @@ export function parseReport(input: unknown): ParsedSend[] {
   if (typeof input === 'object' && input !== null && Array.isArray((input as { envios?: unknown }).envios) && (input as { envios: unknown[] }).envios.length > MAX_SENDS_PER_REPORT) {
     throw new RndsError('PAYLOAD_TOO_LARGE', `Lote grande demais: envie no máximo ${MAX_SENDS_PER_REPORT} envios por pedido (divida o lote).`);
   }
-  const result = reportSchema.safeParse(input, { error: z.locales.pt().localeError });
+  const result = reportSchema.safeParse(input, PT);
   if (!result.success) {
     const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const issue of result.error.issues) {

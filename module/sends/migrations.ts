@@ -56,6 +56,13 @@ export const MIGRATIONS: readonly Migration[] = [
         sent INTEGER NOT NULL
       ) WITHOUT ROWID;
       INSERT INTO counters (tab_model, total, sent) VALUES ('RIA', 0, 0), ('RAC', 0, 0), ('RPM', 0, 0);
+      -- The counters follow the records inside SQLite, in the same transaction as the change.
+      CREATE TRIGGER records_counted AFTER INSERT ON records BEGIN
+        UPDATE counters SET total = total + 1, sent = sent + NEW.sent WHERE tab_model = NEW.tab_model;
+      END;
+      CREATE TRIGGER records_recounted AFTER UPDATE OF sent ON records WHEN NEW.sent <> OLD.sent BEGIN
+        UPDATE counters SET sent = sent + NEW.sent - OLD.sent WHERE tab_model = NEW.tab_model;
+      END;
       -- The latest direct send (httpStatus or failure) by at: one row at most.
       CREATE TABLE last_direct (
         id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -3,7 +3,6 @@
  * stored (same model, recordId and instant) is a duplicate, never counted twice. Each record keeps its latest send,
  * and the counters per tab model change with it, so reads never count rows.
  */
-import { TAB_MODELS, recordOf } from '../enums.js';
 import { type SendsCore, tabModelOf } from './core.js';
 import { parseReport } from './inputs.js';
 import { deriveStatus, isSent } from './status.js';
@@ -15,11 +14,10 @@ export interface RecordResult {
 
 const INSERT_SEND = `INSERT OR IGNORE INTO sends (model, record_id, at, at_text, status, direct, http_status, failure, codes, message, detail, rnds_id, cnes, environment)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const GET_RECORD = 'SELECT at, sent FROM records WHERE model = ? AND record_id = ?';
+// A record takes a send only if it is later than the one it has; the counters follow by trigger (migrations.ts).
 const UPSERT_RECORD = `INSERT INTO records (model, record_id, tab_model, at, at_text, status, sent, codes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (model, record_id) DO UPDATE SET at = excluded.at, at_text = excluded.at_text, status = excluded.status, sent = excluded.sent,
-  codes = excluded.codes, message = excluded.message`;
-const ADD_COUNTERS = 'UPDATE counters SET total = total + ?, sent = sent + ? WHERE tab_model = ?';
+  codes = excluded.codes, message = excluded.message WHERE excluded.at > records.at`;
 const SET_LAST_DIRECT = `INSERT INTO last_direct (id, at, at_text, model, status, codes) VALUES (1, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET at = excluded.at, at_text = excluded.at_text, model = excluded.model, status = excluded.status, codes = excluded.codes
   WHERE excluded.at > last_direct.at`;
@@ -28,10 +26,8 @@ export async function recordSends(core: SendsCore, input: unknown): Promise<Reco
   const sends = parseReport(input);
   await core.db();
   const insertSend = core.stmt(INSERT_SEND);
-  const getRecord = core.stmt(GET_RECORD);
   const upsertRecord = core.stmt(UPSERT_RECORD);
   return core.transaction(() => {
-    const deltas = recordOf(TAB_MODELS, () => ({ total: 0, sent: 0 }));
     let last: { at: number; values: Array<string | number> } | null = null;
     let accepted = 0;
     for (const [index, send] of sends.entries()) {
@@ -44,19 +40,10 @@ export async function recordSends(core: SendsCore, input: unknown): Promise<Reco
       ]);
       if (stored.changes === 0) continue;
       accepted++;
-      const tab = tabModelOf(send.model);
-      const sent = isSent(derived.status) ? 1 : 0;
-      const previous = getRecord.get([send.model, send.recordId]) as { at: number; sent: number } | null;
-      if (previous === null || send.atMs > previous.at) {
-        if (previous === null) deltas[tab].total++;
-        deltas[tab].sent += sent - (previous?.sent ?? 0);
-        upsertRecord.run([send.model, send.recordId, tab, send.atMs, send.at, derived.status, sent, codes, message]);
-      }
+      upsertRecord.run([send.model, send.recordId, tabModelOf(send.model), send.atMs, send.at, derived.status, isSent(derived.status) ? 1 : 0, codes, message]);
       if (derived.direct && (last === null || send.atMs > last.at)) last = { at: send.atMs, values: [send.atMs, send.at, send.model, derived.status, codes] };
       core.deps.afterSend?.(index);
     }
-    const addCounters = core.stmt(ADD_COUNTERS);
-    for (const tab of TAB_MODELS) if (deltas[tab].total !== 0 || deltas[tab].sent !== 0) addCounters.run([deltas[tab].total, deltas[tab].sent, tab]);
     if (last) core.stmt(SET_LAST_DIRECT).run(last.values);
     return { accepted, duplicates: sends.length - accepted };
   });

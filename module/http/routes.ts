@@ -188,7 +188,7 @@ export const ROUTES: readonly Route[] = [
     method: 'post', path: '/api/envios', who: 'admin', reporting: true, bodyLimit: MAX_REPORT_BYTES,
     summary: 'The host reports its direct sends to RNDS (1–1000 per request, 1 MiB at most), stored whole or not at all.',
     body: { type: 'json', schema: reportSchema },
-    response: okJson('{"accepted":n,"duplicates":m}', SendsRecordedSchema), errors: ['INVALID_INPUT', 'PAYLOAD_TOO_LARGE'],
+    response: okJson('{"accepted":n,"duplicates":m}', SendsRecordedSchema), errors: ['INVALID_INPUT', 'PAYLOAD_TOO_LARGE', 'WRITE_FAILED'],
     handler: reportSends,
   },
   {

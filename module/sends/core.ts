@@ -60,7 +60,13 @@ export class SendsCore {
   }
 
   async #open(): Promise<Database> {
-    const db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB });
+    let db: Database;
+    try {
+      db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB });
+    } catch (error) {
+      this.#opening = null; // the next call tries again (the file may be fixed, the disk freed)
+      throw error;
+    }
     if (this.#closed) {
       db.close();
       throw new Error('o registro de envios foi fechado');

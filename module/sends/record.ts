@@ -3,6 +3,7 @@
  * stored (same model, recordId and instant) is a duplicate, never counted twice. Each record keeps its latest send,
  * and the counters per tab model change with it, so reads never count rows.
  */
+import { RndsError } from '../errors.js';
 import { type SendsCore, tabModelOf } from './core.js';
 import { parseReport } from './inputs.js';
 import { deriveStatus, isSent } from './status.js';
@@ -24,7 +25,19 @@ const SET_LAST_DIRECT = `INSERT INTO last_direct (id, at, at_text, model, status
 
 export async function recordSends(core: SendsCore, input: unknown): Promise<RecordResult> {
   const sends = parseReport(input);
-  await core.db();
+  try {
+    await core.db();
+    return store(core, sends);
+  } catch (error) {
+    // SQLite's own failures (disk full, a damaged file, no permission): nothing of the batch was kept.
+    if (error instanceof Error && error.name === 'SQLite3Error') {
+      throw new RndsError('WRITE_FAILED', 'Não foi possível gravar os envios no banco da pasta de dados (sends.sqlite): nada deste lote foi guardado. Confira o espaço livre e a permissão da pasta de dados e envie o lote de novo.', { cause: error });
+    }
+    throw error;
+  }
+}
+
+function store(core: SendsCore, sends: ReturnType<typeof parseReport>): RecordResult {
   const insertSend = core.stmt(INSERT_SEND);
   const upsertRecord = core.stmt(UPSERT_RECORD);
   return core.transaction(() => {

@@ -287,3 +287,15 @@ describe('the schema and its migrations', () => {
     expect(await again.sends.record({ envios: [{ at: '2026-12-03T10:00:00Z', model: 'RAC', recordId: 'a', httpStatus: 201 }] })).toEqual({ accepted: 1, duplicates: 0 });
   });
 });
+
+describe('when the database cannot be written', () => {
+  it('when the data folder\'s database is not a database, then recording answers WRITE_FAILED in pt-BR and the host can retry later', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, SENDS_FILE), 'isto não é um banco SQLite, mas um arquivo qualquer com texto suficiente para ocupar uma página '.repeat(50));
+    const { sends } = store({ dataDir });
+    const error = await refusal(sends.record({ envios: [{ at: '2026-12-03T10:00:00Z', model: 'RAC', recordId: 'a', httpStatus: 201 }] }));
+    expect(error.code).toBe('WRITE_FAILED');
+    expect(error.message).toMatch(/nada deste lote foi guardado/);
+  });
+});

@@ -11,6 +11,7 @@ import { Access } from './http/identify.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
+import { createSends, type RecordResult } from './sends/index.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './config/options.js';
 import { version } from './paths.js';
@@ -28,6 +29,11 @@ export interface RndsModule {
   status(): Status;
   /** A current RNDS access token, for the host's own calls to RNDS (throws NOT_ENABLED when nothing is enabled). */
   getToken(): Promise<RndsToken>;
+  /**
+   * Embedded hosts report their direct sends to RNDS here (CONTRACT.md *Sends*: `{"envios":[…]}`, 1–1000), stored
+   * whole or not at all; an invalid batch rejects with RndsError INVALID_INPUT (or PAYLOAD_TOO_LARGE).
+   */
+  recordSends(sends: unknown): Promise<RecordResult>;
   /** Runs "Testar conexão" and keeps its result. */
   testConnection(): Promise<Connection>;
   /**
@@ -171,14 +177,26 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       onChange();
     }
 
+    // Opened at its first use (a report or a read of the RNDS tab): an idle server never loads SQLite.
+    const sends = createSends({
+      dataDir: options.dataDir,
+      retentionDays: options.sendsRetentionDays,
+      timeZone,
+      now,
+      enabledNotAfter: () => store.get().enabled?.certificate.notAfter ?? null,
+    });
+    cleanup.push(() => sends.close());
+
     const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
     metrics.extend((registry) => registerAlertMetrics(registry, () => enablement.status().alerts));
     const router = createApp({
       enablement,
+      sends,
       access: new Access({
         accessToken: options.accessToken,
         authorize: options.authorize,
         monitoringToken: options.monitoringToken,
+        reportingToken: options.reportingToken,
         now: () => now().getTime(),
         sessionKey,
         revocations,
@@ -201,6 +219,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       status: () => enablement.status(),
       getToken: () => enablement.getToken(),
       testConnection: () => enablement.testConnection(),
+      recordSends: (input) => sends.record(input),
       renew: (renewInput, actor) => enablement.renew(renewInput, actor),
       settled: async () => {
         await enablement.renewalSettled();

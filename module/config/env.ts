@@ -43,6 +43,12 @@ const envSchema = z.object({
     .min(16, 'deve ter ao menos 16 caracteres (gere um com: openssl rand -base64 32)')
     .regex(/^\S+$/, 'não pode ter espaços')
     .optional(),
+  RNDS_REPORTING_TOKEN: z
+    .string()
+    .min(16, 'deve ter ao menos 16 caracteres (gere um com: openssl rand -base64 32)')
+    .regex(/^\S+$/, 'não pode ter espaços')
+    .optional(),
+  RNDS_SENDS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
   RNDS_AMBIENTE: environmentSchema.default('producao'),
   RNDS_UF: z.string().regex(/^[A-Za-z]{2}$/, 'deve ser a sigla de um estado, como MG').optional(),
   RNDS_TIME_ZONE: timeZoneSchema.optional(),
@@ -117,9 +123,22 @@ export const ENV_VARIABLES = [
   },
   {
     name: 'RNDS_MONITORING_TOKEN',
-    meaning: 'a read-only Bearer token for monitoring: `/metrics`, `/api/status`, `/api/certificates` only, `403` elsewhere',
+    meaning: 'a read-only Bearer token for monitoring: `/metrics`, `/api/status`, `/api/certificates`, `GET /api/envios` only, `403` elsewhere',
     default: '—',
     expected: 'deve ter ao menos 16 caracteres, sem espaços, e ser diferente de RNDS_ACCESS_TOKEN (gere com: openssl rand -base64 32)',
+  },
+  {
+    name: 'RNDS_REPORTING_TOKEN',
+    meaning: 'a Bearer token that may only report sends (`POST /api/envios`), for PEC\'s backend or another host; `403` elsewhere',
+    default: '—',
+    expected: 'deve ter ao menos 16 caracteres, sem espaços, e ser diferente de RNDS_ACCESS_TOKEN e RNDS_MONITORING_TOKEN (gere com: openssl rand -base64 32)',
+  },
+  {
+    name: 'RNDS_SENDS_RETENTION_DAYS',
+    meaning: 'how many days reported sends are kept in `<data>/sends.sqlite` (the counters survive)',
+    default: '`400`',
+    showValue: true,
+    expected: 'deve ser um número inteiro de dias entre 1 e 36500, por exemplo RNDS_SENDS_RETENTION_DAYS=400',
   },
   { name: 'RNDS_AMBIENTE', meaning: 'default environment for enabling: `producao` or `homologacao`', default: '`producao`', showValue: true, expected: 'deve ser producao ou homologacao (sem acento), por exemplo RNDS_AMBIENTE=producao' },
   { name: 'RNDS_UF', meaning: "the installation's state (two letters), for the production services host and the time zone", default: '—', showValue: true, expected: 'deve ser a sigla de um estado, com duas letras, por exemplo RNDS_UF=MG' },
@@ -237,6 +256,8 @@ const OPTION_VARIABLE: Record<string, EnvVariableName> = {
   chavesDir: 'RNDS_CHAVES_DIR',
   dataDir: 'RNDS_DATA_DIR',
   monitoringToken: 'RNDS_MONITORING_TOKEN',
+  reportingToken: 'RNDS_REPORTING_TOKEN',
+  sendsRetentionDays: 'RNDS_SENDS_RETENTION_DAYS',
   contraChave: 'RNDS_CONTRA_CHAVE',
   defaultEnvironment: 'RNDS_AMBIENTE',
   uf: 'RNDS_UF',
@@ -299,6 +320,9 @@ export function optionsFromEnv(rawEnv: NodeJS.ProcessEnv = process.env, system: 
   const found = proxyFromEnv(env);
   const badProxy = found ? proxyError(found.value, found.source) : null;
   if (found && badProxy) problems.add(found.source, badProxy);
+  if (parsed.RNDS_REPORTING_TOKEN !== undefined && (parsed.RNDS_REPORTING_TOKEN === parsed.RNDS_ACCESS_TOKEN || parsed.RNDS_REPORTING_TOKEN === parsed.RNDS_MONITORING_TOKEN)) {
+    problems.add('RNDS_REPORTING_TOKEN', 'deve ser diferente de RNDS_ACCESS_TOKEN e de RNDS_MONITORING_TOKEN (o token de envios só informa envios)');
+  }
   if (parsed.RNDS_MONITORING_TOKEN !== undefined && parsed.RNDS_MONITORING_TOKEN === parsed.RNDS_ACCESS_TOKEN) {
     problems.add('RNDS_MONITORING_TOKEN', 'deve ser diferente de RNDS_ACCESS_TOKEN (o monitoramento só pode ler, nunca habilitar ou desabilitar)');
   }
@@ -335,6 +359,8 @@ export function optionsFromEnv(rawEnv: NodeJS.ProcessEnv = process.env, system: 
     dataDir: path.resolve(parsed.RNDS_DATA_DIR ?? './data'),
     accessToken: parsed.RNDS_ACCESS_TOKEN,
     monitoringToken: parsed.RNDS_MONITORING_TOKEN,
+    reportingToken: parsed.RNDS_REPORTING_TOKEN,
+    sendsRetentionDays: parsed.RNDS_SENDS_RETENTION_DAYS,
     defaultEnvironment: parsed.RNDS_AMBIENTE,
     uf: parsed.RNDS_UF,
     timeZone: parsed.RNDS_TIME_ZONE,

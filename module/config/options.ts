@@ -112,6 +112,13 @@ export const optionsSchema = z
      */
     monitoringToken: z.string().min(16, 'o token de monitoramento deve ter ao menos 16 caracteres').optional(),
     /**
+     * A token that may only report sends (`POST /api/envios`, Bearer only): PEC's backend reports without holding a
+     * token that could disable RNDS. Every other route answers it 403.
+     */
+    reportingToken: z.string().min(16, 'o token de envios deve ter ao menos 16 caracteres').optional(),
+    /** How many days reported sends are kept (the counters survive their removal). */
+    sendsRetentionDays: z.number().int().min(1, 'guarde os envios por ao menos 1 dia').max(36_500).default(400),
+    /**
      * The installation's contra-chave, as PEC shows it on Gestão municipal › Certificados (typed with spaces, without
      * dashes or in any case is fine). Without it the module generates a test value and reports it as not configured.
      */
@@ -185,7 +192,15 @@ export const optionsSchema = z
     now: z.custom<() => Date>((v) => typeof v === 'function', 'deve ser uma função').optional(),
   })
   .check((ctx) => {
-    const { authorize, accessToken, monitoringToken } = ctx.value;
+    const { authorize, accessToken, monitoringToken, reportingToken } = ctx.value;
+    if (reportingToken !== undefined && (reportingToken === accessToken || reportingToken === monitoringToken)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['reportingToken'],
+        message: 'o token de envios deve ser diferente do token de acesso e do de monitoramento: ele só pode informar envios',
+      });
+    }
     if (monitoringToken !== undefined && monitoringToken === accessToken) {
       ctx.issues.push({
         code: 'custom',

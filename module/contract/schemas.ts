@@ -13,9 +13,12 @@ import {
   ENVIRONMENTS,
   PROBLEM_CODES,
   PROBLEM_SEVERITIES,
+  SEND_MODELS,
+  SEND_STATUSES,
   SERVICES,
   STATES,
   STEP_NAMES,
+  TAB_MODELS,
 } from '../enums.js';
 import { ERROR_CODES } from '../errors.js';
 import { CERTIFICATE_WARNING_CODES } from '../certificates/warnings.js';
@@ -230,3 +233,46 @@ export const ErrorSchema = z
     }),
   })
   .register(contractRegistry, { id: 'Error' });
+
+const SendModelSchema = z.enum(SEND_MODELS).register(contractRegistry, { id: 'SendModel', description: 'The kind of record sent to RNDS.' });
+const TabModelSchema = z.enum(TAB_MODELS).register(contractRegistry, { id: 'TabModel', description: 'The RNDS tab’s models: RIA counts RIA-C and RIA-R.' });
+const SendStatusSchema = z.enum(SEND_STATUSES).register(contractRegistry, { id: 'SendStatus', description: 'A send’s status, derived from its answer and codes.' });
+const SendCountsSchema = z.strictObject({ model: TabModelSchema, total: z.int().min(0), sent: z.int().min(0), notSent: z.int().min(0) });
+
+export const SendsSummarySchema = z
+  .strictObject({
+    /** From the latest direct send; null while nothing is enabled or nothing was reported. */
+    lastSend: z
+      .strictObject({
+        at: isoDate,
+        model: SendModelSchema,
+        status: z.enum(['ok', 'no-connection', 'certificate-expired', 'certificate-failure']),
+        message: z.enum(['Conexão bem-sucedida', 'Sem conexão', 'Certificado expirado', 'Falha no certificado']),
+      })
+      .nullable(),
+    /** Always RIA, RAC, RPM, in this order. */
+    models: z.tuple([SendCountsSchema, SendCountsSchema, SendCountsSchema]),
+  })
+  .register(contractRegistry, { id: 'SendsSummary', description: 'The RNDS tab’s summary: the last direct send and the records per model.' });
+
+export const SendsRecordedSchema = z
+  .strictObject({ accepted: z.int().min(0), duplicates: z.int().min(0) })
+  .register(contractRegistry, { id: 'SendsRecorded', description: 'Sends stored, and those already stored (same model, recordId and at).' });
+
+export const SendErrorSchema = z
+  .strictObject({
+    at: isoDate,
+    model: SendModelSchema,
+    recordId: z.string(),
+    status: SendStatusSchema,
+    codes: z.array(z.string()),
+    /** RNDS's own text (or the host's detail). */
+    message: z.string(),
+    /** O que fazer, pt-BR. */
+    action: z.string(),
+    /** Quem resolve, pt-BR. */
+    group: z.string(),
+  })
+  .register(contractRegistry, { id: 'SendError', description: 'A record not sent, by its latest send, with the dictionary’s advice.' });
+
+export const SendErrorsAnswerSchema = z.strictObject({ erros: z.array(SendErrorSchema) }).register(contractRegistry, { id: 'SendErrorsAnswer' });

@@ -2,6 +2,7 @@ import express from 'express';
 import ejs from 'ejs';
 import cookieParser from 'cookie-parser';
 import type { Enablement } from '../enablement/index.js';
+import type { Sends } from '../sends/index.js';
 import type { Logger } from '../config/options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';
@@ -13,12 +14,13 @@ import { createLoginPage, expressAdapter } from './express-adapter.js';
 import { hostAllowed, hostAllowList, securityHeaders } from './headers.js';
 import type { Access } from './identify.js';
 import { enableAttempts, LoginBudget } from './limits.js';
-import { ENABLE_PATHS, MONITORING_PATHS, ROUTES } from './routes.js';
+import { ENABLE_PATHS, MONITORING_PATHS, REPORTING_PATHS, ROUTES } from './routes.js';
 import { createRenderer } from './screen.js';
 import { statusReads } from './status-reads.js';
 
 export interface AppDeps {
   enablement: Enablement;
+  sends: Sends;
   access: Access;
   events: EventHub;
   logger: Logger;
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const loginPage = createLoginPage(access);
   const adapter = expressAdapter({
-    context: { enablement, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment },
+    context: { enablement, sends: deps.sends, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment },
     access,
     enablement,
     events,
@@ -93,6 +95,8 @@ export function createApp(deps: AppDeps): express.Express {
   const guarded = ROUTES.filter((route) => route.who !== 'public');
 
   adapter.mount(app, early);
+  // A route with its own limit (a batch of sends) is parsed first; the parser below then sees the body as read.
+  for (const route of ROUTES) if (route.bodyLimit) app[route.method](route.path, express.json({ limit: route.bodyLimit }));
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   // Every answer past the static assets is per-user and may carry a CSRF token or an error about a secret: no cache.
@@ -102,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   adapter.mount(app, open);
-  app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res), logins));
+  app.use(access.require(MONITORING_PATHS, (req, res) => loginPage(req, res), REPORTING_PATHS, logins));
   app.use(csrfProtection());
   access.sessions.onSessionEnd((sessionId) => events.endSession(sessionId));
   const router = express.Router();

@@ -24,6 +24,9 @@ function toRndsError(error: unknown): RndsError {
   if (isRndsError(error)) return error;
   const e = error as { type?: string; status?: number };
   if (e?.type === 'entity.parse.failed') return new RndsError('INVALID_INPUT', 'O corpo do pedido não é um JSON válido.', { fields: { body: 'JSON inválido.' } });
+  if (e?.type === 'entity.too.large' && typeof (e as { limit?: unknown }).limit === 'number' && (e as { limit: number }).limit > 16 * 1024) {
+    return new RndsError('PAYLOAD_TOO_LARGE', 'O lote de envios é grande demais (limite de 1 MB e 1000 envios por pedido): divida-o em pedidos menores.');
+  }
   if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many') {
     return new RndsError('PAYLOAD_TOO_LARGE', 'O pedido é grande demais (limite de 16 KB): envie só os campos do formulário.');
   }

@@ -1,5 +1,6 @@
 import type { RndsError } from '../errors.js';
 import type { Enablement } from '../enablement/index.js';
+import type { Sends } from '../sends/index.js';
 import type { Environment } from '../types.js';
 import type { Actions } from './actions.js';
 import type { StreamOwner } from './events.js';
@@ -27,6 +28,8 @@ export interface HandlerRequest {
 /** The module's services a handler works with (one per app instance). */
 export interface HandlerContext {
   enablement: Enablement;
+  /** The sends reported by the host (module/sends/): record, summary, lastDirectSend, errors… */
+  sends: Sends;
   actions: Actions;
   sessions: Sessions;
   /** True when the standalone access token applies (no host hook). */

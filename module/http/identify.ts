@@ -13,6 +13,8 @@ export interface Caller {
   viaHeader: boolean;
   /** The read-only monitoring token: only the routes the route table opens to monitoring. */
   monitoring?: boolean;
+  /** The reporting token: only the routes the route table opens to reporting (`POST /api/envios`). */
+  reporting?: boolean;
 }
 
 /** identifyNow's answer when only the host's authorization hook can tell. */
@@ -60,11 +62,13 @@ export class Access {
   readonly #accessToken?: KnownSecret;
   readonly #authorize?: AuthorizeHook;
   readonly #monitoringToken?: KnownSecret;
+  readonly #reportingToken?: KnownSecret;
 
-  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string } & SessionsOptions) {
+  constructor(options: { accessToken?: string; authorize?: AuthorizeHook; monitoringToken?: string; reportingToken?: string } & SessionsOptions) {
     this.#accessToken = knownSecret(options.accessToken);
     this.#authorize = options.authorize;
     this.#monitoringToken = knownSecret(options.monitoringToken);
+    this.#reportingToken = knownSecret(options.reportingToken);
     this.sessions = new Sessions(options);
   }
 
@@ -93,6 +97,10 @@ export class Access {
       const match = BEARER.exec(authorization);
       if (match && matchesSecret(match[1]!, this.#monitoringToken)) return callerAs(() => `monitoramento (${req.ip})`, { viaHeader: true, monitoring: true });
     }
+    if (authorization !== undefined && this.#reportingToken !== undefined) {
+      const match = BEARER.exec(authorization);
+      if (match && matchesSecret(match[1]!, this.#reportingToken)) return callerAs(() => `envios (${clientAddress(req)})`, { viaHeader: true, reporting: true });
+    }
     if (this.#authorize) return HOOK;
     if (authorization !== undefined) {
       const match = BEARER.exec(authorization);
@@ -117,11 +125,12 @@ export class Access {
 
   /**
    * Middleware: lets authorized requests through; answers the others (401 for the API, the login page for HTML). A
-   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes). Standalone, a
-   * Bearer token that matches no token spends the address's budget of `logins`, shared with /entrar; once it is
-   * spent, every Bearer request from that address is refused (429) until its window ends, the right token too.
+   * monitoring caller gets only GET/HEAD of `monitoringPaths` (the route table's `monitoring` routes); a reporting
+   * caller only POST of `reportingPaths`. Standalone, a Bearer token that matches no token spends the address's budget
+   * of `logins`, shared with /entrar; once it is spent, every Bearer request from that address is refused (429) until
+   * its window ends, the right token too.
    */
-  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void, logins?: LoginBudget) {
+  require(monitoringPaths: ReadonlySet<string>, onUnauthenticatedPage: (req: Request, res: Response) => void, reportingPaths: ReadonlySet<string> = new Set(), logins?: LoginBudget) {
     const refuse = (retryAfterSeconds: number) => new RndsError('TOO_MANY_LOGINS', tooManyLogins(retryAfterSeconds), { retryAfterSeconds });
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
@@ -132,7 +141,10 @@ export class Access {
         const known = res.locals.rndsIdentified as { caller: Caller | undefined } | undefined;
         const caller = known ? known.caller : await this.identify(req, res);
         if (caller?.monitoring && !((req.method === 'GET' || req.method === 'HEAD') && monitoringPaths.has(req.path))) {
-          return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
+          return next(new RndsError('FORBIDDEN', 'O token de monitoramento só lê /api/status, /api/certificates, /api/envios e /metrics: para habilitar, desabilitar ou testar a conexão, use o token de acesso.'));
+        }
+        if (caller?.reporting && !(req.method === 'POST' && reportingPaths.has(req.path))) {
+          return next(new RndsError('FORBIDDEN', 'O token de envios só informa envios (POST /api/envios): para ler ou mudar a configuração, use o token de acesso.'));
         }
         if (caller) {
           req.rndsCaller = caller;

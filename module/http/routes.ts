@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { enableInputSchema, renewInputSchema } from '../enablement/index.js';
 import type { ErrorCode } from '../errors.js';
-import { CertificatesAnswerSchema, ConnectionAnswerSchema, ContraChaveRequestSchema, HealthSchema, StatusSchema, TokenAnswerSchema } from '../contract/schemas.js';
+import { CertificatesAnswerSchema, ConnectionAnswerSchema, ContraChaveRequestSchema, HealthSchema, SendErrorsAnswerSchema, SendsRecordedSchema, SendsSummarySchema, StatusSchema, TokenAnswerSchema } from '../contract/schemas.js';
+import { reportSchema } from '../sends/inputs.js';
 import type { Handler } from './handler.js';
+import { MAX_REPORT_BYTES } from '../sends/inputs.js';
 import { changeContraChave } from './handlers/contra-chave.js';
 import { testConnection, token } from './handlers/connection.js';
 import { confirmDisable, disable } from './handlers/disable.js';
@@ -11,6 +13,7 @@ import { login, loginLink, logout, logoutPage } from './handlers/login.js';
 import { backToScreen, fragments, guide, screen } from './handlers/pages.js';
 import { certificates, events, health, metrics, status } from './handlers/reads.js';
 import { renew } from './handlers/renew.js';
+import { reportSends, sendErrors, sendsSummary } from './handlers/sends.js';
 
 /**
  * Who may call a route. `public`: anyone (before access control). `monitoring`: an admin, or the read-only monitoring
@@ -53,6 +56,10 @@ export interface Route {
   early?: true;
   /** Only `Authorization: Bearer` callers with the access token, never a browser session (the handler refuses others). */
   bearerOnly?: true;
+  /** The reporting token (RNDS_REPORTING_TOKEN) may call it too; it may call nothing else. */
+  reporting?: true;
+  /** Its own JSON body limit, parsed before the module's 16 KiB one. */
+  bodyLimit?: number;
   handler: Handler;
 }
 
@@ -178,6 +185,27 @@ export const ROUTES: readonly Route[] = [
     handler: events,
   },
   {
+    method: 'post', path: '/api/envios', who: 'admin', reporting: true, bodyLimit: MAX_REPORT_BYTES,
+    summary: 'The host reports its direct sends to RNDS (1–1000 per request, 1 MiB at most), stored whole or not at all.',
+    body: { type: 'json', schema: reportSchema },
+    response: okJson('{"accepted":n,"duplicates":m}', SendsRecordedSchema), errors: ['INVALID_INPUT', 'PAYLOAD_TOO_LARGE', 'WRITE_FAILED'],
+    handler: reportSends,
+  },
+  {
+    method: 'get', path: '/api/envios', who: 'monitoring',
+    summary: 'The sends summary: the last direct send and the records per model (optional de/ate, aaaa-mm-dd).',
+    query: z.object({ de: z.string().optional(), ate: z.string().optional() }),
+    response: okJson('SendsSummary', SendsSummarySchema), errors: ['INVALID_INPUT'],
+    handler: sendsSummary,
+  },
+  {
+    method: 'get', path: '/api/envios/erros', who: 'admin',
+    summary: 'The records not sent whose latest send is in the period, newest first, with what to do and who resolves it.',
+    query: z.object({ de: z.string(), ate: z.string(), modelos: z.string() }),
+    response: okJson('{"erros":[SendError…]}', SendErrorsAnswerSchema), errors: ['INVALID_INPUT'],
+    handler: sendErrors,
+  },
+  {
     method: 'get', path: '/metrics', who: 'monitoring',
     summary: 'Prometheus metrics.',
     response: { status: 200, type: 'text', description: 'The Prometheus text format.' }, errors: [],
@@ -250,6 +278,9 @@ export const ROUTES: readonly Route[] = [
 
 /** The paths the monitoring token may read (GET/HEAD), as docs/CONTRACT.md's Access says. */
 export const MONITORING_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.who === 'monitoring').map((r) => r.path));
+
+/** The paths the reporting token may POST to. */
+export const REPORTING_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.reporting && r.method === 'post').map((r) => r.path));
 
 /** The routes that try a certificate password: the attempt limit and the failed-attempt metric count them. */
 export const ENABLE_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.limit === 'enable').map((r) => r.path));

@@ -28,7 +28,8 @@ export function statusReads(deps: StatusReadsDeps): express.RequestHandler {
   const { enablement, access, hostAllowed, cookies, logins } = deps;
   const answer = (req: express.Request, res: express.Response, next: express.NextFunction, caller: Caller | undefined): void => {
     res.locals.rndsIdentified = { caller };
-    if (!caller) return next();
+    // The reporting token reads nothing: Access.require answers it 403 further down.
+    if (!caller || caller.reporting) return next();
     sendStatus(req, res, enablement, req.path === '/api/status' ? 'body' : 'certificates');
   };
   const failed = (req: express.Request, res: express.Response, next: express.NextFunction, error: unknown): void => {

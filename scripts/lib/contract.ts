@@ -11,10 +11,12 @@ import { contractRegistry } from '../../module/contract/schemas.js';
 import { ENV_VARIABLES } from '../../module/config/env.js';
 import { ROUTES, type Route, type RouteResponse } from '../../module/http/routes.js';
 import { enableInputSchema, renewInputSchema } from '../../module/enablement/inputs.js';
+import { reportSchema } from '../../module/sends/inputs.js';
 import { ERRORS, ERROR_CODES, type ErrorCode } from '../../module/errors.js';
 import { EXIT } from './cli.js';
 
 // The request bodies are the schemas the module validates with; they get their component names here.
+contractRegistry.add(reportSchema, { id: 'SendsReport', description: 'The host reports 1–1000 direct sends (1 MiB at most); each has exactly one of `httpStatus`, `failure` or `delivery`.' });
 contractRegistry.add(enableInputSchema, { id: 'EnableRequest', description: 'The body of an enable: `file` is exactly the `file` of a listed entry, never a path.' });
 contractRegistry.add(renewInputSchema, { id: 'RenewRequest', description: 'Nothing required; `sha256` pins the file the screen showed; `checkRnds` defaults to `true`.' });
 
@@ -27,7 +29,9 @@ export type RouteAccess =
   /** Like `admin`, and also the read-only monitoring token. */
   | 'monitoring'
   /** The access token as `Authorization: Bearer` only: never a browser session. */
-  | 'bearer';
+  | 'bearer'
+  /** Like `admin`, and also the reporting token (which may call nothing else). */
+  | 'reporting';
 
 /** One route of the contract, as the documents show it. */
 export interface ContractRoute {
@@ -59,7 +63,7 @@ function contractRoute(route: Route): ContractRoute {
   return {
     method: route.method === 'get' ? 'GET' : 'POST',
     path: route.path,
-    access: route.bearerOnly ? 'bearer' : ACCESS[route.who],
+    access: route.bearerOnly ? 'bearer' : route.reporting ? 'reporting' : ACCESS[route.who],
     summary: route.summary,
     ...(route.body?.type === 'json' ? { body: route.body.schema } : {}),
     response: response.schema ?? { type: MEDIA_TYPE[response.type], status: response.status, description: response.description },
@@ -161,6 +165,7 @@ function openApiDocument(version: string): object {
       securitySchemes: {
         accessToken: { type: 'http', scheme: 'bearer', description: 'The access token (`RNDS_ACCESS_TOKEN`).' },
         monitoringToken: { type: 'http', scheme: 'bearer', description: 'The read-only monitoring token (`RNDS_MONITORING_TOKEN`).' },
+        reportingToken: { type: 'http', scheme: 'bearer', description: 'The token that may only report sends (`RNDS_REPORTING_TOKEN`).' },
         session: { type: 'apiKey', in: 'cookie', name: 'pec_rnds_sessao', description: 'The admin session from `/entrar`; state changes also need the CSRF token.' },
       },
     },
@@ -172,6 +177,7 @@ const SECURITY: Record<RouteAccess, object[]> = {
   admin: [{ accessToken: [] }, { session: [] }],
   monitoring: [{ accessToken: [] }, { session: [] }, { monitoringToken: [] }],
   bearer: [{ accessToken: [] }],
+  reporting: [{ accessToken: [] }, { session: [] }, { reportingToken: [] }],
 };
 
 // ---- docs/CONTRACT.md -------------------------------------------------------------------------------------------

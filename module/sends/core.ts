@@ -1,0 +1,118 @@
+/**
+ * What the sends use cases share: the database, opened at first use (the idle server never loads SQLite), its
+ * prepared statements, the clock, and the retention run due at most once a day. It imports none of the use cases.
+ */
+import path from 'node:path';
+import type { Statement } from 'node-sqlite3-wasm';
+import type { SendModel, TabModel } from '../enums.js';
+import { openDatabase, SENDS_FILE, type Database } from './database.js';
+import type { Migration } from './migrations.js';
+
+export interface SendsDeps {
+  dataDir: string;
+  /** Days a send row is kept (RNDS_SENDS_RETENTION_DAYS); the records' latest state and the counters stay. */
+  retentionDays: number;
+  /** The installation's time zone: a period's days are its days. */
+  timeZone: string;
+  now: () => Date;
+  /** The enabled certificate's notAfter, or null while nothing is enabled (the summary's lastSend). */
+  enabledNotAfter: () => string | null;
+  /** Tests: called inside a batch's transaction after each stored send (the crash test kills the process there). */
+  afterSend?: (index: number) => void;
+  /** Tests: the migrations to apply (an older release's list). */
+  migrations?: readonly Migration[];
+  /** Tests: SQLite's page cache, in KiB (a small one makes a batch write pages before it commits). */
+  cacheKiB?: number;
+}
+
+export const DAY_MS = 86_400_000;
+
+export const tabModelOf = (model: SendModel): TabModel => (model === 'RIA-C' || model === 'RIA-R' ? 'RIA' : model);
+
+export class SendsCore {
+  #db: Database | null = null;
+  #opening: Promise<Database> | null = null;
+  #statements = new Map<string, Statement>();
+  #closed = false;
+  #nextRetention = 0;
+
+  constructor(
+    readonly deps: SendsDeps,
+    /** Run at open and then at most once a day, before a use case reads or writes (retention.ts). */
+    private readonly retention: (core: SendsCore) => void,
+  ) {}
+
+  get file(): string {
+    return path.join(this.deps.dataDir, SENDS_FILE);
+  }
+
+  /** True once something opened the database (the lean-loading checks look at it). */
+  get opened(): boolean {
+    return this.#db !== null;
+  }
+
+  /** The database, opened (and migrated, and pruned) at the first call. */
+  async db(): Promise<Database> {
+    if (this.#closed) throw new Error('o registro de envios foi fechado');
+    const db = this.#db ?? (await (this.#opening ??= this.#open()));
+    if (this.deps.now().getTime() >= this.#nextRetention) this.runRetention();
+    return db;
+  }
+
+  async #open(): Promise<Database> {
+    let db: Database;
+    try {
+      db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB });
+    } catch (error) {
+      this.#opening = null; // the next call tries again (the file may be fixed, the disk freed)
+      throw error;
+    }
+    if (this.#closed) {
+      db.close();
+      throw new Error('o registro de envios foi fechado');
+    }
+    this.#db = db;
+    return db;
+  }
+
+  /** Removes the send rows past the retention now (also at open and once a day by itself). */
+  runRetention(): void {
+    if (!this.#db) return;
+    this.#nextRetention = this.deps.now().getTime() + DAY_MS;
+    this.retention(this);
+  }
+
+  /** A prepared statement, kept until close (the binding needs them finalized by hand). */
+  stmt(sql: string): Statement {
+    if (!this.#db) throw new Error('banco de envios não aberto');
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `work` in one write transaction: all of it or none. */
+  transaction<T>(work: () => T): T {
+    const db = this.#db!;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const db = this.#db ?? (this.#opening ? await this.#opening.catch(() => null) : null);
+    for (const statement of this.#statements.values()) if (!statement.isFinalized) statement.finalize();
+    this.#statements.clear();
+    if (db?.isOpen) db.close();
+    this.#db = null;
+  }
+}

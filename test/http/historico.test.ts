@@ -3,6 +3,8 @@
  * back by a real CSV parser, damaged trails, and no password, CSRF token or session id anywhere in what is answered.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -209,6 +211,49 @@ describe('a long or damaged trail', () => {
     const all = dataRows(csv.body as Buffer);
     expect(all).toHaveLength(120);
     expect(all.map((r) => r[2])).toEqual(Array.from({ length: 120 }, (_, i) => `f${119 - i}.pfx`));
+  });
+
+  // /proc/self/fd tells which files the process holds open.
+  it.skipIf(process.platform !== 'linux')('when the client leaves in the middle of a long CSV, then the trail is closed and nothing is logged as an error', async () => {
+    h = await startHarness();
+    const audit = new AuditTrail(h.dataDir);
+    const record = (i: number) => JSON.stringify({ at: new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString(), action: 'enable', actor: 'maria', file: `municipio-${i}.pfx`, description: 'x' });
+    // ~10 MB of CSV: far more than the socket buffers hold, so the answer waits on the reader (backpressure).
+    fs.writeFileSync(audit.file, Array.from({ length: 100_000 }, (_, i) => record(i)).join('\n') + '\n');
+    const server = http.createServer(h.app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const auditOpen = () =>
+      fs.readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === audit.file;
+        } catch {
+          return false;
+        }
+      });
+    try {
+      const { port } = server.address() as AddressInfo;
+      const openWhileStreaming = await new Promise<boolean>((resolve, reject) => {
+        const req = http.get({ port, host: '127.0.0.1', path: `${BASE}/historico.csv`, headers: bearer }, (res) => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            // Past the header block and well into the rows, far from the end.
+            if (received < 1_000_000 || req.destroyed) return;
+            const open = auditOpen();
+            req.destroy();
+            resolve(open);
+          });
+        });
+        req.on('error', (error) => (error.message === 'socket hang up' ? undefined : reject(error)));
+      });
+
+      expect(openWhileStreaming).toBe(true); // still reading when the client left
+      await h.waitFor(() => !auditOpen(), 'the trail closed after the client left');
+      expect(h.logs.filter((line) => line.includes('Erro inesperado'))).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('when nothing was ever recorded, then the page says what will appear and the CSV has the header block', async () => {

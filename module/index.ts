@@ -10,6 +10,7 @@ import { PeriodicCheck } from './periodic-check.js';
 import { Access } from './http/identify.js';
 import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
+import { createHistory } from './history/index.js';
 import { createMetrics } from './metrics.js';
 import { createSends, type RecordResult } from './sends/index.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
@@ -205,6 +206,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       logger,
       defaultEnvironment: options.defaultEnvironment,
       timeZone,
+      history: createHistory(audit.file, timeZone, now),
       trustProxy: options.trustProxy,
       maxFailedAttempts: options.maxFailedAttempts,
       allowedHosts: options.allowedHosts,

@@ -3,6 +3,7 @@ import ejs from 'ejs';
 import cookieParser from 'cookie-parser';
 import type { Enablement } from '../enablement/index.js';
 import type { Sends } from '../sends/index.js';
+import type { History } from '../history/index.js';
 import type { Logger } from '../config/options.js';
 import { assetsDir, viewsDir } from '../paths.js';
 import type { Environment } from '../types.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   testConnectionAfterEnable: boolean;
   /** Answers GET /metrics (the Prometheus scrape); without it /metrics is not found. */
   metrics?: (req: express.Request, res: express.Response) => Promise<void>;
+  /** The audit trail read for people (the Histórico page and its CSV). */
+  history: History;
   /** Told about every failed enable attempt (any 4xx of /api/enable or the form), for the metrics. */
   onEnableFailure?: (code: string) => void;
 }
@@ -80,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const loginPage = createLoginPage(access);
   const adapter = expressAdapter({
-    context: { enablement, sends: deps.sends, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment },
+    context: { enablement, sends: deps.sends, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone, history: deps.history },
     access,
     enablement,
     events,

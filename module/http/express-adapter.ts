@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { RndsError } from '../errors.js';
 import { loginModel } from '../present/screen-model.js';
@@ -126,5 +128,14 @@ async function send(reply: Reply, req: Request, res: Response, next: NextFunctio
       return deps.events.subscribe(req, res, reply.owner);
     case 'metrics':
       return deps.metrics ? deps.metrics(req, res) : next();
+    case 'download':
+      res.status(200).set({ 'Content-Type': reply.type, 'Content-Disposition': `attachment; filename="${reply.fileName}"` });
+      try {
+        // Backpressure from the socket paces the reading; a client that leaves stops it (the source is closed).
+        await pipeline(Readable.from(reply.body), res);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+      }
+      return;
   }
 }

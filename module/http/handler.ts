@@ -5,6 +5,7 @@ import type { Environment } from '../types.js';
 import type { Actions } from './actions.js';
 import type { StreamOwner } from './events.js';
 import type { Flash } from './flash.js';
+import type { History } from '../history/index.js';
 import type { Caller } from './identify.js';
 import type { RenderExtra, View } from './screen.js';
 import type { Session, Sessions } from './sessions.js';
@@ -36,6 +37,10 @@ export interface HandlerContext {
   usesLogin: boolean;
   checkToken(token: string): boolean;
   defaultEnvironment: Environment;
+  /** The installation's time zone (present/dates.ts): the RNDS tab's periods are its calendar days. */
+  timeZone: string;
+  /** The audit trail read for people: the Histórico page and its CSV. */
+  history: History;
 }
 
 /** A page of the screen, rendered by screen.ts's renderer. */
@@ -68,7 +73,9 @@ export type Reply =
   /** The server-sent event stream of the Status. */
   | { kind: 'events'; owner: StreamOwner }
   /** The Prometheus text of the metrics. */
-  | { kind: 'metrics' };
+  | { kind: 'metrics' }
+  /** A file to save (Content-Disposition: attachment), written while it is produced. */
+  | { kind: 'download'; type: string; fileName: string; body: AsyncIterable<string> };
 
 export type Handler = (request: HandlerRequest, context: HandlerContext) => Reply | Promise<Reply>;
 

@@ -9,6 +9,7 @@ import { changeContraChave } from './handlers/contra-chave.js';
 import { testConnection, token } from './handlers/connection.js';
 import { confirmDisable, disable } from './handlers/disable.js';
 import { enable } from './handlers/enable.js';
+import { historyExport, historyPage } from './handlers/historico.js';
 import { login, loginLink, logout, logoutPage } from './handlers/login.js';
 import { backToScreen, fragments, guide, screen } from './handlers/pages.js';
 import { certificates, events, health, metrics, status } from './handlers/reads.js';
@@ -24,7 +25,7 @@ export type Who = 'public' | 'monitoring' | 'admin';
 /** What a route answers when it works: its status, media type and a description (for the contract). */
 export interface RouteResponse {
   status: 200 | 303;
-  type: 'json' | 'html' | 'text' | 'event-stream' | 'redirect';
+  type: 'json' | 'html' | 'text' | 'event-stream' | 'redirect' | 'csv';
   description: string;
   /** A JSON answer's shape (module/contract/schemas.ts): the generated contract documents it. */
   schema?: z.ZodType;
@@ -84,6 +85,8 @@ const ENABLE_ERRORS = [
 ] as const satisfies readonly ErrorCode[];
 const RENEW_ERRORS = ['INVALID_INPUT', 'NOT_ENABLED', 'CERTIFICATE_NOT_FOUND', 'WRONG_PASSWORD', 'RNDS_UNAVAILABLE', 'RNDS_CERTIFICATE_REJECTED', 'SECRET_UNREADABLE'] as const satisfies readonly ErrorCode[];
 const CONNECTION_ERRORS = ['NOT_ENABLED', 'SECRET_UNREADABLE'] as const satisfies readonly ErrorCode[];
+/** The history's period: calendar days in the installation's time zone, both inclusive, either optional. */
+const PERIOD_QUERY = z.object({ de: z.string().optional(), ate: z.string().optional() });
 const CONTRA_CHAVE_ERRORS = ['INVALID_INPUT', 'CONTRA_CHAVE_LOCKED'] as const satisfies readonly ErrorCode[];
 
 
@@ -229,6 +232,20 @@ export const ROUTES: readonly Route[] = [
     summary: 'The credenciamento guide.',
     response: html('The guide.'), errors: [],
     handler: guide,
+  },
+  {
+    method: 'get', path: '/historico', who: 'admin',
+    summary: 'Histórico: the latest 50 events of the certificates (?de=&ate=, aaaa-mm-dd or dd/mm/aaaa), newest first.',
+    query: PERIOD_QUERY,
+    response: html('The history page (400, the same page with the error by field, for a date that is not one).'), errors: [],
+    handler: historyPage,
+  },
+  {
+    method: 'get', path: '/historico.csv', who: 'admin',
+    summary: "The history of the period as CSV (PEC's conventions: BOM, `;`, CRLF, its header block).",
+    query: PERIOD_QUERY,
+    response: { status: 200, type: 'csv', description: 'text/csv; charset=utf-8, Content-Disposition: attachment (400: the history page with the error by field).' }, errors: [],
+    handler: historyExport,
   },
   {
     method: 'get', path: '/desabilitar', who: 'admin',

@@ -126,6 +126,12 @@ export function formatDateTime(value: string | Date, timeZone: string): string {
   return `${pad(p.day)}/${pad(p.month)}/${p.year} ${p.hour}:${p.minute}`;
 }
 
+/** aaaa-mm-dd in `timeZone` (the calendar day, for comparing with a date typed in a form). */
+export function isoDay(value: string | Date, timeZone: string): string {
+  const p = local(value, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
 /** The calendar day of `value` in `timeZone`, as a day number (days since 1970-01-01 of that calendar). */
 function calendarDay(value: string | Date, timeZone: string): number {
   const p = local(value, timeZone);

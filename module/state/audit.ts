@@ -112,14 +112,26 @@ export class AuditTrail {
     }
     const records: AuditRecord[] = [];
     for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        const parsed = AuditRecordSchema.safeParse(JSON.parse(line));
-        if (parsed.success) records.push(parsed.data as AuditRecord);
-      } catch {
-        // skip
-      }
+      const record = parseAuditLine(line);
+      if (record) records.push(record);
     }
     return limit <= 0 ? [] : records.slice(-limit);
   }
+}
+
+/**
+ * One line of the trail as a record, or null when it is not one (blank, a torn write, a damaged byte, a date that is
+ * not a date): readers skip such a line instead of failing on it.
+ */
+export function parseAuditLine(line: string): AuditRecord | null {
+  if (line.trim() === '') return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const parsed = AuditRecordSchema.safeParse(json);
+  if (!parsed.success || !Number.isFinite(Date.parse(parsed.data.at))) return null;
+  return parsed.data as AuditRecord;
 }

@@ -5,7 +5,7 @@
  */
 export { StateStore } from './store.js';
 export { SecretBox } from './secret-box.js';
-export { AuditTrail, type AuditInput } from './audit.js';
+export { AuditTrail, parseAuditLine, type AuditInput, type AuditRecord } from './audit.js';
 export { loadOrCreateAccessToken } from './access-token.js';
 export { generateContraChave } from './contra-chave.js';
 export { FILE_NAMES } from './files.js';

@@ -52,6 +52,7 @@ const MEDIA_TYPE: Record<RouteResponse['type'], string> = {
   html: 'text/html',
   text: 'text/plain',
   'event-stream': 'text/event-stream',
+  csv: 'text/csv',
   redirect: 'text/html',
 };
 

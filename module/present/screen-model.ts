@@ -229,8 +229,9 @@ function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'con
       className: expired ? 'text-danger' : expiring ? 'text-alert' : 'text-secondary',
       text: typeof cert.daysLeft === 'number' ? daysLeftText(cert.daysLeft, expired) : '',
     },
-    // While the expiry's alert says when and what to do, the panel points there instead of saying it again.
-    validityInAlert: (expired || expiring) && input.reminder !== null,
+    // While the expiry's alert says when and what to do, the panel points there instead of saying it again. An expired
+    // certificate keeps its date here too: the panel then says why it is "Com problema".
+    validityInAlert: expiring && !expired && input.reminder !== null,
     identificadorSolicitante: displayName(en.identificadorSolicitante || ''),
     services: servicesLabel(en.services),
     environment: environmentLabel(en.environment),

@@ -281,6 +281,7 @@ describe('the enabled certificate', () => {
     const estado = regions.estado;
     expect(estado.enabled!.tag).toEqual({ tone: 'danger', text: 'Com problema' });
     expect(estado.enabled!.validity).toEqual({ className: 'text-danger', text: 'venceu hoje' });
+    expect(estado.enabled!.validityInAlert).toBe(false); // the panel says why it is "Com problema"
     expect(estado.enabled!.titular).toBe('PREFEITURA X:12345678000190');
     expect(estado.enabled!.cnpj).toBe('—');
     const alert = regions.avisos.problems.find((p) => p.code === 'CERTIFICATE_EXPIRED')!;

@@ -17,6 +17,9 @@ import { sendStatus } from './status-reads.js';
 /** The login page for a visitor without access, or the answer that stands for it. */
 export type LoginPage = (req: Request, res: Response, status?: number, error?: string) => void;
 
+/** Set by Sair, read (and cleared) by the login page it leads to. */
+const LOGGED_OUT_COOKIE = 'pec_rnds_saiu';
+
 /**
  * The login page. Anonymous visitors get no session: the login form's CSRF token is an HMAC of a nonce in their own
  * cookie. Embedded (a host's hook decides), there is no login form: a plain 401.
@@ -27,7 +30,10 @@ export function createLoginPage(access: Access): LoginPage {
       res.status(401).type('text/plain; charset=utf-8').send('Acesso não autorizado: entre no PEC como administrador municipal.');
       return;
     }
-    res.status(status).render('login', loginModel({ base: req.baseUrl, error, csrfToken: access.sessions.loginCsrf(req, res) }));
+    // "Você saiu", once: the session is gone, so a short cookie of its own carries it to the next login page.
+    const loggedOut = (req.cookies as Record<string, unknown> | undefined)?.[LOGGED_OUT_COOKIE] === '1';
+    if (loggedOut) res.clearCookie(LOGGED_OUT_COOKIE, { path: req.baseUrl || '/' });
+    res.status(status).render('login', loginModel({ base: req.baseUrl, error, loggedOut: loggedOut && !error, csrfToken: access.sessions.loginCsrf(req, res) }));
   };
 }
 
@@ -122,7 +128,10 @@ async function send(reply: Reply, req: Request, res: Response, next: NextFunctio
       return deps.loginPage(req, res, reply.status, reply.error);
     case 'redirect':
       if (reply.session === 'start') deps.access.sessions.ensureSession(req, res, true);
-      if (reply.session === 'end') await deps.access.sessions.endSession(req, res);
+      if (reply.session === 'end') {
+        await deps.access.sessions.endSession(req, res);
+        res.cookie(LOGGED_OUT_COOKIE, '1', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: req.baseUrl || '/', maxAge: 60_000 });
+      }
       return res.redirect(303, `${req.baseUrl}${reply.to}`);
     case 'events':
       return deps.events.subscribe(req, res, reply.owner);

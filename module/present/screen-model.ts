@@ -77,20 +77,38 @@ function versioned<T extends object>(slice: T, neutral: object = slice): Version
 // ---------------------------------------------------------------------------------------------------------------------
 // The live regions (views/partials/*.ejs): each reads only its own slice, so its version is the version of the slice.
 
+/** The renewal steps and the guide's link, carried by the alert that says the certificate expires. */
+export interface RenewalSteps {
+  steps: string[];
+  guideHref: string;
+}
+
 export interface ProblemItem {
   code: string;
   tone: Tone;
   message: string;
+  /** Only on the expiry's alert, while the renewal reminder is due. */
+  renewal?: RenewalSteps;
 }
 
-/** The problems of the Status, each in the colour of its severity (decided by the status computation). */
-export function avisosRegion(problems: readonly Problem[]): { problems: ProblemItem[] } {
-  return { problems: problems.map((p) => ({ code: p.code, tone: p.severity === 'warning' ? 'alert' : 'danger', message: p.message })) };
+/** The problems that say the certificate expires or expired: the screen says it once, with the renewal steps. */
+const EXPIRY_PROBLEMS: readonly string[] = ['CERTIFICATE_EXPIRING', 'CERTIFICATE_EXPIRED'];
+
+/**
+ * The problems of the Status, each in the colour of its severity (decided by the status computation). The expiry is
+ * said once: its alert carries the renewal reminder's steps (the reminder's own sentence would repeat the date).
+ */
+export function avisosRegion(problems: readonly Problem[], renewal: RenewalSteps | null = null): { problems: ProblemItem[] } {
+  const items: ProblemItem[] = problems.map((p) => ({ code: p.code, tone: p.severity === 'warning' ? 'alert' : 'danger', message: p.message }));
+  const expiry = items.find((item) => EXPIRY_PROBLEMS.includes(item.code));
+  if (expiry && renewal) expiry.renewal = renewal;
+  return { problems: items };
 }
 
 const CONTRA_CHAVE_HINT = {
   instalacao: 'Contra-chave desta instalação.',
-  gerada: 'Gerada para teste: não é a contra-chave desta instalação. Informe a do PEC em "Informe a contra-chave desta instalação".',
+  gerada:
+    'Gerada para teste: não é a contra-chave desta instalação e não pode ser usada no e-Gestor AB, por isso Copiar está desativado. Informe a do PEC em "Informe a contra-chave desta instalação".',
 } as const;
 
 export function contraChaveRegion(status: Pick<Status, 'contraChave' | 'contraChaveOrigin'>) {
@@ -212,7 +230,7 @@ export function kindWarningItems(certificate: Pick<CertificateSummary, 'warnings
 }
 
 /** The enabled certificate: its facts, the connection test, its actions. */
-function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'connectionTesting'>) {
+function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'connectionTesting' | 'reminder'>) {
   const en = status.enabled!;
   const cert = en.certificate;
   const tz = input.timeZone;
@@ -232,6 +250,9 @@ function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'con
       className: expired ? 'text-danger' : expiring ? 'text-alert' : 'text-secondary',
       text: typeof cert.daysLeft === 'number' ? daysLeftText(cert.daysLeft, expired) : '',
     },
+    // While the expiry's alert says when and what to do, the panel points there instead of saying it again. An expired
+    // certificate keeps its date here too: the panel then says why it is "Com problema".
+    validityInAlert: expiring && !expired && input.reminder !== null,
     identificadorSolicitante: displayName(en.identificadorSolicitante || ''),
     services: servicesLabel(en.services),
     environment: environmentLabel(en.environment),
@@ -246,11 +267,16 @@ function enabledPanel(status: Status, input: Pick<ScreenInput, 'timeZone' | 'con
   };
 }
 
-/** The live part of the screen: the renewal offer and reminder, the enabled certificate and the connection test. */
+/** The renewal reminder's steps for the expiry's alert (null when no reminder is due). */
+function renewalSteps(input: Pick<ScreenInput, 'reminder' | 'base' | 'guidePath'>): RenewalSteps | null {
+  const reminder = input.reminder;
+  return reminder ? { steps: [...reminder.steps], guideHref: `${input.base}${input.guidePath}` } : null;
+}
+
+/** The live part of the screen: the renewal offer, the enabled certificate and the connection test. */
 export function estadoRegion(input: ScreenInput) {
   const { status, timeZone } = input;
   const renewal = status.enabled ? status.renewal : null;
-  const reminder = input.reminder;
   return {
     base: input.base,
     csrfToken: input.csrfToken,
@@ -270,9 +296,6 @@ export function estadoRegion(input: ScreenInput) {
           warnings: kindWarningItems(renewal.certificate),
         }
       : null,
-    reminder: reminder
-      ? { tone: (reminder.expired ? 'danger' : 'alert') as Tone, title: reminder.title, steps: [...reminder.steps], guideHref: `${input.base}${input.guidePath}` }
-      : null,
     enabled: status.enabled ? enabledPanel(status, input) : null,
   };
 }
@@ -288,7 +311,7 @@ export function regions(input: ScreenInput, chosen = '') {
   const { status } = input;
   const certificados = certificadosRegion(status.certificates, input.lookAlikes, chosen);
   return {
-    avisos: versioned(avisosRegion(status.problems)),
+    avisos: versioned(avisosRegion(status.problems, renewalSteps(input))),
     estado: versioned(estadoRegion(input)),
     'contra-chave': versioned(contraChaveRegion(status)),
     pasta: versioned(pastaRegion(status)),
@@ -422,12 +445,13 @@ export function guideModel(input: Pick<ScreenInput, 'base' | 'status' | 'paths' 
 }
 
 /** Entrar (views/login.ejs): the access-token form, with the refusal when there was one. */
-export function loginModel(input: { base: string; csrfToken?: string; error?: string }) {
+export function loginModel(input: { base: string; csrfToken?: string; error?: string; loggedOut?: boolean }) {
   const error = input.error || null;
   return {
     base: input.base,
     csrfToken: input.csrfToken || '',
     error,
+    loggedOut: Boolean(input.loggedOut) && !error,
     tokenInvalid: Boolean(error),
     tokenDescribedBy: error ? 'token-dica erro-entrar' : 'token-dica',
   };

@@ -263,22 +263,36 @@ describe('the enabled certificate', () => {
     expect(en.disableText).toEqual({ services: 'a RNDS e o CADSUS', file: 'a.pfx' });
   });
 
-  it('when it is expiring, then the days left are in the alert colour and the reminder is an alert', () => {
+  it('when it is expiring, then the days left are in the alert colour and the reminder is an alert: the expiry\'s alert, which the panel points to', () => {
     const st = status({ state: 'enabled', enabled: enabledInfo({ certificate: certificate({ daysLeft: 12 }) }), problems: [expiring] });
-    const estado = pageModel(input(st)).regions.estado;
-    expect(estado.enabled!.validity).toEqual({ className: 'text-alert', text: 'faltam 12 dias' });
-    expect(estado.reminder).toMatchObject({ tone: 'alert', guideHref: '/rnds/guia' });
-    expect(estado.reminder!.steps.length).toBeGreaterThan(0);
+    const regions = pageModel(input(st)).regions;
+    expect(regions.estado.enabled!.validity).toEqual({ className: 'text-alert', text: 'faltam 12 dias' });
+    const alert = regions.avisos.problems.find((p) => p.code === 'CERTIFICATE_EXPIRING')!;
+    expect(alert).toMatchObject({ tone: 'alert', message: expiring.message, renewal: { guideHref: '/rnds/guia' } });
+    expect(alert.renewal!.steps.length).toBeGreaterThan(0);
+    // Said once: the panel does not repeat the date, and there is no reminder box of its own.
+    expect(regions.estado.enabled!.validityInAlert).toBe(true);
+    expect(regions.estado).not.toHaveProperty('reminder');
   });
 
   it('when it expired today, then the tag says Com problema, the days left read "venceu hoje" in danger and the reminder is danger', () => {
     const st = status({ state: 'degraded', enabled: enabledInfo({ certificate: certificate({ daysLeft: 0, razaoSocial: null, cnpj: null }) }), problems: [expired] });
-    const estado = pageModel(input(st)).regions.estado;
+    const regions = pageModel(input(st)).regions;
+    const estado = regions.estado;
     expect(estado.enabled!.tag).toEqual({ tone: 'danger', text: 'Com problema' });
     expect(estado.enabled!.validity).toEqual({ className: 'text-danger', text: 'venceu hoje' });
+    expect(estado.enabled!.validityInAlert).toBe(false); // the panel says why it is "Com problema"
     expect(estado.enabled!.titular).toBe('PREFEITURA X:12345678000190');
     expect(estado.enabled!.cnpj).toBe('—');
-    expect(estado.reminder!.tone).toBe('danger');
+    const alert = regions.avisos.problems.find((p) => p.code === 'CERTIFICATE_EXPIRED')!;
+    expect(alert.tone).toBe('danger');
+    expect(alert.renewal!.steps.length).toBeGreaterThan(0);
+  });
+
+  it('when it is far from expiry, then no alert carries renewal steps and the panel shows the date itself', () => {
+    const regions = pageModel(input(status({ state: 'enabled', enabled: enabledInfo() }))).regions;
+    expect(regions.avisos.problems).toEqual([]);
+    expect(regions.estado.enabled!.validityInAlert).toBe(false);
   });
 
   it('when no service is recorded, then the disable text still names the RNDS', () => {
@@ -418,12 +432,18 @@ describe('the login page', () => {
       base: '/rnds',
       csrfToken: 'c',
       error: 'Token inválido.',
+      loggedOut: false,
       tokenInvalid: true,
       tokenDescribedBy: 'token-dica erro-entrar',
     });
   });
 
   it('when nothing was refused yet, then the field is described by its hint only', () => {
-    expect(loginModel({ base: '' })).toEqual({ base: '', csrfToken: '', error: null, tokenInvalid: false, tokenDescribedBy: 'token-dica' });
+    expect(loginModel({ base: '' })).toEqual({ base: '', csrfToken: '', error: null, loggedOut: false, tokenInvalid: false, tokenDescribedBy: 'token-dica' });
+  });
+
+  it('when the admin just clicked Sair, then the page says so, unless it has a refusal to show instead', () => {
+    expect(loginModel({ base: '', loggedOut: true }).loggedOut).toBe(true);
+    expect(loginModel({ base: '', loggedOut: true, error: 'Token inválido.' }).loggedOut).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
  * Gestão municipal › Certificados — progressive enhancement, behaviour only.
  * Every form posts without this file, and every text and every piece of markup comes from the server (EJS): here we
  * add Copiar (also on plain HTTP), the password eye, our own required-field messages, the in-place Habilitar submit,
- * the Desabilitar confirmation, busy buttons, and live updates — on each event from {base}/api/events the page asks
+ * the Desabilitar confirmation, busy buttons, "Sem contato com o servidor" instead of the browser's error page, and
+ * live updates — on each event from {base}/api/events the page asks
  * {base}/fragmentos for the server-rendered regions and swaps those whose version changed, keeping what the admin
  * chose, typed and focused. Plain ES2020, no build step, no inline script (the CSP forbids it).
  */
@@ -160,6 +161,29 @@
     }
   };
 
+  // ---------- no contact with the server: stay on the page instead of the browser's own error page ----------
+
+  const noContact = $('#sem-contato');
+  const reconnecting = $('#reconectando');
+  let down = false;
+
+  /** Says the server could not be reached (this message covers "Reconectando…"); the form stays as it was filled. */
+  const showNoContact = () => {
+    if (!noContact) return;
+    if (reconnecting) reconnecting.hidden = true;
+    noContact.hidden = false;
+  };
+  const hideNoContact = () => {
+    if (noContact) noContact.hidden = true;
+  };
+
+  /** True (and says so) when a form posted now would end on the browser's error page: the event stream is down. */
+  const unreachable = (form) => {
+    if (!down || !noContact || form.method !== 'post') return false;
+    showNoContact();
+    return true;
+  };
+
   const openConfirmation = (form, dialog) => {
     dialog.returnValue = '';
     dialog.addEventListener('close', () => {
@@ -178,16 +202,26 @@
     const password = $('input[name="password"]', form);
     const typed = password ? password.value : '';
     let answer = null;
+    let response = null;
     try {
-      const response = await fetch(form.action, {
+      response = await fetch(form.action, {
         method: 'POST',
         body: new URLSearchParams(new FormData(form)),
         credentials: 'same-origin',
         headers: { Accept: 'application/json' },
       });
+    } catch {
+      // No answer at all: an ordinary post would only land on the browser's error page.
+    }
+    // A proxy's own error page (502–504) while the event stream is down: the module itself is away.
+    if (!response || (down && response.status >= 502 && response.status <= 504)) {
+      showNoContact();
+      return;
+    }
+    try {
       answer = await response.json();
     } catch {
-      // No answer, or not JSON: the ordinary post below lets the server show what it has to say.
+      // Not JSON: the ordinary post below lets the server show what it has to say.
     }
     if (answer && typeof answer.redirect === 'string') {
       window.location.assign(answer.redirect);
@@ -225,6 +259,15 @@
     if (!(form instanceof HTMLFormElement) || form.method === 'dialog') return;
     if (form.dataset.submitting === 'true') {
       event.preventDefault();
+      return;
+    }
+    // Cancelar in the Desabilitar dialog only closes it.
+    if (event.submitter && event.submitter.getAttribute('formmethod') === 'dialog') return;
+    hideNoContact();
+    if (!form.hasAttribute('data-in-place') && unreachable(form)) {
+      event.preventDefault();
+      const dialog = form.closest('dialog');
+      if (dialog && dialog.open) dialog.close();
       return;
     }
     const dialogId = form.dataset.confirm;
@@ -352,8 +395,6 @@
   };
 
   let events = null;
-  let down = false;
-  const reconnecting = $('#reconectando');
 
   const setupLiveUpdates = () => {
     // Only the screen listens: the login page has no session to listen with, the guide is read once.
@@ -365,6 +406,7 @@
       if (!down) return;
       down = false;
       if (reconnecting) reconnecting.hidden = true;
+      hideNoContact();
     });
     stream.addEventListener('error', () => {
       if (stream.readyState === EventSource.CLOSED) {
@@ -373,7 +415,7 @@
         return;
       }
       down = true;
-      if (reconnecting) reconnecting.hidden = false;
+      if (reconnecting && (!noContact || noContact.hidden)) reconnecting.hidden = false;
     });
   };
 

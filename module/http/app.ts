@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const loginPage = createLoginPage(access);
   const adapter = expressAdapter({
-    context: { enablement, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment },
+    context: { enablement, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone },
     access,
     enablement,
     events,

@@ -4,6 +4,7 @@ import type { Environment } from '../types.js';
 import type { Actions } from './actions.js';
 import type { StreamOwner } from './events.js';
 import type { Flash } from './flash.js';
+import type { SendsReader } from './handlers/rnds.js';
 import type { Caller } from './identify.js';
 import type { RenderExtra, View } from './screen.js';
 import type { Session, Sessions } from './sessions.js';
@@ -33,6 +34,10 @@ export interface HandlerContext {
   usesLogin: boolean;
   checkToken(token: string): boolean;
   defaultEnvironment: Environment;
+  /** The installation's time zone (present/dates.ts): the RNDS tab's periods are its calendar days. */
+  timeZone: string;
+  /** The reported sends (the RNDS tab reads them); absent, the tab shows an empty summary. */
+  sends?: SendsReader;
 }
 
 /** A page of the screen, rendered by screen.ts's renderer. */

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { lookAlikeNames } from '../chaves/index.js';
 import { REQUIRED_MESSAGES } from '../enablement/index.js';
 import type { RndsError } from '../errors.js';
+import { rndsPageModel, type RndsTabData } from '../present/rnds-tab.js';
 import { disablePageModel, guideModel, pageModel, REGIONS, regions, type ScreenInput } from '../present/screen-model.js';
 import { GUIDE_PATH, renewalReminder } from '../enablement/renewal-reminder.js';
 import { PEC_CHAVES_PATHS } from '../config/options.js';
@@ -42,9 +43,11 @@ export interface RenderExtra {
   contraChaveForm?: ContraChaveFormState;
   /** The refusal, for a form posted in place (its JSON carries the code and the fields). */
   error?: RndsError;
+  /** The RNDS tab's data, read from the sends store by its handler. */
+  rnds?: RndsTabData;
 }
 
-export type View = 'page' | 'fragmentos' | 'guia' | 'desabilitar';
+export type View = 'page' | 'fragmentos' | 'guia' | 'desabilitar' | 'rnds';
 export type Render = (req: Request, res: Response, view: View, extra?: RenderExtra) => void;
 
 export interface ScreenDeps {
@@ -90,8 +93,12 @@ function screenInput(ctx: ScreenContext, request: { base: string; csrfToken: str
 }
 
 /** The locals of each page: its view-model. */
-function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput): object {
+function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput, extra: RenderExtra): object {
   if (view === 'guia') return guideModel(input);
+  if (view === 'rnds') {
+    if (!extra.rnds) throw new Error('a aba RNDS sem os seus dados');
+    return rndsPageModel(input, extra.rnds);
+  }
   if (view === 'desabilitar') return disablePageModel(input);
   return pageModel(input);
 }
@@ -118,7 +125,7 @@ export function createRenderer(deps: Pick<ScreenDeps, 'access' | 'status' | 'def
       );
       return;
     }
-    const locals = viewLocals(view, input);
+    const locals = viewLocals(view, input, extra);
     if (inPlace(req)) {
       // A refused form posted by app.js: the page it would have shown, for app.js to take the form from, and the
       // error with its fields (docs/CONTRACT.md's Error).

@@ -67,7 +67,7 @@ export interface RndsTabInput {
   reportForm?: ReportFormState;
 }
 
-/** The report form as submitted without JavaScript. */
+/** The report form as submitted without JavaScript (dates as the form shows them: dd/mm/aaaa, or as typed). */
 export interface ReportFormState {
   de: string;
   ate: string;
@@ -83,7 +83,7 @@ export const REFUSALS_SHOWN = 20;
 export const NOT_CONFIGURED_TEXT = 'Certificado não configurado. Não há registros a serem exibidos.';
 export const NO_SEND_TITLE = 'Nenhum envio registrado';
 export const NO_SEND_TEXT =
-  'O PEC ainda não informou a este módulo nenhum envio direto à RNDS. Os envios aparecem aqui quando o PEC (ou outro sistema que envia à RNDS) os informa; se registros já foram finalizados e nada aparece, peça ao responsável pela instalação que configure o aviso de envios (INSTALL.md, "Envios").';
+  'O PEC ainda não informou a este módulo nenhum envio direto à RNDS. Os envios aparecem aqui quando o PEC (ou outro sistema que envia à RNDS) os informa; se registros já foram finalizados e nada aparece, peça ao responsável pela instalação que configure o PEC para informar os envios a este módulo (veja o INSTALL.md).';
 export const MIN_MODEL_MESSAGE = 'Deverá ser marcado pelo menos um modelo de informação';
 
 /** PEC 5.3's accordion names. */
@@ -171,6 +171,7 @@ export interface Option<V extends string> {
 export interface ReportDialogModel {
   /** Shown in place on the page (no JavaScript) instead of in the dialog. */
   inPlace: boolean;
+  /** The period's dates as the form shows them (dd/mm/aaaa). */
   de: string;
   ate: string;
   mascarar: boolean;
@@ -178,10 +179,8 @@ export interface ReportDialogModel {
   models: Array<{ value: TabModel; id: string; label: string; countText: string; checked: boolean }>;
   errors: { period?: string; models?: string };
   minModelMessage: string;
-  /** Where the form goes without JavaScript (it checks the choice and redirects to the CSV). */
+  /** Where the form goes (it checks the choice and redirects to the CSV). */
   action: string;
-  /** The CSV itself (the script sends there directly). */
-  csvAction: string;
   countsUrl: string;
 }
 
@@ -227,6 +226,18 @@ function calendarDate(now: Date, timeZone: string): { y: number; m: number; d: n
   const parts: Record<string, string> = {};
   for (const p of new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now)) parts[p.type] = p.value;
   return { y: Number(parts.year), m: Number(parts.month), d: Number(parts.day) };
+}
+
+/**
+ * A day as typed in the report form (dd/mm/aaaa, as PEC shows it) or as the API writes it (aaaa-mm-dd), as aaaa-mm-dd;
+ * null when it is not a real calendar day.
+ */
+export function parseDay(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  const br = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  const day = br ? `${br[3]}-${br[2]!.padStart(2, '0')}-${br[1]!.padStart(2, '0')}` : text;
+  return isDay(day) ? day : null;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -290,7 +301,11 @@ export function rndsTabModel(input: RndsTabInput): RndsTabModel {
         action: r.action,
         group: r.group,
       })),
-      emptyText: filtered ? 'Nenhum registro não enviado com este filtro. Escolha outro modelo ou status, ou limpe o filtro.' : 'Nenhum registro não enviado: tudo o que o PEC informou chegou à RNDS.',
+      emptyText: filtered
+        ? 'Nenhum registro não enviado com este filtro. Escolha outro modelo ou status, ou limpe o filtro.'
+        : last
+          ? 'Nenhum registro não enviado: tudo o que o PEC informou chegou à RNDS.'
+          : 'Nenhum registro não enviado.',
       filtered,
       modelOptions: [
         { value: '', label: 'Todos', selected: filter.model === undefined },
@@ -322,8 +337,8 @@ function reportDialogModel(input: Pick<RndsTabInput, 'period' | 'periodCounts' |
   const checked = new Set(form?.models ?? []);
   return {
     inPlace: form !== undefined,
-    de: form ? form.de : input.period.de,
-    ate: form ? form.ate : input.period.ate,
+    de: form ? form.de : dayText(input.period.de),
+    ate: form ? form.ate : dayText(input.period.ate),
     mascarar: form?.mascarar ?? false,
     allChecked: TAB_MODELS.every((m) => checked.has(m)),
     errors: form?.errors ?? {},
@@ -336,7 +351,6 @@ function reportDialogModel(input: Pick<RndsTabInput, 'period' | 'periodCounts' |
     })),
     minModelMessage: MIN_MODEL_MESSAGE,
     action: `${input.base}/rnds/relatorio`,
-    csvAction: `${input.base}/api/envios/relatorio-erros.csv`,
     countsUrl: `${input.base}/rnds/contagens`,
   };
 }
@@ -354,14 +368,18 @@ export function checkReportForm(query: Record<string, unknown>): { ok: true; que
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(list) : typeof v === 'string' ? v.split(',') : []);
   const all = query.todos === '1';
   const models = TAB_MODELS.filter((m) => all || list(query.modelos).includes(m));
-  const de = typeof query.de === 'string' ? query.de : '';
-  const ate = typeof query.ate === 'string' ? query.ate : '';
+  const typed = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 20) : '');
+  const de = parseDay(query.de);
+  const ate = parseDay(query.ate);
   const mascarar = query.mascarar === '1';
   const errors: ReportFormState['errors'] = {};
-  if (!isDay(de) || !isDay(ate)) errors.period = PERIOD_MESSAGES.missing;
+  if (!de || !ate) errors.period = PERIOD_MESSAGES.missing;
   else if (ate < de) errors.period = PERIOD_MESSAGES.order;
   if (models.length === 0) errors.models = MIN_MODEL_MESSAGE;
-  if (errors.period || errors.models) return { ok: false, form: { de, ate, models, mascarar, errors } };
+  if (!de || !ate || errors.period || errors.models) {
+    // The dates go back as typed (a valid one in dd/mm/aaaa), so the admin corrects only what is wrong.
+    return { ok: false, form: { de: de ? dayText(de) : typed(query.de), ate: ate ? dayText(ate) : typed(query.ate), models, mascarar, errors } };
+  }
   const params = new URLSearchParams({ de, ate, modelos: models.join(',') });
   if (mascarar) params.set('mascarar', '1');
   return { ok: true, query: params.toString().replaceAll('%2C', ',') };

@@ -61,7 +61,6 @@ describe('GET {base}/rnds: the RNDS tab', () => {
     expect(res.text).toContain('Selecione o período e os registros que deseja gerar como relatório.');
     expect(res.text).toContain('0 registro neste período');
     expect(res.text).toContain(`action="${BASE}/rnds/relatorio"`);
-    expect(res.text).toContain(`data-csv-action="${BASE}/api/envios/relatorio-erros.csv"`);
   });
 
   it('when the monitoring token asks for the tab, the report form or the counts, then each answer is 403', async () => {
@@ -103,7 +102,7 @@ describe('GET {base}/rnds/relatorio: the report form without JavaScript', () => 
     const res = await request(h.app).get(`${BASE}/rnds/relatorio`).set(bearer).expect(200);
     expect(res.text).toContain('id="relatorio"');
     expect(res.text).not.toContain('<dialog');
-    expect(res.text).toMatch(/id="relatorio-de" name="de" value="\d{4}-\d{2}-\d{2}"/);
+    expect(res.text).toMatch(/id="relatorio-de" name="de" value="\d{2}\/\d{2}\/\d{4}"/);
   });
 
   it('when submitted without a model, then the form comes back (400) saying a model must be ticked, keeping the dates', async () => {
@@ -111,7 +110,7 @@ describe('GET {base}/rnds/relatorio: the report form without JavaScript', () => 
     const res = await request(h.app).get(`${BASE}/rnds/relatorio?de=2026-11-01&ate=2026-11-30&mascarar=1`).set(bearer);
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/role="alert">Deverá ser marcado pelo menos um modelo de informação</);
-    expect(res.text).toContain('value="2026-11-01"');
+    expect(res.text).toContain('value="01/11/2026"');
     expect(res.text).toMatch(/id="relatorio-mascarar" checked/);
   });
 
@@ -132,6 +131,22 @@ describe('GET {base}/rnds/relatorio: the report form without JavaScript', () => 
     expect(res.headers.location).toBe(`${BASE}/api/envios/relatorio-erros.csv?de=2026-11-01&ate=2026-11-30&modelos=RIA,RPM&mascarar=1`);
   });
 
+  it('when the dates are typed dd/mm/aaaa as the form shows them, then the CSV gets them as aaaa-mm-dd', async () => {
+    const h = await enabled();
+    const res = await request(h.app).get(`${BASE}/rnds/relatorio`).query({ de: '1/11/2026', ate: '30/11/2026', modelos: 'RAC' }).set(bearer);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${BASE}/api/envios/relatorio-erros.csv?de=2026-11-01&ate=2026-11-30&modelos=RAC`);
+  });
+
+  it('when a typed date is not a real day, then the form comes back with it as typed', async () => {
+    const h = await enabled();
+    const res = await request(h.app).get(`${BASE}/rnds/relatorio`).query({ de: '31/02/2026', ate: '30/11/2026', modelos: 'RAC' }).set(bearer);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('value="31/02/2026"');
+    expect(res.text).toContain('value="30/11/2026"');
+    expect(res.text).toContain('Informe as duas datas do período (dd/mm/aaaa).');
+  });
+
   it('when Marcar todos is ticked, then every model goes to the CSV', async () => {
     const h = await enabled();
     const res = await request(h.app).get(`${BASE}/rnds/relatorio?de=2026-11-01&ate=2026-11-01&todos=1`).set(bearer);
@@ -141,6 +156,12 @@ describe('GET {base}/rnds/relatorio: the report form without JavaScript', () => 
 });
 
 describe('GET {base}/rnds/contagens: records per model in a period', () => {
+  it('when the period is typed dd/mm/aaaa, then it is read as the same days', async () => {
+    const h = await enabled();
+    const res = await request(h.app).get(`${BASE}/rnds/contagens`).query({ de: '01/11/2026', ate: '30/11/2026' }).set(bearer).expect(200);
+    expect(res.body).toMatchObject({ de: '2026-11-01', ate: '2026-11-30' });
+  });
+
   it('when the period is valid, then each model has a count and its text', async () => {
     const h = await enabled();
     const res = await request(h.app).get(`${BASE}/rnds/contagens?de=2026-11-01&ate=2026-11-30`).set(bearer).expect(200);

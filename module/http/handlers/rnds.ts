@@ -4,7 +4,8 @@ import {
   checkReportForm,
   emptySummary,
   filterFrom,
-  isDay,
+  dayText,
+  parseDay,
   lastDays,
   PERIOD_MESSAGES,
   periodCountText,
@@ -72,9 +73,11 @@ export const rndsReport: Handler = async ({ query }, ctx): Promise<Reply> => {
     if (checked.ok) return { kind: 'redirect', to: `/api/envios/relatorio-erros.csv?${checked.query}` };
     form = checked.form;
   } else {
-    form = { de: period.de, ate: period.ate, models: [], mascarar: false, errors: {} };
+    form = { de: dayText(period.de), ate: dayText(period.ate), models: [], mascarar: false, errors: {} };
   }
-  const reportPeriod = form.errors.period ? period : { de: form.de, ate: form.ate };
+  const de = parseDay(form.de);
+  const ate = parseDay(form.ate);
+  const reportPeriod = de && ate && de <= ate ? { de, ate } : period;
   const data = await tabData(ctx, {}, period, reportPeriod);
   const invalid = form.errors.period !== undefined || form.errors.models !== undefined;
   return page('rnds', { rnds: { ...data, reportForm: form }, ...(invalid ? { status: 400 } : {}) });
@@ -85,11 +88,12 @@ const invalid = (error: RndsError): Reply => json(error.toJSON(), error.httpStat
 
 /** GET {base}/rnds/contagens?de=&ate=: the records per model in the period, for the report dialog. */
 export const rndsCounts: Handler = async ({ query }, ctx) => {
-  const { de, ate } = query;
-  if (!isDay(de) || !isDay(ate)) {
+  const de = parseDay(query.de);
+  const ate = parseDay(query.ate);
+  if (!de || !ate) {
     const fields: Record<string, string> = {};
-    if (!isDay(de)) fields.de = PERIOD_MESSAGES.missing;
-    if (!isDay(ate)) fields.ate = PERIOD_MESSAGES.missing;
+    if (!de) fields.de = PERIOD_MESSAGES.missing;
+    if (!ate) fields.ate = PERIOD_MESSAGES.missing;
     return invalid(new RndsError('INVALID_INPUT', PERIOD_MESSAGES.missing, { fields }));
   }
   if (ate < de) return invalid(new RndsError('INVALID_INPUT', PERIOD_MESSAGES.order, { fields: { ate: PERIOD_MESSAGES.order } }));

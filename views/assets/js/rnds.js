@@ -2,7 +2,8 @@
  * Gestão municipal › RNDS — progressive enhancement, behaviour only. Without this file the tab works: the accordions
  * are <details>, the filter is a GET form, and "Gerar relatório de erros" opens the form on its own page. Here we add
  * the report dialog (focus inside, Escape closes, focus back on the button), "Gerar relatório CSV" disabled until a
- * model is ticked, Marcar todos, the counts per model refreshed when the dates change, and live updates: on each
+ * model is ticked, Marcar todos, the counts per model refreshed when the dates change (the server reads the dates and
+ * writes the texts: no date rule here), and live updates: on each
  * event from {base}/api/events the page asks itself again and swaps the parts ([data-live]) that changed. Every text
  * comes from the server. Plain ES2020, no build step, no inline script (the CSP forbids it).
  */
@@ -37,24 +38,15 @@
     if (hint) hint.hidden = ticked > 0;
   };
 
-  /** The CSV's address: modelos joined by commas, as the CSV route reads them. */
-  const csvUrl = () => {
-    const data = new FormData(form);
-    const params = new URLSearchParams();
-    params.set('de', String(data.get('de') || ''));
-    params.set('ate', String(data.get('ate') || ''));
-    params.set('modelos', data.getAll('modelos').map(String).join(','));
-    if (data.get('mascarar')) params.set('mascarar', '1');
-    return form.dataset.csvAction + '?' + params.toString().replace(/%2C/g, ',');
-  };
-
   let countsAsked = 0;
   /** Asks the server how many records each model has in the period, and writes its texts beside the boxes. */
   const refreshCounts = async () => {
     if (!form || typeof window.fetch !== 'function') return;
-    const de = $('#relatorio-de', form).value;
-    const ate = $('#relatorio-ate', form).value;
-    if (!de || !ate || ate < de) return;
+    const de = $('#relatorio-de', form).value.trim();
+    const ate = $('#relatorio-ate', form).value.trim();
+    // Only whole dates (the server decides whether they are real days and in order).
+    const whole = /^\d{1,2}\/\d{1,2}\/\d{4}$/;
+    if (!whole.test(de) || !whole.test(ate)) return;
     const asked = ++countsAsked;
     try {
       const url = form.dataset.countsUrl + '?' + new URLSearchParams({ de, ate }).toString();
@@ -76,20 +68,24 @@
       if (target && target.id === 'relatorio-todos') {
         for (const box of modelBoxes()) box.checked = target.checked;
       }
-      if (target && (target.id === 'relatorio-de' || target.id === 'relatorio-ate')) void refreshCounts();
       syncModels();
+    });
+    form.addEventListener('input', (event) => {
+      const target = event.target;
+      if (target && (target.id === 'relatorio-de' || target.id === 'relatorio-ate')) void refreshCounts();
     });
     syncModels();
   }
 
   if (dialog && form && typeof dialog.showModal === 'function') {
     form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      if (modelBoxes().every((box) => !box.checked)) return;
-      const url = csvUrl();
+      if (modelBoxes().every((box) => !box.checked)) {
+        event.preventDefault();
+        return;
+      }
+      // The form goes on (GET {base}/rnds/relatorio → 303 to the CSV, a download: the tab stays where it is; a wrong
+      // date comes back as the form on its own page, saying what to fix).
       dialog.close();
-      // A download (Content-Disposition: attachment): the tab stays where it is.
-      window.location.assign(url);
     });
     const cancel = $('[data-close-dialog]', dialog);
     if (cancel) cancel.addEventListener('click', () => dialog.close());

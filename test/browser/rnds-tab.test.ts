@@ -150,3 +150,24 @@ for (const viewport of VIEWPORTS) {
     });
   });
 }
+
+describe('the RNDS tab, live', () => {
+  it('when a certificate is enabled while the tab is open, then the tab follows without the admin reloading it', async () => {
+    const { page, h, s } = await open({ viewport: VIEWPORTS[0] });
+    // The page listens once its event stream has answered (its first event is the state it was rendered with).
+    const streamOpen = page.waitForResponse((r) => r.url().endsWith('/api/events'));
+    await page.goto(s.url('/rnds'));
+    expect(await page.$('#rnds-vazio')).not.toBeNull();
+    await streamOpen;
+
+    const enable = await request(h.app)
+      .post(`${BASE}/api/enable`)
+      .set(bearer)
+      .send({ file: CERTS.aes.file, password: CERTS.aes.password, identificadorSolicitante: '3167' });
+    expect(enable.status).toBe(200);
+
+    await page.waitForSelector('#rnds-status-palavras');
+    expect(await page.textContent('#rnds-status-palavras')).toContain('Nenhum envio registrado');
+    expect(await page.$('#rnds-vazio')).toBeNull();
+  });
+});

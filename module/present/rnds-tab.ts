@@ -350,7 +350,8 @@ function reportDialogModel(input: Pick<RndsTabInput, 'period' | 'periodCounts' |
       checked: checked.has(m),
     })),
     minModelMessage: MIN_MODEL_MESSAGE,
-    action: `${input.base}/rnds/relatorio`,
+    // Without JavaScript the form is at the end of the page: the fragment brings it into view.
+    action: `${input.base}/rnds/relatorio#relatorio`,
     countsUrl: `${input.base}/rnds/contagens`,
   };
 }

@@ -136,8 +136,12 @@ for (const viewport of VIEWPORTS) {
       expect(await page.textContent('#recusas-vazio')).toContain('Nenhum registro não enviado com este filtro.');
       expect(await axeViolations(page)).toEqual([]);
 
-      await Promise.all([page.waitForURL(/\/rnds\/relatorio\??$/), page.click('#gerar-relatorio')]);
+      await Promise.all([page.waitForURL(/\/rnds\/relatorio\??#relatorio$/), page.click('#gerar-relatorio')]);
       expect(await page.isVisible('#form-relatorio')).toBe(true);
+      // The form sits below the tab's lists: the page opens scrolled to it.
+      const top = await page.evaluate(() => document.getElementById('relatorio')!.getBoundingClientRect().top / window.innerHeight);
+      expect(top).toBeGreaterThanOrEqual(0);
+      expect(top).toBeLessThan(0.5);
       await Promise.all([page.waitForURL(/\/rnds\/relatorio\?de=/), page.click('#gerar-csv')]);
       expect(await page.textContent('#relatorio-modelos-dica')).toBe('Deverá ser marcado pelo menos um modelo de informação');
       expect(await axeViolations(page)).toEqual([]);

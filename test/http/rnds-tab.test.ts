@@ -60,7 +60,7 @@ describe('GET {base}/rnds: the RNDS tab', () => {
     expect(res.text).toContain('<dialog id="dialogo-relatorio"');
     expect(res.text).toContain('Selecione o período e os registros que deseja gerar como relatório.');
     expect(res.text).toContain('0 registro neste período');
-    expect(res.text).toContain(`action="${BASE}/rnds/relatorio"`);
+    expect(res.text).toContain(`action="${BASE}/rnds/relatorio#relatorio"`);
   });
 
   it('when the monitoring token asks for the tab, the report form or the counts, then each answer is 403', async () => {

@@ -168,7 +168,7 @@ describe('rndsTabModel: what the RNDS tab shows', () => {
     expect([model.report.de, model.report.ate]).toEqual(['04/11/2026', '03/12/2026']);
     expect(model.report.minModelMessage).toBe('Deverá ser marcado pelo menos um modelo de informação');
     expect(model.report.inPlace).toBe(false);
-    expect(model.report.action).toBe('/gestao/rnds/rnds/relatorio');
+    expect(model.report.action).toBe('/gestao/rnds/rnds/relatorio#relatorio');
   });
 });
 

@@ -15,6 +15,7 @@ import { backToScreen, fragments, guide, screen } from './handlers/pages.js';
 import { certificates, events, health, metrics, status } from './handlers/reads.js';
 import { renew } from './handlers/renew.js';
 import { reportSends, sendErrors, sendsSummary } from './handlers/sends.js';
+import { rndsCounts, rndsReport, rndsTab } from './handlers/rnds.js';
 
 /**
  * Who may call a route. `public`: anyone (before access control). `monitoring`: an admin, or the read-only monitoring
@@ -246,6 +247,27 @@ export const ROUTES: readonly Route[] = [
     query: PERIOD_QUERY,
     response: { status: 200, type: 'csv', description: 'text/csv; charset=utf-8, Content-Disposition: attachment (400: the history page with the error by field).' }, errors: [],
     handler: historyExport,
+  },
+  {
+    method: 'get', path: '/rnds', who: 'admin',
+    summary: 'The RNDS tab: the last direct send, the records per model, the last refusals.',
+    query: z.object({ modelo: z.enum(['RIA', 'RAC', 'RPM']).optional(), status: z.enum(['FALHA_CREDENCIAL', 'SEM_CONEXAO', 'DADOS_INVALIDOS']).optional() }),
+    response: html('The RNDS tab, the refusals filtered by model and status.'), errors: [],
+    handler: rndsTab,
+  },
+  {
+    method: 'get', path: '/rnds/relatorio', who: 'admin',
+    summary: 'Without JavaScript: the error report form; submitted, a 303 to the CSV.',
+    query: z.object({ de: z.string().optional(), ate: z.string().optional(), modelos: z.string().optional(), todos: z.literal('1').optional(), mascarar: z.literal('1').optional() }),
+    response: html('The RNDS tab with the report form (400 when the choice is incomplete), or a 303 to /api/envios/relatorio-erros.csv.'), errors: [],
+    handler: rndsReport,
+  },
+  {
+    method: 'get', path: '/rnds/contagens', who: 'admin',
+    summary: "The report dialog's records per model in a period.",
+    query: z.object({ de: z.string(), ate: z.string() }),
+    response: okJson('{"de","ate","counts":{"RIA","RAC","RPM"},"texts":{…}}'), errors: ['INVALID_INPUT'],
+    handler: rndsCounts,
   },
   {
     method: 'get', path: '/desabilitar', who: 'admin',

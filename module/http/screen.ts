@@ -3,6 +3,7 @@ import { lookAlikeNames } from '../chaves/index.js';
 import { REQUIRED_MESSAGES } from '../enablement/index.js';
 import type { RndsError } from '../errors.js';
 import { historyPageModel, type HistoryPageData } from '../present/history.js';
+import { rndsPageModel, type RndsTabData } from '../present/rnds-tab.js';
 import { disablePageModel, guideModel, pageModel, REGIONS, regions, type ScreenInput } from '../present/screen-model.js';
 import { GUIDE_PATH, renewalReminder } from '../enablement/renewal-reminder.js';
 import { PEC_CHAVES_PATHS } from '../config/options.js';
@@ -45,9 +46,11 @@ export interface RenderExtra {
   error?: RndsError;
   /** The Histórico page's records and period, read by its handler. */
   history?: HistoryPageData;
+  /** The RNDS tab's data, read from the sends store by its handler. */
+  rnds?: RndsTabData;
 }
 
-export type View = 'page' | 'fragmentos' | 'guia' | 'desabilitar' | 'historico';
+export type View = 'page' | 'fragmentos' | 'guia' | 'desabilitar' | 'historico' | 'rnds';
 export type Render = (req: Request, res: Response, view: View, extra?: RenderExtra) => void;
 
 export interface ScreenDeps {
@@ -98,6 +101,10 @@ function viewLocals(view: Exclude<View, 'fragmentos'>, input: ScreenInput, extra
   if (view === 'historico') {
     if (!extra.history) throw new Error('o histórico sem os seus dados');
     return historyPageModel(input, extra.history);
+  }
+  if (view === 'rnds') {
+    if (!extra.rnds) throw new Error('a aba RNDS sem os seus dados');
+    return rndsPageModel(input, extra.rnds);
   }
   if (view === 'desabilitar') return disablePageModel(input);
   return pageModel(input);

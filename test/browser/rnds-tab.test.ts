@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, CERTS, bearer, type Harness } from '../support/harness.js';
 import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen } from '../support/browser.js';
+import { sideBySide } from '../support/side-by-side.js';
 
 let chromium: { browser: Browser; close: () => Promise<void> };
 let screen: Screen | undefined;
@@ -50,6 +51,11 @@ for (const viewport of VIEWPORTS) {
       expect(await page.$('#gerar-relatorio')).toBeNull();
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, `preview/rnds-vazio${suffix}.png`);
+      if (suffix === '') {
+        // The state of docs/reference/pec-rnds-tab-empty.png: nothing enabled.
+        const composed = await sideBySide(page, 'pec-rnds-tab-empty.png', 'preview/lado-a-lado-rnds.png');
+        expect(composed.shown.ours.width).toBe(viewport.width);
+      }
 
       await Promise.all([page.waitForURL(s.url('/')), page.click('#aba-certificados')]);
       expect(await page.getAttribute('#aba-certificados', 'aria-current')).toBe('page');

@@ -66,6 +66,7 @@ describe('GET {base}/api/envios/relatorio-erros.csv', () => {
     const res = await csv(h, 'de=2026-12-01&ate=2026-12-03&modelos=RIA,RAC,RPM').expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toBe('attachment; filename="relatorio-erros-rnds-2026-12-01-2026-12-03.csv"');
+    expect(res.headers['cache-control']).toBe('no-store');
     const body = res.body as Buffer;
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(body.toString('utf8')).toContain('\r\n');
@@ -119,6 +120,25 @@ describe('GET {base}/api/envios/relatorio-erros.csv', () => {
     expect(plain.toString('utf8')).toContain('Patient/01100126660');
   });
 
+  it('when a record id looks like a spreadsheet formula, then it is written as text (a leading apostrophe), quoted when it holds ;', async () => {
+    const h = await start();
+    const formula = '=HYPERLINK("http://exemplo.invalido";"abrir")';
+    await request(h.app).post(`${BASE}/api/envios`).set(bearer).send({ envios: [{ at: '2026-12-02T11:00:00-03:00', model: 'RPM', recordId: formula, httpStatus: 422, operationOutcome: outcome('@SUM(1+1) (EHR-ERR983)') }] }).expect(200);
+    const res = await csv(h, 'de=2026-12-02&ate=2026-12-02&modelos=RPM').expect(200);
+    expect(dataRows(res.body as Buffer).map((r) => [r[2], r[4]])).toEqual([[`'${formula}`, "'@SUM(1+1) (EHR-ERR983)"]]);
+  });
+
+  it('when the period holds more records than a page of the store, then every one comes, newest first, none twice', async () => {
+    const h = await start();
+    const at = (i: number) => new Date(Date.parse('2026-12-05T12:00:00Z') + i * 1000).toISOString();
+    for (let batch = 0; batch < 2; batch++) {
+      const envios = Array.from({ length: 650 }, (_, j) => batch * 650 + j).map((i) => ({ at: at(i), model: 'RAC', recordId: `rac-${i}`, httpStatus: 422, operationOutcome: outcome('(EHR-ERR983) Paciente não encontrado') }));
+      await request(h.app).post(`${BASE}/api/envios`).set(bearer).send({ envios }).expect(200);
+    }
+    const rows = dataRows((await csv(h, 'de=2026-12-05&ate=2026-12-05&modelos=RAC').expect(200)).body as Buffer);
+    expect(rows.map((r) => r[2])).toEqual(Array.from({ length: 1300 }, (_, i) => `rac-${1299 - i}`));
+  });
+
   it('when the query is missing or malformed, then 400 INVALID_INPUT as /api/envios/erros, no CSV', async () => {
     const h = await start();
     for (const query of ['de=2026-12-03&ate=2026-12-01&modelos=RAC', 'de=03/12/2026&ate=2026-12-03&modelos=RAC', 'de=2026-12-01&ate=2026-12-03', 'de=2026-12-01&ate=2026-12-03&modelos=XYZ', '']) {
@@ -155,6 +175,7 @@ describe("the RNDS tab's report form", () => {
     const res = await bytes(agent.get(location)).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const body = res.body as Buffer;
+    expect(csvRows(body)[2]).toEqual(['FILTROS', 'Período: de 01/12/2026 até 03/12/2026', 'Modelos: RIAR e RIAC', 'CNS/CPF mascarados']);
     expect(csvRows(body)[4]).toEqual(['Gerado em', '04/12/2026', 'às', '12:45', 'por', expect.stringMatching(/^sessão \(/)]);
     expect(dataRows(body).map((r) => r[2])).toEqual(['vacina-***********9012']);
   });

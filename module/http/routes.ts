@@ -14,7 +14,7 @@ import { login, loginLink, logout, logoutPage } from './handlers/login.js';
 import { backToScreen, fragments, guide, screen } from './handlers/pages.js';
 import { certificates, events, health, metrics, status } from './handlers/reads.js';
 import { renew } from './handlers/renew.js';
-import { reportSends, sendErrors, sendsSummary } from './handlers/sends.js';
+import { reportSends, sendErrors, sendErrorsReport, sendsSummary } from './handlers/sends.js';
 import { rndsCounts, rndsReport, rndsTab } from './handlers/rnds.js';
 
 /**
@@ -208,6 +208,13 @@ export const ROUTES: readonly Route[] = [
     query: z.object({ de: z.string(), ate: z.string(), modelos: z.string() }),
     response: okJson('{"erros":[SendError…]}', SendErrorsAnswerSchema), errors: ['INVALID_INPUT'],
     handler: sendErrors,
+  },
+  {
+    method: 'get', path: '/api/envios/relatorio-erros.csv', who: 'admin',
+    summary: "The error report as CSV in PEC's layout (its header block, the columns, O que fazer, Quem resolve); mascarar=1 hides all but the last 4 digits of each number.",
+    query: z.object({ de: z.string(), ate: z.string(), modelos: z.string(), mascarar: z.literal('1').optional() }),
+    response: { status: 200, type: 'csv', description: 'text/csv; charset=utf-8, Content-Disposition: attachment; filename="relatorio-erros-rnds-<de>-<ate>.csv"' }, errors: ['INVALID_INPUT'],
+    handler: sendErrorsReport,
   },
   {
     method: 'get', path: '/metrics', who: 'monitoring',

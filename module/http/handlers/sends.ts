@@ -1,6 +1,7 @@
 /** Sends reported by the host (CONTRACT.md *Sends*): the report, the summary and the error list. */
 import { parseErrorQuery, parsePeriod, type SendError } from '../../sends/index.js';
-import { json, type Handler } from '../handler.js';
+import { sendsReportCsv, sendsReportFileName } from '../../present/sends-report.js';
+import { callerOf, json, type Handler } from '../handler.js';
 
 /** `POST /api/envios`: the host (reporting token, access token or an admin) reports a batch. */
 export const reportSends: Handler = async (request, context) => json(await context.sends.record(request.body));
@@ -18,4 +19,25 @@ export const sendErrors: Handler = async (request, context) => {
   const erros: SendError[] = [];
   for await (const error of context.sends.errors(query)) erros.push(error);
   return json({ erros });
+};
+
+/**
+ * `GET /api/envios/relatorio-erros.csv`: the same records as CSV in PEC's layout, streamed as they are read (admins
+ * only); `mascarar=1` hides all but the last 4 digits of each number in the record id and RNDS's text.
+ */
+export const sendErrorsReport: Handler = async (request, context) => {
+  const query = parseErrorQuery({ de: request.query.de, ate: request.query.ate, modelos: request.query.modelos });
+  return {
+    kind: 'download',
+    type: 'text/csv; charset=utf-8',
+    fileName: sendsReportFileName(query),
+    body: sendsReportCsv(context.sends.errors(query), {
+      period: { de: query.de, ate: query.ate },
+      models: query.models,
+      mask: request.query.mascarar === '1',
+      generatedAt: context.history.now(),
+      by: callerOf(request).actor,
+      timeZone: context.timeZone,
+    }),
+  };
 };

@@ -191,7 +191,14 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     cleanup.push(() => sendsStore.close());
     // The Status reads the latest direct send from memory (status reads stay synchronous): it is read after every
     // report and at start — only when the store exists, so an installation that never reported does not load SQLite.
-    const readLastDirectSend = async (): Promise<void> => enablement.setLastDirectSend(await sendsStore.lastDirectSend());
+    // A store that cannot be read must not stop the start nor fail a report already stored: the Status keeps what it had.
+    const readLastDirectSend = async (): Promise<void> => {
+      try {
+        enablement.setLastDirectSend(await sendsStore.lastDirectSend());
+      } catch (error) {
+        logger.warn(`Não foi possível ler o último envio direto em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
     if (fs.existsSync(path.join(options.dataDir, SENDS_FILE))) await readLastDirectSend();
     const sends: Sends = {
       ...sendsStore,

@@ -35,6 +35,7 @@ export const PROBLEM_SEVERITY = {
   CONTRA_CHAVE_NOT_CONFIGURED: 'warning',
   CONTRA_CHAVE_CHANGED: 'critical',
   CLOCK_SKEW: 'warning',
+  RNDS_CREDENTIAL_REFUSED: 'critical',
 } as const satisfies Record<string, ProblemSeverity>;
 export type ProblemCode = keyof typeof PROBLEM_SEVERITY;
 export const PROBLEM_CODES = Object.keys(PROBLEM_SEVERITY) as [ProblemCode, ...ProblemCode[]];

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type express from 'express';
 import { parseOptions, type Logger, type RndsModuleOptions } from './config/options.js';
 import { createEnablement } from './enablement/index.js';
@@ -12,7 +14,7 @@ import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createHistory } from './history/index.js';
 import { createMetrics } from './metrics.js';
-import { createSends, type RecordResult } from './sends/index.js';
+import { SENDS_FILE, createSends, type RecordResult, type Sends } from './sends/index.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './config/options.js';
 import { version } from './paths.js';
@@ -179,14 +181,36 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     }
 
     // Opened at its first use (a report or a read of the RNDS tab): an idle server never loads SQLite.
-    const sends = createSends({
+    const sendsStore = createSends({
       dataDir: options.dataDir,
       retentionDays: options.sendsRetentionDays,
       timeZone,
       now,
       enabledNotAfter: () => store.get().enabled?.certificate.notAfter ?? null,
     });
-    cleanup.push(() => sends.close());
+    cleanup.push(() => sendsStore.close());
+    // The Status reads the latest direct send from memory (status reads stay synchronous): it is read after every
+    // report and at start — only when the store exists, so an installation that never reported does not load SQLite.
+    // A store that cannot be read must not stop the start nor fail a report already stored: the Status keeps what it had.
+    const readLastDirectSend = async (): Promise<void> => {
+      try {
+        enablement.setLastDirectSend(await sendsStore.lastDirectSend());
+      } catch (error) {
+        logger.warn(`Não foi possível ler o último envio direto em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    if (fs.existsSync(path.join(options.dataDir, SENDS_FILE))) await readLastDirectSend();
+    const sends: Sends = {
+      ...sendsStore,
+      async record(input) {
+        const result = await sendsStore.record(input);
+        await readLastDirectSend();
+        return result;
+      },
+      get opened() {
+        return sendsStore.opened;
+      },
+    };
 
     const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
     metrics.extend((registry) => registerAlertMetrics(registry, () => enablement.status().alerts));

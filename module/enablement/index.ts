@@ -7,7 +7,7 @@ import type { RndsToken } from '../rnds/index.js';
 import type { AlertsInfo, Connection, Status } from '../types.js';
 import { EnablementCore, type EnablementDeps } from './core.js';
 import { RenewalScan } from './renewal-scan.js';
-import { StatusReader, type StatusSnapshot } from './status.js';
+import { StatusReader, type DirectSendOutcome, type StatusSnapshot } from './status.js';
 import { ConnectionTests } from './connection.js';
 import { enable } from './enable.js';
 import { disable } from './disable.js';
@@ -15,7 +15,7 @@ import { renew } from './renew.js';
 import { adoptConfiguredContraChave, changeContraChave } from './contra-chave.js';
 
 export type { EnablementDeps } from './core.js';
-export { StatusSnapshot, statusFromState } from './status.js';
+export { StatusSnapshot, statusFromState, type DirectSendOutcome } from './status.js';
 export { REQUIRED_MESSAGES, enableInputSchema, invalidInput, renewInputSchema, type EnableInput, type RenewInput } from './inputs.js';
 
 export interface Enablement {
@@ -47,6 +47,8 @@ export interface Enablement {
   getToken(): Promise<RndsToken>;
   /** Adds the alert delivery summary to every Status. */
   attachAlerts(info: () => AlertsInfo): void;
+  /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change`. */
+  setLastDirectSend(send: DirectSendOutcome | null): void;
   on(event: 'change', listener: () => void): Enablement;
   off(event: 'change', listener: () => void): Enablement;
   /** Stops the clock check and the renewal scan. */
@@ -84,6 +86,10 @@ export function createEnablement(deps: EnablementDeps): Enablement {
     renewalSettled: () => renewals.settled(),
     getToken: () => connection.getToken(),
     attachAlerts: (info) => reader.attachAlerts(info),
+    setLastDirectSend(send) {
+      reader.setLastDirectSend(send);
+      core.changed();
+    },
     on(event, listener) {
       core.on(event, listener);
       return enablement;

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PROBLEM_SEVERITY } from '../enums.js';
+import { explain } from '../rnds/dictionary.js';
 import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate, formatDateTime } from '../present/index.js';
 import type { PersistedState } from '../state/index.js';
 import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from '../types.js';
@@ -31,9 +32,40 @@ export interface StatusSources {
   renewal?: RenewalInfo | null;
   /** The alert deliveries, when alerts are configured. */
   alerts?: AlertsInfo;
+  /**
+   * The latest direct send the host reported (module/sends/), kept in memory by the server; absent: not known (the
+   * CLI does not open the sends store).
+   */
+  lastDirectSend?: DirectSendOutcome | null;
   now: Date;
   /** The installation's time zone (present/dates.ts): the dates in the messages and the calendar days left. */
   timeZone: string;
+}
+
+/** What the Status needs of the latest direct send (module/sends/ LastDirectSend). */
+export interface DirectSendOutcome {
+  at: string;
+  status: string;
+  codes: string[];
+}
+
+/**
+ * The RNDS_CREDENTIAL_REFUSED message: when, the code RNDS gave and the dictionary's fix (naming the identificador
+ * solicitante when the code is about it); without a credential code (HTTP 401/403, token refused), the usual checks.
+ */
+export function credentialRefusedMessage(send: DirectSendOutcome, identificadorSolicitante: string, timeZone: string): string {
+  const when = formatDateTime(send.at, timeZone);
+  const advice = send.codes.map((code) => explain(code, { identificadorSolicitante })).find((a) => a.known && a.group === 'credencial');
+  const clears = 'O aviso some no próximo envio direto aceito pela RNDS ou ao habilitar o certificado de novo.';
+  if (advice) {
+    return `A RNDS recusou a credencial no envio direto de ${when} (${advice.code}: ${advice.title}). ${advice.action} ${clears}`;
+  }
+  return (
+    `A RNDS recusou a credencial no envio direto de ${when} (acesso negado${send.codes.length > 0 ? `, ${send.codes.join(', ')}` : ''}): ` +
+    `confira em e-Gestor AB › Credenciais geradas se a credencial do identificador solicitante ${identificadorSolicitante} está com STATUS ATIVO, ` +
+    'é do ambiente usado (homologação × produção) e foi gerada com a contra-chave desta instalação; se não, solicite uma nova credencial e habilite de novo o certificado com o novo identificador solicitante. ' +
+    clears
+  );
 }
 
 /** Above this difference between RNDS's clock and ours (either way), the Status carries CLOCK_SKEW. */
@@ -110,6 +142,12 @@ export function statusFromState(sources: StatusSources): Status {
     }
   }
 
+  // Only a refusal since the current enable counts: enabling again (a new credential) clears it, as does a later send.
+  const last = sources.lastDirectSend;
+  if (enabled && last?.status === 'FALHA_CREDENCIAL' && Date.parse(last.at) >= Date.parse(enabled.enabledAt)) {
+    push('RNDS_CREDENTIAL_REFUSED', credentialRefusedMessage(last, enabled.identificadorSolicitante, timeZone));
+  }
+
   if (enabled && state.contraChaveChanged) {
     push(
       'CONTRA_CHAVE_CHANGED',
@@ -180,6 +218,7 @@ export class StatusReader {
   readonly #core: EnablementCore;
   readonly #renewals: RenewalScan;
   #alertsInfo: (() => AlertsInfo) | null = null;
+  #lastDirectSend: DirectSendOutcome | null = null;
   #snapshot: { inputs: unknown[]; snapshot: StatusSnapshot } | null = null;
   #clock: NodeJS.Timeout | undefined;
 
@@ -191,6 +230,11 @@ export class StatusReader {
   /** Adds the alert delivery summary to every Status. */
   attachAlerts(info: () => AlertsInfo): void {
     this.#alertsInfo = info;
+  }
+
+  /** The latest direct send reported by the host (read from the sends store after each report and at start). */
+  setLastDirectSend(send: DirectSendOutcome | null): void {
+    this.#lastDirectSend = send;
   }
 
   /** The current Status, computed from the state, the folder and the clock. */
@@ -206,6 +250,7 @@ export class StatusReader {
       secretProblem: state.enabled ? (secretBox.check(state.enabled.secret)?.message ?? null) : null,
       renewal: this.#renewals.current(),
       ...(this.#alertsInfo ? { alerts: this.#alertsInfo() } : {}),
+      lastDirectSend: this.#lastDirectSend,
       now: now(),
       timeZone,
     });
@@ -267,6 +312,7 @@ export class StatusReader {
       clock(state.enabled?.certificate.notAfter),
       clock(renewal?.info.certificate.notAfter),
       this.#alertsInfo ? JSON.stringify(this.#alertsInfo()) : '',
+      this.#lastDirectSend,
     ];
   }
 }

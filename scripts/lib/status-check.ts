@@ -268,6 +268,7 @@ export function evaluate(status: Status, server: ServerCheck, timeZone: string):
       CHAVES_DIR_MISSING: 'a pasta chaves não existe ou não pode ser lida',
       CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
       CONTRA_CHAVE_CHANGED: 'a contra-chave mudou depois da habilitação (a credencial é da anterior)',
+      RNDS_CREDENTIAL_REFUSED: 'a RNDS recusou a credencial no último envio direto (veja o e-Gestor AB)',
       CLOCK_SKEW: `relógio do servidor ${Math.abs(status.clock?.skewSeconds ?? 0)} s ${(status.clock?.skewSeconds ?? 0) > 0 ? 'adiantado' : 'atrasado'} em relação à RNDS (acerte o NTP)`,
     };
     // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
+import { createTestCertificate, createTestIssuer } from '../../scripts/lib/test-certificate.js';
 import { BASE, CERTS, FIXTURES, bearer, type Harness } from '../support/harness.js';
 import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
@@ -193,7 +193,7 @@ describe('the kind of certificate, on the screen', () => {
     if (codes.includes('AES_FOR_OLD_JAVA')) expect(shown.at(-1)!.text).toContain('exporte o certificado com -legacy');
     // A warning, not an error: the panel still says Habilitado and no error shows.
     expect(await s.page.textContent('#painel-habilitado .subpanel__header .tag')).toBe('Habilitado');
-    expect(await s.page.locator('.alert--danger').count()).toBe(0);
+    expect(await s.page.locator('.alert--danger:visible').count()).toBe(0);
     await checkEverySize(s, fixture === 'kinds/e-cpf.p12' ? 'certificado-e-cpf' : undefined);
   });
 
@@ -206,8 +206,9 @@ describe('the kind of certificate, on the screen', () => {
   });
 
   it('when a renewal exported with AES is offered, then the offer warns about PEC before 5.3 before the switch', async () => {
-    const current = createTestCertificate({ password: 'Senha@123', days: 20, encoding: 'legacy' });
-    const renewed = createTestCertificate({ password: 'Senha@123', days: 380, encoding: 'aes' });
+    const issuer = createTestIssuer();
+    const current = createTestCertificate({ password: 'Senha@123', days: 20, encoding: 'legacy', issuer });
+    const renewed = createTestCertificate({ password: 'Senha@123', days: 380, encoding: 'aes', issuer });
     const s = await open();
     fs.writeFileSync(path.join(s.h.chavesDir, 'municipio-2025.pfx'), current.pfx);
     await s.h.waitFor(() => s.h.rnds.status().certificates.some((e) => e.file === 'municipio-2025.pfx' && e.status === 'ready'), 'ready');

@@ -8,39 +8,14 @@ import { displayName } from './names.js';
  * as docs/CONTRACT.md *Sends* says). views/rnds.ejs and its partials only place these values.
  */
 
-/** The four words of *Status do último envio* (CONTRACT.md SendsSummary.lastSend). */
-export type LastSendStatus = 'ok' | 'no-connection' | 'certificate-expired' | 'certificate-failure';
-
-/** CONTRACT.md SendsSummary: the last direct send and the records per model. */
-export interface SendsSummary {
-  lastSend: null | { at: string; model: SendModel; status: LastSendStatus; message: string };
-  models: Array<{ model: TabModel; total: number; sent: number; notSent: number }>;
-}
-
-/** CONTRACT.md SendError: a record *não enviado*, its latest send, and the dictionary's advice. */
-export interface SendError {
-  at: string;
-  model: SendModel;
-  recordId: string;
-  status: SendStatus;
-  codes: string[];
-  message: string;
-  /** O que fazer (pt-BR). */
-  action: string;
-  /** Quem resolve (pt-BR). */
-  group: string;
-}
+import type { LastSendStatus, Period, SendError, SendsSummary } from '../sends/index.js';
+export type { LastSendStatus, Period, SendError, SendsSummary };
 
 /** Records per model sent in a period (the report dialog's *N registros neste período*). */
 export type PeriodCounts = Record<TabModel, number>;
 export interface CodeCount {
   code: string;
   count: number;
-}
-/** A period of calendar days in the installation's time zone, both inclusive, as aaaa-mm-dd. */
-export interface Period {
-  de: string;
-  ate: string;
 }
 /** The refusals list's filter (the tab's GET form). */
 export interface RefusalFilter {

@@ -2,19 +2,12 @@
  * The RNDS tab's summary (CONTRACT.md SendsSummary): *Status do último envio* from the last direct send, and per tab
  * model the records, sent and not sent — from the counters kept on write, or counted over a period's records.
  */
-import { SEND_STATUSES, TAB_MODELS, type SendModel, type SendStatus, type TabModel } from '../enums.js';
+import { CONNECTION_MESSAGES, SEND_STATUSES, TAB_MODELS, type ConnectionStatus, type SendModel, type SendStatus, type TabModel } from '../enums.js';
 import type { SendsCore } from './core.js';
 import { rangeOf, type Period } from './period.js';
 
-export type LastSendStatus = 'ok' | 'no-connection' | 'certificate-expired' | 'certificate-failure';
-
-/** PEC's four words. */
-export const LAST_SEND_MESSAGES: Record<LastSendStatus, string> = {
-  ok: 'Conexão bem-sucedida',
-  'no-connection': 'Sem conexão',
-  'certificate-expired': 'Certificado expirado',
-  'certificate-failure': 'Falha no certificado',
-};
+/** The last send's status speaks the connection test's four words (PEC's). */
+export type LastSendStatus = ConnectionStatus;
 
 export interface LastDirectSend {
   at: string;
@@ -59,5 +52,5 @@ export async function sendsSummary(core: SendsCore, period?: Period): Promise<Se
   const notAfter = core.deps.enabledNotAfter();
   const last = notAfter === null ? null : await lastDirectSend(core);
   const status = last && notAfter !== null ? lastSendStatus(last, notAfter) : null;
-  return { lastSend: last && status ? { at: last.at, model: last.model, status, message: LAST_SEND_MESSAGES[status] } : null, models };
+  return { lastSend: last && status ? { at: last.at, model: last.model, status, message: CONNECTION_MESSAGES[status] } : null, models };
 }

@@ -1,4 +1,4 @@
-import { TAB_MODELS, type SendStatus, type TabModel } from '../../enums.js';
+import { TAB_MODELS } from '../../enums.js';
 import { RndsError } from '../../errors.js';
 import {
   checkReportForm,
@@ -10,24 +10,13 @@ import {
   PERIOD_MESSAGES,
   periodCountText,
   REFUSALS_SHOWN,
-  type CodeCount,
   type Period,
   type PeriodCounts,
   type RefusalFilter,
   type ReportFormState,
   type RndsTabData,
-  type SendError,
-  type SendsSummary,
 } from '../../present/rnds-tab.js';
 import { json, page, type Handler, type HandlerContext, type Reply } from '../handler.js';
-
-/** What the RNDS tab reads from the sends store (the store's own object satisfies it). */
-export interface SendsReader {
-  summary(period?: Period): Promise<SendsSummary>;
-  recentRefusals(limit: number, filter?: { model?: TabModel; status?: SendStatus }): Promise<SendError[]>;
-  periodCounts(q: Period): Promise<PeriodCounts>;
-  codeCounts(q: Period): Promise<CodeCount[]>;
-}
 
 const ZERO_COUNTS: PeriodCounts = { RIA: 0, RAC: 0, RPM: 0 };
 
@@ -37,11 +26,11 @@ function rndsEnabled(ctx: HandlerContext): boolean {
   return enabled !== null && enabled.services.includes('RNDS');
 }
 
-/** Everything the tab shows, read from the store; without a store (or with nothing enabled), the empty tab. */
+/** Everything the tab shows, read from the store; with nothing enabled, the empty tab (the store stays closed). */
 async function tabData(ctx: HandlerContext, filter: RefusalFilter, period: Period, reportPeriod: Period): Promise<RndsTabData> {
   const enabled = rndsEnabled(ctx);
   const sends = ctx.sends;
-  if (!sends || !enabled) return { enabled, summary: emptySummary(), refusals: [], codeCounts: [], periodCounts: ZERO_COUNTS, filter, period };
+  if (!enabled) return { enabled, summary: emptySummary(), refusals: [], codeCounts: [], periodCounts: ZERO_COUNTS, filter, period };
   const [summary, refusals, codeCounts, periodCounts] = await Promise.all([
     sends.summary(),
     sends.recentRefusals(REFUSALS_SHOWN, filter),
@@ -51,7 +40,8 @@ async function tabData(ctx: HandlerContext, filter: RefusalFilter, period: Perio
   return { enabled, summary, refusals, codeCounts, periodCounts, filter, period };
 }
 
-const defaultPeriod = (ctx: HandlerContext): Period => lastDays(new Date(), ctx.timeZone);
+// The module's clock (the history carries it), so a test or a host with its own clock sees the same days.
+const defaultPeriod = (ctx: HandlerContext): Period => lastDays(ctx.history.now(), ctx.timeZone);
 
 /** GET {base}/rnds: the tab, with the refusals filtered by `?modelo=&status=`. */
 export const rndsTab: Handler = async ({ query }, ctx) => {
@@ -97,7 +87,7 @@ export const rndsCounts: Handler = async ({ query }, ctx) => {
     return invalid(new RndsError('INVALID_INPUT', PERIOD_MESSAGES.missing, { fields }));
   }
   if (ate < de) return invalid(new RndsError('INVALID_INPUT', PERIOD_MESSAGES.order, { fields: { ate: PERIOD_MESSAGES.order } }));
-  const counts = ctx.sends && rndsEnabled(ctx) ? await ctx.sends.periodCounts({ de, ate }) : ZERO_COUNTS;
+  const counts = rndsEnabled(ctx) ? await ctx.sends.periodCounts({ de, ate }) : ZERO_COUNTS;
   return json({
     de,
     ate,

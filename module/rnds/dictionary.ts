@@ -79,7 +79,9 @@ const ENTRY = (group: RndsErrorGroup, title: string, action: string): Entry => (
 
 /**
  * The catalogue, keyed by the normalised code (source: *Lista de Mensagens e Erros Apresentados pela RNDS*, v3.0,
- * 20/09/2024). The codes that decide a status (CONTRACT.md *Sends*) are all here with their group.
+ * 20/09/2024, as published in RNDS's FHIR guide: CodeSystem `http://www.saude.gov.br/fhir/r4/CodeSystem/RNDSErros`).
+ * The codes that decide a status (CONTRACT.md *Sends*) are all here with their group. ERR974 is not in that
+ * CodeSystem: it comes from the SAPS note on vaccine records (a date or time refused, the clock).
  */
 const ENTRIES: Record<string, Entry> = {
   // Duplicates: already in RNDS, count as delivered (CONTRACT.md: EDS-MSG010, EHR-ERR866, MSG017, ERR823).
@@ -166,11 +168,11 @@ const ENTRIES: Record<string, Entry> = {
     'Documento fora do perfil da RNDS',
     `O documento enviado não segue o modelo (perfil FHIR) que a RNDS espera hoje. ${UPDATE_PEC}; se continuar acontecendo na versão mais recente, abra um chamado no suporte do PEC com o código e a mensagem.`,
   ),
-  'EHR-ERR887': ENTRY('atualizar-pec', 'Documento recusado na validação', `A RNDS recusou a estrutura do documento enviado. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR888': ENTRY('atualizar-pec', 'Documento recusado na validação', `A RNDS recusou um campo do documento enviado. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR922': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR923': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR924': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
+  'EHR-ERR887': ENTRY('atualizar-pec', 'Profile obrigatório ao enviar um documento', `O documento foi enviado sem um perfil (profile) FHIR válido. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
+  'EHR-ERR888': ENTRY('atualizar-pec', 'Tipo de documento EHR inválido', `O tipo de documento enviado não está cadastrado na RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
+  'EHR-ERR922': ENTRY('atualizar-pec', 'Composition obrigatório como primeiro item', `O documento não começa pelo Composition, como a RNDS exige. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
+  'EHR-ERR923': ENTRY('atualizar-pec', 'Tipo de Bundle incorreto', `O documento foi enviado com um tipo de Bundle que a RNDS não aceita. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
+  'EHR-ERR924': ENTRY('atualizar-pec', 'Status do documento incorreto', `O documento foi enviado com um status que a RNDS não aceita. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
   'EHR-ERR815': ENTRY('atualizar-pec', 'Código inativo na terminologia', `O registro usa um código (de vacina, procedimento ou outro) que a RNDS desativou. ${UPDATE_PEC}, que traz as tabelas atuais, e registre de novo com um código vigente.`),
   'EHR-ERR819': ENTRY('atualizar-pec', 'Código de imunobiológico inválido', `O código do imunobiológico (vacina) do registro não é válido para a RNDS. ${UPDATE_PEC}, que traz a tabela atual de imunobiológicos, e confira a vacina e o lote registrados.`),
   'EHR-ERR817': ENTRY('atualizar-pec', 'Limite de doses ultrapassado', `A RNDS já tem para este cidadão todas as doses permitidas deste imunobiológico: confira na caderneta se a dose não foi registrada duas vezes ou com a dose errada, corrija o registro e ${UPDATE_PEC.charAt(0).toLowerCase()}${UPDATE_PEC.slice(1)}.`),

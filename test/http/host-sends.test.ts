@@ -224,6 +224,21 @@ describe('a host sends a day of FHIR documents to RNDS and reports each outcome'
     expect(textOf(tabAfter, 'modelo-rac')).toContain('Total de enviados 1 registro | 100.0%');
   });
 
+  it('when RNDS refuses the token itself, then the host posts nothing, reports certificate-failure and the tab says Falha no certificado', async () => {
+    const h = await enabledModule();
+    const host = await standaloneHost(h);
+    shared.double.setScenario('forbidden');
+
+    const result = await host.send({ model: 'RPM', recordId: `${CNES}-rpm-30`, patient: PATIENTS.carla });
+
+    expect(result.send).toMatchObject({ failure: 'certificate-failure', detail: 'RNDS_CERTIFICATE_REJECTED' });
+    expect(services.requests).toHaveLength(0);
+    const tab = (await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text;
+    expect(textOf(tab, 'rnds-status-palavras')).toBe('Falha no certificado');
+    const status = await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200);
+    expect(status.body.problems.map((p: { code: string }) => p.code)).toContain('RNDS_CREDENTIAL_REFUSED');
+  });
+
   it('when the services are down, answer 503 or never answer, then the host reports no connection and the tab says Sem conexão until a send gets through', async () => {
     const h = await enabledModule();
     const host = await standaloneHost(h);

@@ -17,6 +17,7 @@ import {
   exactMatchers,
   metricNames,
   parseExposition,
+  PATIENT_CNS,
   reportedSends,
   prometheusPattern,
   readDashboard,
@@ -104,6 +105,10 @@ describe('deploy/grafana, deploy/zabbix and deploy/prometheus read what pec-rnds
     expect(of('pec_rnds_last_delivered_send_timestamp_seconds')).toHaveLength(1);
     // The last direct send was refused for the credential (ERR881): the problem the critical alert reads.
     expect(samples.find((s) => s.name === 'pec_rnds_problem' && s.labels.code === 'RNDS_CREDENTIAL_REFUSED')?.value).toBe(1);
+    // What the fleet sees names no record and no patient: neither the host's record ids nor RNDS's text.
+    for (const send of reportedSends().envios) expect(scrape.text).not.toContain(send.recordId);
+    expect(scrape.text).not.toContain(PATIENT_CNS);
+    expect(scrape.text).not.toContain('Recusado para o paciente');
   });
 
   it('when the dashboard shows days left, then it turns orange and red at the monitoring thresholds', () => {

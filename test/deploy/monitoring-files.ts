@@ -175,13 +175,18 @@ export function prometheusPattern(samples: Sample[], [pattern, output, argument]
   }
 }
 
-const refusedBy = (code: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `(${code}) recusado` }] });
+/** RNDS's answer as the host received it: the code and RNDS's text, which names the patient (never to be shown). */
+export const PATIENT_CNS = '701000888123456';
+const refusedBy = (code: string) => ({
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'processing', diagnostics: `(${code}) Recusado para o paciente: Patient/${PATIENT_CNS}` }],
+});
 /**
  * An hour of the host's sends as POST /api/envios receives them: five direct sends (every model; ENVIADO twice, then
  * DADOS_INVALIDOS, SEM_CONEXAO and, at `now`, FALHA_CREDENCIAL by ERR881 — after an enable made before this call, so
  * the Status has RNDS_CREDENTIAL_REFUSED), and one record that reached RNDS later by the centralizador (not direct). `prefix` makes the record ids of another batch.
  */
-export function reportedSends(now = Date.now(), prefix = 'r') {
+export function reportedSends(now = Date.now(), prefix = '2204681-registro') {
   const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
   return {
     envios: [

@@ -53,22 +53,26 @@ export interface ZabbixItem {
   value_type: string;
   preprocessing?: Array<{ type: string; parameters?: string[]; error_handler?: string }>;
   master_item?: { key: string };
+  url?: string;
+  headers?: Array<{ name: string; value: string }>;
   triggers?: Array<{ expression: string; name: string; priority: string }>;
 }
 export interface ZabbixTemplate {
   template: string;
   items: ZabbixItem[];
+  macros: Array<{ macro: string; value?: string; type?: string }>;
   triggers: Array<{ expression: string; name: string; priority: string }>;
 }
 
 export function readZabbixTemplate(): ZabbixTemplate {
   const doc = parse(fs.readFileSync(ZABBIX_TEMPLATE, 'utf8')) as {
-    zabbix_export: { templates: Array<{ template: string; items: ZabbixItem[] }>; triggers?: ZabbixTemplate['triggers'] };
+    zabbix_export: { templates: Array<{ template: string; items: ZabbixItem[]; macros?: ZabbixTemplate['macros'] }>; triggers?: ZabbixTemplate['triggers'] };
   };
   const template = doc.zabbix_export.templates[0]!;
   return {
     template: template.template,
     items: template.items,
+    macros: template.macros ?? [],
     triggers: [...template.items.flatMap((i) => i.triggers ?? []), ...(doc.zabbix_export.triggers ?? [])],
   };
 }
@@ -107,4 +111,91 @@ export function exactMatchers(expr: string): Array<{ metric: string; label: stri
     for (const pair of m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"$]*)"/g)) out.push({ metric: m[1]!, label: pair[1]!, value: pair[2]! });
   }
   return out;
+}
+
+/** One sample of the Prometheus text format. */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a /metrics answer (comments skipped; label values unescaped). */
+export function parseExposition(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) throw new Error(`linha fora do formato do Prometheus: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[pair[1]!] = pair[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/**
+ * Zabbix's "Prometheus pattern" preprocessing, the part the template uses: `name{label="v", label=~"re"}` (Zabbix's
+ * regular expressions search, they are not anchored: `=~"ENVIADO"` also matches ENVIADO_CENTRALIZADOR) and the output
+ * `value` (exactly one sample, else Zabbix fails the step), `label` (that label of the one sample) or `function` (sum,
+ * min, max, avg, count over the samples; none matched fails the step). A failed step throws.
+ */
+export function prometheusPattern(samples: Sample[], [pattern, output, argument]: string[]): number | string {
+  const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?$/.exec(pattern ?? '');
+  if (!m) throw new Error(`padrão fora do subconjunto testado: ${pattern}`);
+  const matchers = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"/g)].map(([, label, op, value]) => ({ label: label!, op, value: value! }));
+  const matched = samples.filter(
+    (s) => s.name === m[1] && matchers.every(({ label, op, value }) => (op === '=' ? s.labels[label] === value : new RegExp(value).test(s.labels[label] ?? ''))),
+  );
+  if (output === 'value' || output === 'label') {
+    if (matched.length !== 1) throw new Error(`${pattern}: ${matched.length} amostras (o Zabbix exige exatamente uma)`);
+    if (output === 'value') return matched[0]!.value;
+    const label = matched[0]!.labels[argument ?? ''];
+    if (label === undefined) throw new Error(`${pattern}: sem o rótulo ${argument}`);
+    return label;
+  }
+  if (output !== 'function') throw new Error(`${pattern}: saída ${output} fora do subconjunto testado`);
+  if (matched.length === 0) throw new Error(`${pattern}: nenhuma amostra`);
+  const values = matched.map((s) => s.value);
+  switch (argument) {
+    case 'sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'min':
+      return Math.min(...values);
+    case 'max':
+      return Math.max(...values);
+    case 'avg':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'count':
+      return values.length;
+    default:
+      throw new Error(`${pattern}: função ${argument} fora do subconjunto testado`);
+  }
+}
+
+/** RNDS's answer as the host received it: the code and RNDS's text, which names the patient (never to be shown). */
+export const PATIENT_CNS = '701000888123456';
+const refusedBy = (code: string) => ({
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'processing', diagnostics: `(${code}) Recusado para o paciente: Patient/${PATIENT_CNS}` }],
+});
+/**
+ * An hour of the host's sends as POST /api/envios receives them: five direct sends (every model; ENVIADO twice, then
+ * DADOS_INVALIDOS, SEM_CONEXAO and, at `now`, FALHA_CREDENCIAL by ERR881 — after an enable made before this call, so
+ * the Status has RNDS_CREDENTIAL_REFUSED), and one record that reached RNDS later by the centralizador (not direct). `prefix` makes the record ids of another batch.
+ */
+export function reportedSends(now = Date.now(), prefix = '2204681-registro') {
+  const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+  return {
+    envios: [
+      { at: at(50), model: 'RAC', recordId: `${prefix}-1`, httpStatus: 201, rndsId: 'Composition/1' },
+      { at: at(40), model: 'RIA-C', recordId: `${prefix}-2`, httpStatus: 201 },
+      { at: at(30), model: 'RIA-R', recordId: `${prefix}-3`, httpStatus: 422, operationOutcome: refusedBy('EHR-ERR983') },
+      { at: at(20), model: 'RPM', recordId: `${prefix}-4`, failure: 'no-connection', detail: 'ETIMEDOUT' },
+      { at: at(0), model: 'RAC', recordId: `${prefix}-5`, httpStatus: 422, operationOutcome: refusedBy('EHR-ERR881') },
+      { at: at(5), model: 'RIA-R', recordId: `${prefix}-3`, delivery: 'ENVIADO_CENTRALIZADOR' },
+    ],
+  };
 }

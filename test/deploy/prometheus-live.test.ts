@@ -1,8 +1,10 @@
 /**
  * The real engine: a real Prometheus (the Debian package's binary, its own config and storage in a temp folder, a free
  * loopback port) scrapes two running pec-rnds servers with the monitoring token, evaluates deploy/prometheus's rules,
- * and fires PecRndsDegraded when one installation really degrades (its enabled file leaves the chaves folder), then
- * PecRndsTargetDown when the other stops. Every wait polls Prometheus' HTTP API with a budget counted in polls.
+ * fires PecRndsCredentialRefused and PecRndsSendsRefused when the host reports refused sends to one installation (POST
+ * /api/envios with the reporting token), PecRndsDegraded when it really degrades (its enabled file leaves the chaves
+ * folder), then PecRndsTargetDown when the other stops. Every wait polls Prometheus' HTTP API with a budget counted in
+ * polls.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,13 +14,14 @@ import { tempDir } from '../support/files.js';
 import { stringify } from 'yaml';
 import { freePort } from '../cli/run.js';
 import { FIXTURES, CERTS } from '../support/harness.js';
-import { dashboardQueries } from './monitoring-files.js';
+import { dashboardQueries, reportedSends } from './monitoring-files.js';
 import { compiled } from '../support/spawn.js';
 import { DEPLOY, ROOT, start, which, type Started } from './support.js';
 
 const prometheusBin = which('prometheus');
 const ACCESS = 'token-de-acesso-do-municipio-0123456789';
 const MONITORING = 'token-de-monitoramento-central-0123456789';
+const REPORTING = 'token-de-envios-do-pec-0123456789';
 const POLL_MS = 250;
 /** Polls allowed for each wait: the budget is a count, not a clock. */
 const POLLS = 480;
@@ -93,6 +96,7 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping two running pec-rnds
         RNDS_DATA_DIR: path.join(root, 'data'),
         RNDS_ACCESS_TOKEN: ACCESS,
         RNDS_MONITORING_TOKEN: MONITORING,
+        RNDS_REPORTING_TOKEN: REPORTING,
         RNDS_UF: 'MG',
         // "Testar conexão" goes to a closed loopback port: a real no-connection result, nothing leaves the machine.
         RNDS_AUTH_URL_PRODUCAO: `https://127.0.0.1:${await freePort()}`,
@@ -158,7 +162,7 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping two running pec-rnds
   });
 
   it(
-    'when both are scraped with the monitoring token, then both are up and enabled; when one loses its certificate file, then PecRndsDegraded fires for it alone; when the other stops, then PecRndsTargetDown fires for it',
+    'when both are scraped with the monitoring token, then both are up and enabled; when the host reports sends refused for the credential to one, then its sends series appear and PecRndsCredentialRefused and PecRndsSendsRefused fire for it alone; when it loses its certificate file, then PecRndsDegraded fires for it alone; when the other stops, then PecRndsTargetDown fires for it',
     async () => {
       const [centro, norte] = instances as [Instance, Instance];
 
@@ -180,6 +184,64 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping two running pec-rnds
         return firing.length === 2 ? firing : undefined;
       }, logs);
       expect(failing.map((a) => a.labels.status)).toEqual(['no-connection', 'no-connection']);
+
+      // The host reports its sends to ubs-centro, once Prometheus has its counters at 0 (so increase() sees them rise):
+      // five batches of five direct sends, three of each refused, the last one of all refused for the credential.
+      await until('the sends counters of ubs-centro scraped at 0', async () => {
+        const series = await query(`pec_rnds_sends_total{instance="${centro.target}"}`);
+        return series.length > 0 && series.every((s) => s.value[1] === '0') ? series : undefined;
+      }, logs);
+      const base = `http://127.0.0.1:${centro.port}/rnds`;
+      for (const batch of ['a', 'b', 'c', 'd', 'e']) {
+        const reported = await fetch(`${base}/api/envios`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${REPORTING}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(reportedSends(Date.now(), batch)),
+        });
+        expect(reported.status, await reported.clone().text()).toBe(200);
+      }
+      const sent = await until('the 30 reported sends scraped', async () => {
+        const total = await query(`sum(pec_rnds_sends_total{instance="${centro.target}"})`);
+        return total[0]?.value[1] === '30' ? total : undefined;
+      }, logs);
+      expect(sent).toHaveLength(1);
+      const byStatus = await query(`sum by (status) (pec_rnds_sends_total{instance="${centro.target}"})`);
+      expect(Object.fromEntries(byStatus.map((s) => [s.metric.status, s.value[1]]))).toEqual({
+        ENVIADO: '10',
+        ENVIADO_CENTRALIZADOR: '5',
+        FALHA_CREDENCIAL: '5',
+        SEM_CONEXAO: '5',
+        DADOS_INVALIDOS: '5',
+      });
+      const refusals = await query(`pec_rnds_send_refusals_total{instance="${centro.target}"} > 0`);
+      expect(refusals.map((s) => `${s.metric.model} ${s.metric.group} ${s.value[1]}`).sort()).toEqual(['RAC credencial 5', 'RIA-R cidadao 5', 'RPM rnds-fora 5']);
+      expect((await query('pec_rnds_last_send_timestamp_seconds')).map((s) => s.metric.instance)).toEqual(Array(4).fill(centro.target));
+      expect((await query('pec_rnds_last_delivered_send_timestamp_seconds')).map((s) => s.metric.instance)).toEqual([centro.target]);
+      // The last direct send was refused for the credential: the critical alert, for ubs-centro alone.
+      const refused = await until('PecRndsCredentialRefused firing for ubs-centro', async () => {
+        const firing = (await alerts()).filter((a) => a.labels.alertname === 'PecRndsCredentialRefused' && a.state === 'firing');
+        return firing.length > 0 ? firing : undefined;
+      }, logs);
+      expect(refused.map((a) => a.labels.instance)).toEqual([centro.target]);
+      // 15 of 25 direct sends refused in the hour (the centralizador's 5 are not direct): over 20 % of at least 20.
+      const ratio = await until('PecRndsSendsRefused firing for ubs-centro', async () => {
+        const firing = (await alerts()).filter((a) => a.labels.alertname === 'PecRndsSendsRefused' && a.state === 'firing');
+        return firing.length > 0 ? firing : undefined;
+      }, logs);
+      expect(ratio.map((a) => a.labels.instance)).toEqual([centro.target]);
+      expect((await alerts()).filter((a) => a.labels.alertname === 'PecRndsNoSends')).toEqual([]);
+      // RNDS_CREDENTIAL_REFUSED is critical, so ubs-centro is degraded too; the next direct send RNDS accepts clears it.
+      const accepted = await fetch(`${base}/api/envios`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${REPORTING}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ envios: [{ at: new Date(Date.now() + 1000).toISOString(), model: 'RAC', recordId: 'f-1', httpStatus: 201 }] }),
+      });
+      expect(accepted.status, await accepted.clone().text()).toBe(200);
+      await until('PecRndsCredentialRefused and PecRndsDegraded gone', async () => {
+        const active = (await alerts()).filter((a) => a.labels.alertname === 'PecRndsCredentialRefused' || a.labels.alertname === 'PecRndsDegraded');
+        const state = await query(`pec_rnds_state{instance="${centro.target}", state="enabled"} == 1`);
+        return active.length === 0 && state.length === 1 ? true : undefined;
+      }, logs);
 
       // Every query of the Grafana dashboard answers with data from these two real installations.
       for (const { title, expr } of dashboardQueries()) {

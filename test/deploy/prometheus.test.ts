@@ -10,10 +10,14 @@ import { tempDir } from '../support/files.js';
 import { parse } from 'yaml';
 import { DEPLOY, which } from './support.js';
 import { MONITORING_CRITICAL_DAYS, MONITORING_WARNING_DAYS } from '../../module/present/index.js';
+import { PROBLEM_SEVERITY, SEND_STATUSES } from '../../module/enums.js';
 
 const promtool = which('promtool');
 const RULES = path.join(DEPLOY, 'prometheus/pec-rnds-alerts.yml');
 const RULE_TESTS = path.join(DEPLOY, 'prometheus/pec-rnds-alerts.test.yml');
+/** PecRndsNoSends' cases cover three days: their own file, evaluated every 5 minutes instead of every minute. */
+const RULE_TESTS_24H = path.join(DEPLOY, 'prometheus/pec-rnds-alerts.24h.test.yml');
+const TEST_FILES = [RULE_TESTS, RULE_TESTS_24H].map((file) => path.basename(file));
 const CONFIG = path.join(DEPLOY, 'prometheus/prometheus.yml');
 
 interface Rule {
@@ -42,12 +46,32 @@ function run(args: string[], cwd: string) {
 describe('deploy/prometheus: the alert rules', () => {
   const rules = readRules();
 
-  it('when read, then they cover disabled, degraded, connection failing, expiring (warning under 28 days, critical under 14), expired and the target gone', () => {
+  it('when read, then they cover disabled, degraded, connection failing, expiring (warning under 28 days, critical under 14), expired, the target gone, and the reported sends: credential refused, no send for 24 h, over 20 % refused, clock skew', () => {
     const byName = new Map(rules.map((r) => [r.alert, r]));
 
     expect([...byName.keys()].sort()).toEqual(
-      ['PecRndsCertificateExpired', 'PecRndsCertificateExpiring', 'PecRndsCertificateExpiringSoon', 'PecRndsConnectionFailing', 'PecRndsDegraded', 'PecRndsDisabled', 'PecRndsTargetDown'].sort(),
+      [
+        'PecRndsCertificateExpired',
+        'PecRndsCertificateExpiring',
+        'PecRndsCertificateExpiringSoon',
+        'PecRndsConnectionFailing',
+        'PecRndsDegraded',
+        'PecRndsDisabled',
+        'PecRndsTargetDown',
+        'PecRndsCredentialRefused',
+        'PecRndsNoSends',
+        'PecRndsSendsRefused',
+        'PecRndsClockSkew',
+      ].sort(),
     );
+    // The Status problems keep their severity in the alerts.
+    expect(byName.get('PecRndsCredentialRefused')!.expr).toContain('code="RNDS_CREDENTIAL_REFUSED"');
+    expect(byName.get('PecRndsCredentialRefused')!.labels.severity).toBe(PROBLEM_SEVERITY.RNDS_CREDENTIAL_REFUSED);
+    expect(byName.get('PecRndsClockSkew')!.expr).toContain('code="CLOCK_SKEW"');
+    expect(byName.get('PecRndsClockSkew')!.labels.severity).toBe(PROBLEM_SEVERITY.CLOCK_SKEW);
+    // Refused means the three statuses of a send that did not reach RNDS; the rest of the enum is delivered.
+    const refused = byName.get('PecRndsSendsRefused')!.expr.match(/status=~"([^"]+)"/)![1]!.split('|');
+    expect(refused.sort()).toEqual(SEND_STATUSES.filter((s) => !s.startsWith('ENVIADO')).sort());
     expect(byName.get('PecRndsCertificateExpiringSoon')!.labels.severity).toBe('warning');
     expect(byName.get('PecRndsCertificateExpiringSoon')!.expr).toContain(`${MONITORING_WARNING_DAYS} * 86400`);
     expect(byName.get('PecRndsCertificateExpiring')!.labels.severity).toBe('critical');
@@ -62,7 +86,9 @@ describe('deploy/prometheus: the alert rules', () => {
   });
 
   it('when the unit tests are read, then every alert has a case where it fires and a case where it stays quiet', () => {
-    const tests = (parse(fs.readFileSync(RULE_TESTS, 'utf8')) as { tests: Array<{ alert_rule_test: AlertTest[] }> }).tests.flatMap((t) => t.alert_rule_test);
+    const tests = [RULE_TESTS, RULE_TESTS_24H].flatMap((file) =>
+      (parse(fs.readFileSync(file, 'utf8')) as { tests: Array<{ alert_rule_test: AlertTest[] }> }).tests.flatMap((t) => t.alert_rule_test),
+    );
 
     for (const rule of rules) {
       const cases = tests.filter((t) => t.alertname === rule.alert);
@@ -87,9 +113,9 @@ describe.skipIf(!promtool)('deploy/prometheus with promtool (prometheus installe
   });
 
   it('when promtool runs the rule unit tests, then every case passes', () => {
-    const result = run(['test', 'rules', RULE_TESTS], path.dirname(RULE_TESTS));
+    const result = run(['test', 'rules', ...TEST_FILES], path.dirname(RULE_TESTS));
 
-    expect(result.output).toContain('SUCCESS');
+    expect(result.output.match(/SUCCESS/g)).toHaveLength(TEST_FILES.length);
     expect(result.status).toBe(0);
   });
 
@@ -101,6 +127,27 @@ describe.skipIf(!promtool)('deploy/prometheus with promtool (prometheus installe
 
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('PecRndsCertificateExpiringSoon');
+  });
+
+  // The sends alerts' thresholds, each moved a little both ways: the unit tests have a case on each side of it.
+  it.each([
+    ['PecRndsSendsRefused', 'more than 20 % refused → 21 %', ') > 0.2\n', ') > 0.21\n'],
+    ['PecRndsSendsRefused', 'more than 20 % refused → 19 %', ') > 0.2\n', ') > 0.19\n'],
+    ['PecRndsSendsRefused', 'at least 20 direct sends → 21', '>= 20\n', '>= 21\n'],
+    ['PecRndsSendsRefused', 'at least 20 direct sends → 19', '>= 20\n', '>= 19\n'],
+    ['PecRndsNoSends', 'no send for 24 h → 24 h less 5 min', '> 86400)', '> 86100)'],
+    ['PecRndsNoSends', 'sends the day before → any status, the centralizador too', 'status!="ENVIADO_CENTRALIZADOR"}[1d]', 'status=~".+"}[1d]'],
+  ])('when the %s threshold moves (%s), then the unit tests fail', (alert, _what, from, to) => {
+    const source = fs.readFileSync(RULES, 'utf8');
+    expect(source, from).toContain(from);
+    const file = alert === 'PecRndsNoSends' ? RULE_TESTS_24H : RULE_TESTS;
+    fs.copyFileSync(file, path.join(work, path.basename(file)));
+    fs.writeFileSync(path.join(work, 'pec-rnds-alerts.yml'), source.replace(from, to));
+
+    const result = run(['test', 'rules', path.basename(file)], work);
+
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain(alert);
   });
 
   it('when the example prometheus.yml is checked (its token and rule paths pointed at test copies), then promtool accepts it', () => {

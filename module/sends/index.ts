@@ -7,12 +7,13 @@ import { SendsCore, type SendsDeps } from './core.js';
 import { codeCounts, periodCounts, recentRefusals, sendErrors, type SendError } from './errors-list.js';
 import type { Period } from './period.js';
 import { recordSends, type RecordResult } from './record.js';
-import { pruneSends } from './retention.js';
+import { pruneSends, type RetentionResult } from './retention.js';
 import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } from './summary.js';
 
 export type { SendsDeps } from './core.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
+export type { RetentionResult } from './retention.js';
 export type { LastDirectSend, LastSendStatus, SendsSummary } from './summary.js';
 export { MAX_REPORT_BYTES, MAX_SENDS_PER_REPORT } from './inputs.js';
 export { parseErrorQuery, parsePeriod, type Period } from './period.js';
@@ -28,15 +29,15 @@ export interface Sends {
   recentRefusals(limit: number, filter?: { model?: TabModel; status?: SendStatus }): Promise<SendError[]>;
   periodCounts(query: Period): Promise<Record<TabModel, number>>;
   codeCounts(query: Period): Promise<Array<{ code: string; count: number }>>;
-  /** Runs the retention now (it also runs at open and once a day by itself); resolves to the rows removed. */
-  prune(): Promise<number>;
+  /** Runs the retention now (it also runs at open and once a day by itself): send rows removed, records' texts cleared. */
+  prune(): Promise<RetentionResult>;
   /** True once the database was opened (it is opened at the first call). */
   readonly opened: boolean;
   close(): Promise<void>;
 }
 
 export function createSends(deps: SendsDeps): Sends {
-  const core = new SendsCore(deps, (c) => void pruneSends(c));
+  const core = new SendsCore(deps, pruneSends);
   return {
     record: (input) => recordSends(core, input),
     summary: (period) => sendsSummary(core, period),
@@ -46,8 +47,8 @@ export function createSends(deps: SendsDeps): Sends {
     periodCounts: (query) => periodCounts(core, query),
     codeCounts: (query) => codeCounts(core, query),
     async prune() {
-      await core.db();
-      return pruneSends(core);
+      await core.db({ prune: false });
+      return core.runRetention();
     },
     get opened() {
       return core.opened;

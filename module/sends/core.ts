@@ -8,9 +8,17 @@ import type { SendModel, TabModel } from '../enums.js';
 import { openDatabase, SENDS_FILE, type Database } from './database.js';
 import type { Migration } from './migrations.js';
 
+/** What a retention run did (retention.ts). */
+export interface RetentionResult {
+  /** Send rows removed. */
+  removed: number;
+  /** Records whose RNDS text was cleared. */
+  cleared: number;
+}
+
 export interface SendsDeps {
   dataDir: string;
-  /** Days a send row is kept (RNDS_SENDS_RETENTION_DAYS); the records' latest state and the counters stay. */
+  /** Days a send row and a record's RNDS text are kept (RNDS_SENDS_RETENTION_DAYS); the counters stay. */
   retentionDays: number;
   /** The installation's time zone: a period's days are its days. */
   timeZone: string;
@@ -23,6 +31,8 @@ export interface SendsDeps {
   migrations?: readonly Migration[];
   /** Tests: SQLite's page cache, in KiB (a small one makes a batch write pages before it commits). */
   cacheKiB?: number;
+  /** The bench only: false measures deleting without overwriting the freed bytes (database.ts). */
+  secureDelete?: boolean;
 }
 
 export const DAY_MS = 86_400_000;
@@ -39,7 +49,7 @@ export class SendsCore {
   constructor(
     readonly deps: SendsDeps,
     /** Run at open and then at most once a day, before a use case reads or writes (retention.ts). */
-    private readonly retention: (core: SendsCore) => void,
+    private readonly retention: (core: SendsCore) => RetentionResult,
   ) {}
 
   get file(): string {
@@ -51,18 +61,18 @@ export class SendsCore {
     return this.#db !== null;
   }
 
-  /** The database, opened (and migrated, and pruned) at the first call. */
-  async db(): Promise<Database> {
+  /** The database, opened (and migrated) at the first call, the retention run when due (unless `prune: false`). */
+  async db(options: { prune?: boolean } = {}): Promise<Database> {
     if (this.#closed) throw new Error('o registro de envios foi fechado');
     const db = this.#db ?? (await (this.#opening ??= this.#open()));
-    if (this.deps.now().getTime() >= this.#nextRetention) this.runRetention();
+    if (options.prune !== false && this.deps.now().getTime() >= this.#nextRetention) this.runRetention();
     return db;
   }
 
   async #open(): Promise<Database> {
     let db: Database;
     try {
-      db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB });
+      db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB, secureDelete: this.deps.secureDelete });
     } catch (error) {
       this.#opening = null; // the next call tries again (the file may be fixed, the disk freed)
       throw error;
@@ -75,11 +85,16 @@ export class SendsCore {
     return db;
   }
 
-  /** Removes the send rows past the retention now (also at open and once a day by itself). */
-  runRetention(): void {
-    if (!this.#db) return;
+  /** The first instant within the retention: sends before it are removed, records before it keep no RNDS text. */
+  retentionCutoff(): number {
+    return this.deps.now().getTime() - this.deps.retentionDays * DAY_MS;
+  }
+
+  /** Runs the retention now (also at open and once a day by itself): retention.ts. */
+  runRetention(): RetentionResult {
+    if (!this.#db) return { removed: 0, cleared: 0 };
     this.#nextRetention = this.deps.now().getTime() + DAY_MS;
-    this.retention(this);
+    return this.retention(this);
   }
 
   /** A prepared statement, kept until close (the binding needs them finalized by hand). */
@@ -107,11 +122,26 @@ export class SendsCore {
     }
   }
 
+  /**
+   * Copies the WAL into the database file and truncates the WAL to nothing: the old frames (a cleared text's previous
+   * page) leave the disk. A statement left mid-read (`get()` stops after one row) would hold it back, so the kept
+   * statements are finalized first; they are prepared again when next used.
+   */
+  checkpoint(): void {
+    if (!this.#db) return;
+    this.#finalizeStatements();
+    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
+  #finalizeStatements(): void {
+    for (const statement of this.#statements.values()) if (!statement.isFinalized) statement.finalize();
+    this.#statements.clear();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const db = this.#db ?? (this.#opening ? await this.#opening.catch(() => null) : null);
-    for (const statement of this.#statements.values()) if (!statement.isFinalized) statement.finalize();
-    this.#statements.clear();
+    this.#finalizeStatements();
     if (db?.isOpen) db.close();
     this.#db = null;
   }

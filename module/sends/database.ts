@@ -30,9 +30,9 @@ async function loadBinding(): Promise<Binding> {
  * when SQLite asks whether another process holds it, so DELETE/TRUNCATE journals leave a half-written batch in the
  * file ("database disk image is malformed"). WAL recovery needs no such check: frames without a commit are ignored.
  * The VFS has no shared memory, so WAL works only in exclusive locking mode — fine, since one process owns the data
- * folder (state/lock.ts): the `.lock` folder a killed process leaves is stale and removed here.
+ * folder (state/lock.ts): the `.lock` folder a killed process leaves is stale and removed here. `secure_delete` is on.
  */
-export async function openDatabase(file: string, options: { migrations?: readonly Migration[]; cacheKiB?: number } = {}): Promise<Database> {
+export async function openDatabase(file: string, options: { migrations?: readonly Migration[]; cacheKiB?: number; secureDelete?: boolean } = {}): Promise<Database> {
   const { Database: SqliteDatabase } = await loadBinding();
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.rmSync(`${file}.lock`, { recursive: true, force: true });
@@ -44,6 +44,9 @@ export async function openDatabase(file: string, options: { migrations?: readonl
     if (mode !== 'wal') throw new Error(`o banco de envios não aceitou o modo WAL (ficou em ${String(mode)})`);
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
+    // Deleted and overwritten bytes are zeroed, not left in free pages: RNDS's text can name a patient, and it must be
+    // gone from the file once the retention clears it (retention.ts; its cost is in `npm run bench -- sends-report`).
+    db.exec(`PRAGMA secure_delete = ${options.secureDelete === false ? 'OFF' : 'ON'}`);
     if (options.cacheKiB !== undefined) db.exec(`PRAGMA cache_size = -${options.cacheKiB}`);
     migrate(db, options.migrations ?? MIGRATIONS);
     return db;

@@ -8,13 +8,14 @@ import { codeCounts, periodCounts, recentRefusals, sendErrors, type SendError } 
 import { SendsMetricsSnapshot, type SendsMetrics } from './metrics.js';
 import type { Period } from './period.js';
 import { recordSends, type RecordResult } from './record.js';
-import { pruneSends } from './retention.js';
+import { pruneSends, type RetentionResult } from './retention.js';
 import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } from './summary.js';
 
 export type { SendsDeps } from './core.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
 export type { SendsMetrics } from './metrics.js';
+export type { RetentionResult } from './retention.js';
 export type { LastDirectSend, LastSendStatus, SendsSummary } from './summary.js';
 export { MAX_REPORT_BYTES, MAX_SENDS_PER_REPORT } from './inputs.js';
 export { parseErrorQuery, parsePeriod, type Period } from './period.js';
@@ -30,8 +31,8 @@ export interface Sends {
   recentRefusals(limit: number, filter?: { model?: TabModel; status?: SendStatus }): Promise<SendError[]>;
   periodCounts(query: Period): Promise<Record<TabModel, number>>;
   codeCounts(query: Period): Promise<Array<{ code: string; count: number }>>;
-  /** Runs the retention now (it also runs at open and once a day by itself); resolves to the rows removed. */
-  prune(): Promise<number>;
+  /** Runs the retention now (it also runs at open and once a day by itself): send rows removed, records' texts cleared. */
+  prune(): Promise<RetentionResult>;
   /**
    * The counters of /metrics, from memory (never opens the database): zeros until loadMetrics() or the first batch,
    * then replaced after each committed batch.
@@ -45,7 +46,7 @@ export interface Sends {
 }
 
 export function createSends(deps: SendsDeps): Sends {
-  const core = new SendsCore(deps, (c) => void pruneSends(c));
+  const core = new SendsCore(deps, pruneSends);
   const metrics = new SendsMetricsSnapshot(core);
   return {
     record: (input) => recordSends(core, input, metrics),
@@ -58,8 +59,8 @@ export function createSends(deps: SendsDeps): Sends {
     metrics: () => metrics.current,
     loadMetrics: () => metrics.load(),
     async prune() {
-      await core.db();
-      return pruneSends(core);
+      await core.db({ prune: false });
+      return core.runRetention();
     },
     get opened() {
       return core.opened;

@@ -250,7 +250,7 @@ describe('retention', () => {
     clock.now = new Date('2026-12-04T11:30:00Z'); // row is 1 day 30 min old, last run 23 h 30 min ago
     await sends.summary();
     expect(await sends.recentRefusals(10)).toEqual([]);
-    expect(await sends.prune()).toBe(1);
+    expect((await sends.prune()).removed).toBe(1);
   });
 });
 

@@ -102,14 +102,17 @@ function locked(owner: number | undefined): SendsRead {
 
 function unreadable(file: string, error: unknown): SendsRead {
   const reason = errorText(error).split('\n')[0] ?? '';
-  let canRead = true;
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch {
-    canRead = false;
-  }
-  const what = !canRead
-    ? 'sem permissão de leitura: rode a verificação como o usuário do serviço (Linux: sudo -u pec-rnds …) ou como administrador.'
+  // Reading a WAL database needs to read the file and to create its `-wal` beside it (removed again at close).
+  const allowed = (target: string, mode: number): boolean => {
+    try {
+      fs.accessSync(target, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const what = !allowed(file, fs.constants.R_OK) || !allowed(path.dirname(file), fs.constants.W_OK)
+    ? 'sem permissão: rode a verificação como o usuário do serviço (Linux: sudo -u pec-rnds …) ou como administrador.'
     : /mais nova/.test(reason)
       ? `${reason}.`
       : `o arquivo está danificado (${reason}). Com o serviço parado, restaure ${SENDS_FILE} da cópia de segurança da pasta de dados; ` +

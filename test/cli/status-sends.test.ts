@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRndsModule } from '../../module/index.js';
+import type { Problem } from '../../module/types.js';
 import { SENDS_FILE } from '../../module/sends/index.js';
 import { openDatabase } from '../../module/sends/database.js';
 import { compiled, start, type Started } from '../support/spawn.js';
@@ -90,10 +91,19 @@ async function post(port: number, body: unknown): Promise<number> {
 }
 
 /** Runs status in text and in JSON. */
-async function status(env: Record<string, string>): Promise<{ text: RunResult; json: RunResult; body: Record<string, any> }> {
+/** The parts of `status --json` these tests read. */
+interface StatusJson {
+  state: string;
+  problems: Problem[];
+  sends: { read: string; lastSend?: { status: string; message: string } | null; message?: string };
+  server: { reachable: boolean };
+  check: { findings: Array<{ code: string }> };
+}
+
+async function status(env: Record<string, string>): Promise<{ text: RunResult; json: RunResult; body: StatusJson }> {
   const text = await runScript('status', [], { env });
   const json = await runScript('status', ['--json'], { env });
-  return { text, json, body: JSON.parse(json.stdout) as Record<string, any> };
+  return { text, json, body: JSON.parse(json.stdout) as StatusJson };
 }
 
 function expectNoPatientData(...results: RunResult[]): void {
@@ -105,7 +115,7 @@ function expectNoPatientData(...results: RunResult[]): void {
   }
 }
 
-const problem = (body: Record<string, any>, code: string) => (body.problems as Array<{ code: string; message: string; severity: string }>).find((p) => p.code === code);
+const problem = (body: { problems: Problem[] }, code: string) => body.problems.find((p) => p.code === code);
 
 /** Every file of the sends store, with a hash of its bytes (a `.lock` folder as such). */
 function sendsFiles(dataDir: string): Record<string, string> {
@@ -129,7 +139,7 @@ describe('npm run status and the sends reported by the host', () => {
 
     expect(refused.text.code).toBe(2);
     expect(refused.json.code).toBe(2);
-    const served = problem(rnds.status() as unknown as Record<string, any>, 'RNDS_CREDENTIAL_REFUSED')!;
+    const served = problem(rnds.status(), 'RNDS_CREDENTIAL_REFUSED')!;
     expect(served.message).toContain('identificador solicitante 3167');
     expect(served.message).toContain('e-Gestor AB › Credenciais geradas');
     expect(refused.text.stdout.split('\n')[0]).toMatch(/^RNDS CRITICAL - degradado .*a RNDS recusou a credencial no último envio direto/);
@@ -156,7 +166,7 @@ describe('npm run status and the sends reported by the host', () => {
     await enableCertificate(inst);
     const first = await startServer(inst);
     expect(await post(first.port, report({ httpStatus: 422, operationOutcome: ERR881 }))).toBe(200);
-    const served = problem(first.rnds.status() as unknown as Record<string, any>, 'RNDS_CREDENTIAL_REFUSED')!;
+    const served = problem(first.rnds.status(), 'RNDS_CREDENTIAL_REFUSED')!;
     await first.close();
     const before = sendsFiles(inst.dataDir);
     const env = inst.env({ PORT: String(await freePort()) });
@@ -176,7 +186,7 @@ describe('npm run status and the sends reported by the host', () => {
 
     const second = await startServer(inst);
     expect(await post(second.port, report({ httpStatus: 201, rndsId: 'Composition/10' }, new Date(Date.now() + 5000)))).toBe(200);
-    expect(problem(second.rnds.status() as unknown as Record<string, any>, 'RNDS_CREDENTIAL_REFUSED')).toBeUndefined();
+    expect(problem(second.rnds.status(), 'RNDS_CREDENTIAL_REFUSED')).toBeUndefined();
   });
 
   it('when the server was killed (SIGKILL) after the refused send, then its stale lock is no obstacle: exit 2 with the message', async () => {
@@ -195,6 +205,8 @@ describe('npm run status and the sends reported by the host', () => {
     // What a killed server leaves: its data-folder lock with a dead pid, the binding's lock folder, the WAL.
     expect(fs.existsSync(path.join(inst.dataDir, 'sends.sqlite.lock'))).toBe(true);
     expect(fs.existsSync(path.join(inst.dataDir, 'state.lock'))).toBe(true);
+    const { 'sends.sqlite.lock': _stale, ...before } = sendsFiles(inst.dataDir);
+    expect(before['sends.sqlite-wal']).toBeDefined();
 
     const down = await status(inst.env({ PORT: String(port) }));
 
@@ -202,7 +214,8 @@ describe('npm run status and the sends reported by the host', () => {
     expect(down.text.code).toBe(2);
     expect(problem(down.body, 'RNDS_CREDENTIAL_REFUSED')).toMatchObject({ severity: 'critical', message: expect.stringContaining('identificador solicitante 3167') });
     expect(down.body.sends).toMatchObject({ read: 'database', lastSend: { status: 'certificate-failure' } });
-    expect(fs.existsSync(path.join(inst.dataDir, 'sends.sqlite.lock'))).toBe(false);
+    // Only the stale lock folder went (as the server's start removes it); the database and its WAL are untouched.
+    expect(sendsFiles(inst.dataDir)).toEqual(before);
     expectNoPatientData(down.text, down.json);
   });
 
@@ -222,7 +235,7 @@ describe('npm run status and the sends reported by the host', () => {
     expect(held.text.stdout).toContain(`Envios não lidos: o pec-rnds em execução (processo ${process.pid}) mantém o banco de envios (sends.sqlite) aberto`);
     expect(held.text.stdout).not.toContain('Status do último envio');
     expect(held.body.sends).toEqual({ read: 'locked', message: expect.stringContaining(`processo ${process.pid}`) });
-    expect(held.body.check.findings.map((f: { code: string }) => f.code)).toEqual(['SERVER_NOT_ANSWERING']);
+    expect(held.body.check.findings.map((f) => f.code)).toEqual(['SERVER_NOT_ANSWERING']);
     expectNoPatientData(held.text, held.json);
     // The server's lock and files are as they were, and it goes on taking reports.
     expect(sendsFiles(inst.dataDir)).toEqual(before);

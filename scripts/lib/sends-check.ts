@@ -43,7 +43,14 @@ export interface SendsStoreRead {
 }
 
 /** Reads the sends database of `dataDir` (server down). Never throws: what cannot be read is said in `read`. */
-export async function readSendsStore(options: { dataDir: string; timeZone: string; now: Date; enabledNotAfter: string | null }): Promise<SendsStoreRead> {
+export async function readSendsStore(options: {
+  dataDir: string;
+  timeZone: string;
+  now: Date;
+  enabledNotAfter: string | null;
+  /** The server answered /health (but its Status could not be read): the locked message then says why. */
+  serverAnswers?: boolean;
+}): Promise<SendsStoreRead> {
   const file = path.join(options.dataDir, SENDS_FILE);
   if (!fs.existsSync(file)) return { read: { read: 'no-database' }, inputs: {} };
   const attempt = async (): Promise<SendsStoreRead> => {
@@ -61,13 +68,13 @@ export async function readSendsStore(options: { dataDir: string; timeZone: strin
     } catch {
       owner = undefined; // the data folder's lock cannot be read: never take a lock that may be live
     }
-    if (owner !== null) return { read: locked(owner), inputs: {} };
+    if (owner !== null) return { read: locked(owner, options.serverAnswers), inputs: {} };
     // No live process owns the data folder: the lock folder was left by a server that stopped without closing.
     fs.rmSync(`${file}.lock`, { recursive: true, force: true });
     try {
       return await attempt();
     } catch (again) {
-      return { read: isLocked(again) ? locked(undefined) : unreadable(file, again), inputs: {} };
+      return { read: isLocked(again) ? locked(undefined, options.serverAnswers) : unreadable(file, again), inputs: {} };
     }
   }
 }
@@ -90,13 +97,16 @@ function isLocked(error: unknown): boolean {
   return /database is locked|SQLITE_BUSY/i.test(errorText(error));
 }
 
-function locked(owner: number | undefined): SendsRead {
+function locked(owner: number | undefined, serverAnswers = false): SendsRead {
   const who = owner === undefined ? 'outro processo' : `o pec-rnds em execução (processo ${owner})`;
+  const next = serverAnswers
+    ? 'o servidor responde, mas não deu o Status dele a esta verificação: rode-a com o mesmo RNDS_MONITORING_TOKEN ou RNDS_ACCESS_TOKEN do serviço (ou como o usuário do serviço, que lê o arquivo access-token da pasta de dados).'
+    : 'faça o servidor responder (veja acima) e rode de novo.';
   return {
     read: 'locked',
     message:
       `Envios não lidos: ${who} mantém o banco de envios (${SENDS_FILE}) aberto, e só ele pode lê-lo enquanto roda. ` +
-      'Esta verificação não sabe o resultado do último envio direto: faça o servidor responder (veja acima) e rode de novo.',
+      `Esta verificação não sabe o resultado do último envio direto: ${next}`,
   };
 }
 

@@ -121,7 +121,7 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
     sends = { read: 'server', lastSend: fromServer.lastSend };
     localState = local().state;
   } else {
-    const store = await readSendsStore({ dataDir, timeZone, now, enabledNotAfter: state.enabled?.certificate.notAfter ?? null });
+    const store = await readSendsStore({ dataDir, timeZone, now, enabledNotAfter: state.enabled?.certificate.notAfter ?? null, serverAnswers: server.reachable === true });
     const renewal = await folderRenewal(state, scan.dir.path, scan.entries, dataDir, secretProblem, now, timeZone);
     status = local({ renewal, ...store.inputs });
     sends = store.read;

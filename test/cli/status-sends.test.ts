@@ -242,6 +242,21 @@ describe('npm run status and the sends reported by the host', () => {
     expect(await post(port, report({ httpStatus: 201 }, new Date(Date.now() + 5000)))).toBe(200);
   });
 
+  it('when the server answers but this check has no token for its Status, then the sends are not read and it says which token to give', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const { port } = await startServer(inst);
+    expect(await post(port, report({ httpStatus: 422, operationOutcome: ERR881 }))).toBe(200);
+
+    const untold = await status(inst.env({ PORT: String(port) }));
+
+    expect(untold.body.sends).toEqual({ read: 'locked', message: expect.stringContaining('o servidor responde, mas não deu o Status dele a esta verificação: rode-a com o mesmo RNDS_MONITORING_TOKEN ou RNDS_ACCESS_TOKEN') });
+    expect(untold.text.stdout).toContain('Envios não lidos: o pec-rnds em execução');
+    // /health says degraded, the folder read here cannot tell: the difference is told, never hidden.
+    expect(untold.body.check.findings.map((f) => f.code)).toEqual(['SERVER_STATE_MISMATCH']);
+    expectNoPatientData(untold.text, untold.json);
+  });
+
   it('when no send was ever reported, then it says nothing about sends and creates no file', async () => {
     inst = await newInstallation();
     await enableCertificate(inst);

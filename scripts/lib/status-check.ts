@@ -119,7 +119,10 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   if (fromServer) {
     status = fromServer.status;
     sends = { read: 'server', lastSend: fromServer.lastSend };
-    localState = local().state;
+    // The same configuration here as the server's (contra-chave, enabled certificate): their states agree whatever
+    // the server alone knows (the sends); otherwise the state this folder gives is compared with the server's.
+    const same = state.contraChave === status.contraChave && (state.enabled?.certificate.sha256 ?? null) === (status.enabled?.certificate.sha256 ?? null);
+    localState = same ? status.state : local().state;
   } else {
     const store = await readSendsStore({ dataDir, timeZone, now, enabledNotAfter: state.enabled?.certificate.notAfter ?? null, serverAnswers: server.reachable === true });
     const renewal = await folderRenewal(state, scan.dir.path, scan.entries, dataDir, secretProblem, now, timeZone);

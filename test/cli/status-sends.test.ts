@@ -147,6 +147,8 @@ describe('npm run status and the sends reported by the host', () => {
     expect(refused.text.stdout).toMatch(/^Status do último envio:\s+Falha no certificado \(envio direto de \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}\)$/m);
     expect(problem(refused.body, 'RNDS_CREDENTIAL_REFUSED')).toEqual({ code: 'RNDS_CREDENTIAL_REFUSED', severity: 'critical', message: served.message });
     expect(refused.body.state).toBe('degraded');
+    // The data folder read here is the server's: its state, degraded by a send only the server holds, is no mismatch.
+    expect(refused.body.check.findings.map((f) => f.code)).toEqual(['RNDS_CREDENTIAL_REFUSED']);
     expect(refused.body.sends).toEqual({ read: 'server', lastSend: { at: expect.any(String), model: 'RAC', status: 'certificate-failure', message: 'Falha no certificado' } });
     expectNoPatientData(refused.text, refused.json);
 

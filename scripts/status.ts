@@ -12,7 +12,7 @@ const USAGE = `Uso: npm run status -- [opções]
 
 Mostra se a RNDS está habilitada nesta instalação e, se não, por quê. Lê as mesmas variáveis de
 ambiente do npm start (RNDS_DATA_DIR, RNDS_CHAVES_DIR, PORT, HOST, RNDS_BASE_PATH…) e funciona com
-o servidor parado.
+o servidor parado: então lê ela mesma os envios informados pelo PEC (sends.sqlite), sem escrever nada.
 
 Opções:
   --json               imprime o Status em JSON (com "server", "version" e "check")

@@ -33,8 +33,8 @@ export interface StatusSources {
   /** The alert deliveries, when alerts are configured. */
   alerts?: AlertsInfo;
   /**
-   * The latest direct send the host reported (module/sends/), kept in memory by the server; absent: not known (the
-   * CLI does not open the sends store).
+   * The latest direct send the host reported (module/sends/), kept in memory by the server and read from the store by
+   * `npm run status` when the server is down; absent: not known (the store could not be read).
    */
   lastDirectSend?: DirectSendOutcome | null;
   now: Date;

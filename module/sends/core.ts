@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { Statement } from 'node-sqlite3-wasm';
 import type { SendModel, TabModel } from '../enums.js';
-import { openDatabase, SENDS_FILE, type Database } from './database.js';
-import type { Migration } from './migrations.js';
+import { openDatabase, openDatabaseForReading, SENDS_FILE, type Database } from './database.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** What a retention run did (retention.ts). */
 export interface RetentionResult {
@@ -25,6 +25,11 @@ export interface SendsDeps {
   now: () => Date;
   /** The enabled certificate's notAfter, or null while nothing is enabled (the summary's lastSend). */
   enabledNotAfter: () => string | null;
+  /**
+   * Reading only (`npm run status` with the server down): an existing file, opened as it is — nothing created,
+   * migrated or pruned (database.ts openDatabaseForReading). Only the reads may be called.
+   */
+  readOnly?: boolean;
   /** Tests: called inside a batch's transaction after each stored send (the crash test kills the process there). */
   afterSend?: (index: number) => void;
   /** Tests: the migrations to apply (an older release's list). */
@@ -45,6 +50,7 @@ export class SendsCore {
   #statements = new Map<string, Statement>();
   #closed = false;
   #nextRetention = 0;
+  #schemaVersion = 0;
 
   constructor(
     readonly deps: SendsDeps,
@@ -61,18 +67,27 @@ export class SendsCore {
     return this.#db !== null;
   }
 
-  /** The database, opened (and migrated) at the first call, the retention run when due (unless `prune: false`). */
+  /** The open database's schema version (`PRAGMA user_version`); read-only, 0 is a file where nothing was ever stored. */
+  get schemaVersion(): number {
+    return this.#schemaVersion;
+  }
+
+  /** The database, opened (and migrated) at the first call, the retention run when due (unless `prune: false` or read-only). */
   async db(options: { prune?: boolean } = {}): Promise<Database> {
     if (this.#closed) throw new Error('o registro de envios foi fechado');
     const db = this.#db ?? (await (this.#opening ??= this.#open()));
-    if (options.prune !== false && this.deps.now().getTime() >= this.#nextRetention) this.runRetention();
+    if (!this.deps.readOnly && options.prune !== false && this.deps.now().getTime() >= this.#nextRetention) this.runRetention();
     return db;
   }
 
   async #open(): Promise<Database> {
     let db: Database;
     try {
-      db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB, secureDelete: this.deps.secureDelete });
+      if (this.deps.readOnly) ({ db, schemaVersion: this.#schemaVersion } = await openDatabaseForReading(this.file));
+      else {
+        db = await openDatabase(this.file, { migrations: this.deps.migrations, cacheKiB: this.deps.cacheKiB, secureDelete: this.deps.secureDelete });
+        this.#schemaVersion = (this.deps.migrations ?? MIGRATIONS).length;
+      }
     } catch (error) {
       this.#opening = null; // the next call tries again (the file may be fixed, the disk freed)
       throw error;

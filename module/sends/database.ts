@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
-import { migrate, type Migration, MIGRATIONS } from './migrations.js';
+import { migrate, type Migration, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export type { Database } from 'node-sqlite3-wasm';
 
@@ -50,6 +50,30 @@ export async function openDatabase(file: string, options: { migrations?: readonl
     if (options.cacheKiB !== undefined) db.exec(`PRAGMA cache_size = -${options.cacheKiB}`);
     migrate(db, options.migrations ?? MIGRATIONS);
     return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens an existing database for reading only (`npm run status` while the server is down): never created, migrated,
+ * pruned or checkpointed — the server migrates at its start, and a CLI run as another user (root) must leave no file
+ * the service cannot open. Its lock is taken like the server's (the `.lock` folder, exclusive mode: the only way this
+ * VFS reads a WAL), so it fails with "database is locked" while another process holds the file; a stale lock is the
+ * caller's to judge (it knows whether the data folder's owner is alive). Resolves with the schema version found:
+ * 0 is a file whose first migration never committed (no tables: nothing reported).
+ */
+export async function openDatabaseForReading(file: string): Promise<{ db: Database; schemaVersion: number }> {
+  const { Database: SqliteDatabase } = await loadBinding();
+  const db = new SqliteDatabase(file, { readOnly: true });
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    const schemaVersion = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
+    if (schemaVersion > SCHEMA_VERSION) {
+      throw new Error(`o banco de envios é da versão ${schemaVersion} do esquema, mais nova que esta versão do pec-rnds (${SCHEMA_VERSION}): atualize o pec-rnds`);
+    }
+    return { db, schemaVersion };
   } catch (error) {
     db.close();
     throw error;

@@ -10,6 +10,7 @@ import type { Period } from './period.js';
 import { recordSends, type RecordResult } from './record.js';
 import { pruneSends, type RetentionResult } from './retention.js';
 import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } from './summary.js';
+export { lastSendOf } from './summary.js';
 
 export type { SendsDeps } from './core.js';
 export type { SendError } from './errors-list.js';

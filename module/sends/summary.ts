@@ -23,9 +23,16 @@ export interface SendsSummary {
 
 export async function lastDirectSend(core: SendsCore): Promise<LastDirectSend | null> {
   await core.db();
+  if (core.schemaVersion === 0) return null; // read-only: a file where nothing was ever stored has no tables
   const row = core.stmt('SELECT at, model, status, codes FROM last_direct WHERE id = 1').get() as { at: number; model: SendModel; status: SendStatus; codes: string } | null;
   if (!row || !(SEND_STATUSES as readonly string[]).includes(row.status)) return null;
   return { at: new Date(row.at).toISOString(), model: row.model, status: row.status, codes: JSON.parse(row.codes) as string[] };
+}
+
+/** *Status do último envio* (SendsSummary.lastSend): the last direct send in PEC's four words. */
+export function lastSendOf(send: LastDirectSend, enabledNotAfter: string): NonNullable<SendsSummary['lastSend']> {
+  const status = lastSendStatus(send, enabledNotAfter);
+  return { at: send.at, model: send.model, status, message: CONNECTION_MESSAGES[status] };
 }
 
 function lastSendStatus(send: LastDirectSend, notAfter: string): LastSendStatus {
@@ -51,6 +58,5 @@ export async function sendsSummary(core: SendsCore, period?: Period): Promise<Se
   });
   const notAfter = core.deps.enabledNotAfter();
   const last = notAfter === null ? null : await lastDirectSend(core);
-  const status = last && notAfter !== null ? lastSendStatus(last, notAfter) : null;
-  return { lastSend: last && status ? { at: last.at, model: last.model, status, message: CONNECTION_MESSAGES[status] } : null, models };
+  return { lastSend: last && notAfter !== null ? lastSendOf(last, notAfter) : null, models };
 }

@@ -9,6 +9,7 @@ export { AuditTrail, parseAuditLine, type AuditInput, type AuditRecord } from '.
 export { loadOrCreateAccessToken } from './access-token.js';
 export { generateContraChave } from './contra-chave.js';
 export { FILE_NAMES } from './files.js';
+export { lockOwner } from './lock.js';
 export { type FsSeam, type FsOpName } from './fs-seam.js';
 export {
   type AlertEvent,

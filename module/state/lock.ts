@@ -46,6 +46,15 @@ function alreadyRunning(dataDir: string, lockPath: string, pid: number): RndsErr
   );
 }
 
+/**
+ * The pid of the live process that holds the data folder (a running pec-rnds), or null when none does (no lock, or a
+ * stale one). For readers that take no lock (`npm run status`); a lock that cannot be read throws.
+ */
+export async function lockOwner(dataDir: string): Promise<number | null> {
+  const owner = await readLockPid(path.join(dataDir, FILE_NAMES.lock));
+  return typeof owner === 'number' && isProcessAlive(owner) ? owner : null;
+}
+
 /** A held lock; `release()` removes it if it is still ours. */
 export interface DataDirLock {
   readonly path: string;

@@ -9,7 +9,8 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { statusFromState } from '../../module/enablement/status.js';
+import { statusFromState, type StatusSources } from '../../module/enablement/status.js';
+import { SendsSummarySchema, StatusSchema } from '../../module/contract/schemas.js';
 import { provesRenewal } from '../../module/enablement/renewal-scan.js';
 import { issuerDer } from '../../module/certificates/issuer.js';
 import { openPkcs12, summarizeCertificate } from '../../module/certificates/index.js';
@@ -24,6 +25,7 @@ import type { Entry, RenewalInfo, Status } from '../../module/types.js';
 import { describeVia, parseProxyUrl } from '../../module/rnds/index.js';
 import { EXIT, EXIT_LABEL, errorText, safe, worse, type ExitCode } from './cli.js';
 import { checkServer, defaultHealthUrl, notChecked, type ServerCheck } from './health-check.js';
+import { readSendsStore, type LastSend, type SendsRead } from './sends-check.js';
 
 /** One reason for a non-OK result, with what to do. `code` is a Status problem code or one of the CLI's own. */
 export interface Finding {
@@ -53,6 +55,8 @@ export interface StatusReport {
    * when the server does not answer it, by opening the folder's files here with the stored password.
    */
   renewalSource?: 'servidor' | 'pasta';
+  /** What is known of the sends the host reported, and from where (absent when the state could not be read). */
+  sends?: SendsRead;
   /** Set when the state could not be read (exit 3). */
   error?: { code: string; message: string };
   /** The installation's time zone (RNDS_TIME_ZONE, else RNDS_UF's): the dates, as the screen shows them. */
@@ -104,21 +108,47 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   }
 
   const [scan, secretProblem, server] = await Promise.all([scanChavesDir(env.RNDS_CHAVES_DIR), secretProblemOf(dataDir, state), serverPromise]);
-  const fromServer = server.reachable && state.enabled ? await serverRenewal(server.url!, env, dataDir, options.timeoutMs ?? 3000) : undefined;
-  const renewal = fromServer !== undefined ? fromServer : await folderRenewal(state, scan.dir.path, scan.entries, dataDir, secretProblem, now, timeZone);
-  const status = statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone, renewal });
-  const findings = evaluate(status, server, timeZone);
+  const fromServer = server.reachable ? await serverReads(server.url!, env, dataDir, options.timeoutMs ?? 3000) : undefined;
+  // What this data folder says, as the server would decide it: the server's own Status when it answers, else the
+  // files read here — the sends store too, whose last direct send goes in as the server passes it.
+  const local = (extra: Pick<StatusSources, 'renewal' | 'lastDirectSend'> = {}) =>
+    statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone, ...extra });
+  let status: Status;
+  let sends: SendsRead;
+  let localState: Status['state'];
+  if (fromServer) {
+    status = fromServer.status;
+    sends = { read: 'server', lastSend: fromServer.lastSend };
+    // The same configuration here as the server's (contra-chave, enabled certificate): their states agree whatever
+    // the server alone knows (the sends); otherwise the state this folder gives is compared with the server's.
+    const same = state.contraChave === status.contraChave && (state.enabled?.certificate.sha256 ?? null) === (status.enabled?.certificate.sha256 ?? null);
+    localState = same ? status.state : local().state;
+  } else {
+    const store = await readSendsStore({ dataDir, timeZone, now, enabledNotAfter: state.enabled?.certificate.notAfter ?? null, serverAnswers: server.reachable === true });
+    const renewal = await folderRenewal(state, scan.dir.path, scan.entries, dataDir, secretProblem, now, timeZone);
+    status = local({ renewal, ...store.inputs });
+    sends = store.read;
+    localState = status.state;
+  }
+  const findings = evaluate(status, server, timeZone, localState);
   const exitCode = findings.reduce<ExitCode>((code, f) => worse(code, f.severity), EXIT.OK);
   const guideUrl = healthUrl ? healthUrl.replace(/\/health$/, GUIDE_PATH) : null;
-  const renewalSource = state.enabled ? (fromServer !== undefined ? 'servidor' : 'pasta') : undefined;
-  return { exitCode, summary: summaryLine(exitCode, status, findings, timeZone), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env), renewalSource, timeZone };
+  const renewalSource = status.enabled ? (fromServer ? 'servidor' : 'pasta') : undefined;
+  return { exitCode, summary: summaryLine(exitCode, status, findings, timeZone), status, findings, server, version, dataDir, guideUrl, proxy: describeProxy(env), renewalSource, sends, timeZone };
+}
+
+/** What the running server answers for this check: its Status and its last direct send. */
+interface ServerReads {
+  status: Status;
+  lastSend: LastSend | null;
 }
 
 /**
- * The renewal the running server offers (its /api/status, read with the monitoring token, else the access token of
- * the environment or the data folder): the server's scan is the one that decides. undefined when it cannot be asked.
+ * The running server's own Status (GET /api/status) and *Status do último envio* (GET /api/envios), read with the
+ * monitoring token, else the access token of the environment or the data folder: the server's answer is the one that
+ * counts — its renewal scan, and the sends it holds (RNDS_CREDENTIAL_REFUSED). undefined when it cannot be asked.
  */
-async function serverRenewal(healthUrl: string, env: StandaloneEnv, dataDir: string, timeoutMs: number): Promise<RenewalInfo | null | undefined> {
+async function serverReads(healthUrl: string, env: StandaloneEnv, dataDir: string, timeoutMs: number): Promise<ServerReads | undefined> {
   let token = env.RNDS_MONITORING_TOKEN ?? env.RNDS_ACCESS_TOKEN;
   if (!token) {
     try {
@@ -127,23 +157,33 @@ async function serverRenewal(healthUrl: string, env: StandaloneEnv, dataDir: str
       return undefined;
     }
   }
-  const url = healthUrl.replace(/\/health$/, '/api/status');
-  const answer = await new Promise<{ status: number; body: string } | undefined>((resolve) => {
-    const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { headers: { accept: 'application/json', authorization: `Bearer ${token}` }, timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', () => resolve(undefined));
+  const get = (url: string) =>
+    new Promise<{ status: number; body: string } | undefined>((resolve) => {
+      const client = url.startsWith('https:') ? https : http;
+      const request = client.get(url, { headers: { accept: 'application/json', authorization: `Bearer ${token}` }, timeout: timeoutMs }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on('error', () => resolve(undefined));
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => resolve(undefined));
     });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(undefined));
-  });
-  if (answer?.status !== 200) return undefined;
+  const base = healthUrl.replace(/\/health$/, '');
+  const [statusAnswer, sendsAnswer] = await Promise.all([get(`${base}/api/status`), get(`${base}/api/envios`)]);
+  if (statusAnswer?.status !== 200) return undefined;
+  const status = parsed(StatusSchema, statusAnswer.body);
+  if (!status) return undefined;
+  // A server without the sends route (an older release) still gives its Status.
+  const summary = sendsAnswer?.status === 200 ? parsed(SendsSummarySchema, sendsAnswer.body) : undefined;
+  return { status: status as Status, lastSend: summary?.lastSend ?? null };
+}
+
+function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }, body: string): T | undefined {
   try {
-    const body = JSON.parse(answer.body) as { renewal?: RenewalInfo | null };
-    return body.renewal === undefined ? undefined : body.renewal;
+    const result = schema.safeParse(JSON.parse(body));
+    return result.success ? result.data : undefined;
   } catch {
     return undefined;
   }
@@ -242,8 +282,11 @@ const SERVICE_HINT =
   'verifique se o serviço está rodando (Linux: systemctl status pec-rnds e journalctl -u pec-rnds; Windows: services.msc › pec-rnds) ' +
   'e se PORT, HOST e RNDS_BASE_PATH são os mesmos do serviço.';
 
-/** What is wrong, and how bad: the Status problems plus the server and the last connection result. */
-export function evaluate(status: Status, server: ServerCheck, timeZone: string): Finding[] {
+/**
+ * What is wrong, and how bad: the Status problems plus the server and the last connection result. `localState` is the
+ * state the data folder read here gives (the Status may be the server's): a server that says otherwise is told.
+ */
+export function evaluate(status: Status, server: ServerCheck, timeZone: string, localState: Status['state'] = status.state): Finding[] {
   const findings: Finding[] = [];
   if (status.state === 'disabled') {
     findings.push({
@@ -282,13 +325,13 @@ export function evaluate(status: Status, server: ServerCheck, timeZone: string):
       short: `o servidor do pec-rnds não responde em ${server.url}`,
       message: `O servidor do pec-rnds não respondeu em ${server.url} (${server.error ?? 'sem resposta'}): ${SERVICE_HINT}`,
     });
-  } else if (server.reachable && server.rnds && server.rnds !== status.state) {
+  } else if (server.reachable && server.rnds && server.rnds !== localState) {
     findings.push({
       code: 'SERVER_STATE_MISMATCH',
       severity: EXIT.WARNING,
-      short: `o servidor informa "${stateLabel(server.rnds)}", a pasta de dados "${stateLabel(status.state)}"`,
+      short: `o servidor informa "${stateLabel(server.rnds)}", a pasta de dados "${stateLabel(localState)}"`,
       message:
-        `O servidor em ${server.url} informa o estado "${stateLabel(server.rnds)}", mas a pasta de dados lida aqui indica "${stateLabel(status.state)}": ` +
+        `O servidor em ${server.url} informa o estado "${stateLabel(server.rnds)}", mas a pasta de dados lida aqui indica "${stateLabel(localState)}": ` +
         'confira se RNDS_DATA_DIR e RNDS_CHAVES_DIR são os mesmos do serviço e rode o comando de novo.',
     });
   }

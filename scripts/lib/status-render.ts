@@ -41,6 +41,9 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
       connection ? `${safe(connection.message)} em ${formatDateTime(connection.checkedAt, timeZone)} — ${safe(connection.detail)}` : 'nenhum teste de conexão feito ainda (use "Testar conexão" na tela)',
     ]);
     if (connection?.via) rows.push(['Caminho', safe(connection.via)]);
+    const lastSend = report.sends && 'lastSend' in report.sends ? report.sends.lastSend : null;
+    // Time and PEC's four words only: never the record, its patient or RNDS's diagnostics.
+    if (lastSend) rows.push(['Status do último envio', `${lastSend.message} (envio direto de ${formatDateTime(lastSend.at, timeZone)})`]);
     for (const result of connection?.services && connection.services.length > 1 ? connection.services : []) {
       rows.push([`  ${result.service}`, `${safe(result.message)} — ${safe(result.detail)}`]);
     }
@@ -66,6 +69,11 @@ export function renderHuman(report: StatusReport, options: { verbose?: boolean }
   } else {
     lines.push('Problemas e o que fazer:');
     for (const f of report.findings) lines.push(`  - [${EXIT_LABEL[f.severity]}] ${f.message}`);
+  }
+
+  if (report.sends && 'message' in report.sends) {
+    lines.push('');
+    lines.push(safe(report.sends.message));
   }
 
   if (status.renewal) {
@@ -114,7 +122,7 @@ export function renderJson(report: StatusReport): string {
   const check = { code: report.exitCode, label: EXIT_LABEL[report.exitCode], summary: report.summary, findings: report.findings.map(({ code, severity, message }) => ({ code, severity: EXIT_LABEL[severity], message })) };
   const server = { reachable: report.server.reachable, url: report.server.url, ...(report.server.rnds ? { rnds: report.server.rnds } : {}), ...(report.server.error ? { error: report.server.error } : {}) };
   const body = report.status
-    ? { ...report.status, renewalReminder: reminderJson(report), server, version: report.version, dataDir: report.dataDir, check }
+    ? { ...report.status, renewalReminder: reminderJson(report), sends: report.sends ?? null, server, version: report.version, dataDir: report.dataDir, check }
     : { state: 'unknown', error: report.error, server, version: report.version, dataDir: report.dataDir, check };
   if (report.status) Object.assign(body, { proxy: report.proxy ?? null });
   return safeJson(body) + '\n';

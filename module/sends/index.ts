@@ -3,6 +3,7 @@
  * cases (one file each) over one SendsCore. Nothing is opened until the first call.
  */
 import type { SendStatus, TabModel } from '../enums.js';
+import { recentClockRefusals, type ClockRefusals } from './clock-codes.js';
 import { SendsCore, type SendsDeps } from './core.js';
 import { codeCounts, periodCounts, recentRefusals, sendErrors, type SendError } from './errors-list.js';
 import type { Period } from './period.js';
@@ -11,6 +12,7 @@ import { pruneSends } from './retention.js';
 import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } from './summary.js';
 
 export type { SendsDeps } from './core.js';
+export { CLOCK_CODES, CLOCK_WINDOW_MS, type ClockRefusals } from './clock-codes.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
 export type { LastDirectSend, LastSendStatus, SendsSummary } from './summary.js';
@@ -24,6 +26,8 @@ export interface Sends {
   record(input: unknown): Promise<RecordResult>;
   summary(period?: Period): Promise<SendsSummary>;
   lastDirectSend(): Promise<LastDirectSend | null>;
+  /** The clock codes (ERR807/808/830) of the hour up to the latest direct send, when that send carries one. */
+  recentClockRefusals(): Promise<ClockRefusals | null>;
   errors(query: Period & { models: TabModel[] }): AsyncIterable<SendError>;
   recentRefusals(limit: number, filter?: { model?: TabModel; status?: SendStatus }): Promise<SendError[]>;
   periodCounts(query: Period): Promise<Record<TabModel, number>>;
@@ -41,6 +45,7 @@ export function createSends(deps: SendsDeps): Sends {
     record: (input) => recordSends(core, input),
     summary: (period) => sendsSummary(core, period),
     lastDirectSend: () => lastDirectSend(core),
+    recentClockRefusals: () => recentClockRefusals(core),
     errors: (query) => sendErrors(core, query),
     recentRefusals: (limit, filter) => recentRefusals(core, limit, filter),
     periodCounts: (query) => periodCounts(core, query),

@@ -81,7 +81,7 @@ export function detectAlerts(
   if (refused && !wasRefused) add(`credential-refused:${at}`, 'credential-refused');
   if (!refused && wasRefused && enabled) {
     const refusal = [...memory.events].reverse().find((e) => e.kind === 'credential-refused');
-    const reenabled = refusal !== undefined && Date.parse(enabled.enabledAt) >= Date.parse(refusal.at);
+    const reenabled = refusal !== undefined && Date.parse(enabled.enabledAt) > Date.parse(refusal.at);
     add(`credential-recovered:${at}`, 'credential-recovered', { reenabled });
   }
 

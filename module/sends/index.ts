@@ -12,7 +12,7 @@ import { pruneSends } from './retention.js';
 import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } from './summary.js';
 
 export type { SendsDeps } from './core.js';
-export { CLOCK_CODES, CLOCK_WINDOW_MS, type ClockRefusals } from './clock-codes.js';
+export { CLOCK_CODES, CLOCK_WINDOW_MS, CLOCK_WINDOW_SENDS, type ClockRefusals } from './clock-codes.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
 export type { LastDirectSend, LastSendStatus, SendsSummary } from './summary.js';

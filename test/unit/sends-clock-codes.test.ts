@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSends, type Sends } from '../../module/sends/index.js';
+import { CLOCK_WINDOW_SENDS, createSends, type Sends } from '../../module/sends/index.js';
 import { clockRefusalsMessage } from '../../module/enablement/status.js';
 import { tempDir } from '../support/files.js';
 
@@ -67,6 +67,16 @@ describe('recent clock refusals', () => {
     expect(clockRefusalsMessage(one!, 'America/Sao_Paulo')).toContain('o envio direto de 03/12/2026 07:40');
     await sends.record({ envios: [direct('2026-12-03T10:41:00Z', { httpStatus: 422, operationOutcome: outcome('EHR-ERR983') })] });
     expect(await sends.recentClockRefusals()).toBeNull();
+  });
+
+  it('when the hour holds more direct sends than CLOCK_WINDOW_SENDS, then only the latest of them are counted', async () => {
+    const { sends } = store();
+    const start = Date.parse('2026-12-03T10:00:00Z');
+    const batch = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => direct(new Date(start + (from + i) * 1000).toISOString(), { httpStatus: 422, operationOutcome: outcome('EHR-ERR808') }));
+    await sends.record({ envios: batch(0, 1000) });
+    await sends.record({ envios: batch(1000, 10) });
+    expect(await sends.recentClockRefusals()).toMatchObject({ refused: CLOCK_WINDOW_SENDS, total: CLOCK_WINDOW_SENDS, since: new Date(start + 10_000).toISOString() });
   });
 
   it('when the send rows aged out (retention) but the last direct send is kept, then the latest send alone is the window', async () => {

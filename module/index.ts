@@ -14,6 +14,7 @@ import { EventHub } from './http/events.js';
 import { createApp } from './http/app.js';
 import { createHistory } from './history/index.js';
 import { createMetrics } from './metrics.js';
+import { registerSendsMetrics } from './sends-metrics.js';
 import { SENDS_FILE, createSends, type RecordResult, type Sends } from './sends/index.js';
 import { AlertNotifier, createEmailSender, createWebhookSender, registerAlertMetrics, waitText, type AlertSender } from './alerts/index.js';
 import { senderFromSmtpUrl } from './config/options.js';
@@ -209,7 +210,16 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
         logger.warn(`Não foi possível ler o último envio direto em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
       }
     };
-    if (fs.existsSync(path.join(options.dataDir, SENDS_FILE))) await readLastDirectSend();
+    // The counters of /metrics likewise: in memory, read here only when the store exists (else they are zeros), then
+    // replaced by the store after each committed batch.
+    if (fs.existsSync(path.join(options.dataDir, SENDS_FILE))) {
+      await readLastDirectSend();
+      try {
+        await sendsStore.loadMetrics();
+      } catch (error) {
+        logger.warn(`Não foi possível ler os contadores de envios em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     startAlerts();
     const sends: Sends = {
       ...sendsStore,
@@ -225,6 +235,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
 
     const metrics = createMetrics(() => enablement.status(), { version, uf: options.uf });
     metrics.extend((registry) => registerAlertMetrics(registry, () => enablement.status().alerts));
+    metrics.extend((registry) => registerSendsMetrics(registry, () => sendsStore.metrics()));
     const router = createApp({
       enablement,
       sends,

@@ -35,7 +35,7 @@ function loadedPackages(file: string): Set<string> {
 }
 
 describe('the standalone server loads at start only what start needs', () => {
-  it('when it idles with a certificate listed, then rate limiting, forge, metrics and e-mail are not loaded; the first login page, scrape and enable load each', async () => {
+  it('when it idles with a certificate listed, then rate limiting, forge, metrics and e-mail are not loaded; the first login page, scrape and enable load each; SQLite only the first report', async () => {
     work = tempDir('pec-rnds-loads-');
     const chaves = path.join(work, 'chaves');
     fs.mkdirSync(chaves);
@@ -76,8 +76,13 @@ describe('the standalone server loads at start only what start needs', () => {
 
     const metrics = await fetch(`${base}/metrics`, { headers: auth });
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('pec_rnds_');
+    const scraped = await metrics.text();
+    expect(scraped).toContain('pec_rnds_');
     expect(loadedPackages(record).has('prom-client')).toBe(true);
+    // The sends' series are there at 0, read from memory: the scrape neither loads SQLite nor creates the database.
+    expect(scraped).toMatch(/^pec_rnds_sends_total\{model="RAC",status="ENVIADO"\} 0$/m);
+    expect(loadedPackages(record).has('node-sqlite3-wasm'), 'node-sqlite3-wasm loaded by a scrape').toBe(false);
+    expect(fs.existsSync(path.join(work, 'data', 'sends.sqlite'))).toBe(false);
 
     const enable = await fetch(`${base}/api/enable`, {
       method: 'POST',
@@ -88,5 +93,15 @@ describe('the standalone server loads at start only what start needs', () => {
     expect(loadedPackages(record).has('node-forge')).toBe(true);
     // No alert channel configured: e-mail is never needed.
     expect(loadedPackages(record).has('nodemailer')).toBe(false);
+
+    // The first report loads SQLite (so the recorder would have seen it at the scrape above).
+    const reported = await fetch(`${base}/api/envios`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ envios: [{ at: '2026-12-03T10:00:00Z', model: 'RAC', recordId: 'r1', httpStatus: 201 }] }),
+    });
+    expect(reported.status, await reported.clone().text()).toBe(200);
+    expect(loadedPackages(record).has('node-sqlite3-wasm')).toBe(true);
+    expect(await (await fetch(`${base}/metrics`, { headers: auth })).text()).toMatch(/^pec_rnds_sends_total\{model="RAC",status="ENVIADO"\} 1$/m);
   });
 });

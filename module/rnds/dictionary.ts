@@ -54,6 +54,10 @@ export interface AdviceContext {
   identificadorSolicitante?: string | null;
 }
 
+function lowerFirst(text: string): string {
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
 // The shared parts of the advice, so that codes with one cause say it in the same words.
 const CREDENCIAIS = 'e-Gestor AB › Credenciais geradas';
 const NEW_CREDENTIAL = `confira em ${CREDENCIAIS} se a credencial usada está com STATUS ATIVO e é de produção; se estiver REVOGADA, pendente ou não aparecer, solicite uma nova credencial (com a contra-chave desta instalação) e habilite de novo o certificado no PEC com o novo identificador solicitante`;
@@ -62,6 +66,9 @@ const CITIZEN = 'Na UBS, abra o cadastro do cidadão no PEC, busque-o no CADSUS 
 const RESEND = 'Depois finalize o atendimento ou o registro de novo para que o PEC o reenvie.';
 const CLOCK = 'Acerte a data, a hora e o fuso horário do servidor do PEC e mantenha-os sincronizados por NTP (Linux: timedatectl set-ntp true e timedatectl set-timezone America/Sao_Paulo, ou o fuso do município; Windows: w32tm /resync e o fuso em Configurações › Data e hora). A RNDS não tolera diferença de relógio';
 const UPDATE_PEC = 'Atualize o PEC para a versão mais recente (a RNDS muda as regras dos modelos e o PEC acompanha)';
+const PEC_SUPPORT = 'se persistir, abra um chamado no suporte do PEC com o código e a mensagem.';
+const VACCINE_LOT = `Na UBS, confira no registro da vacina o lote e o fabricante do imunobiológico e corrija-o (numa transcrição de caderneta, marque-a como tal); se estavam preenchidos, ${lowerFirst(UPDATE_PEC)}. ${RESEND}`;
+const BIRTH_DEATH = `A data do atendimento não combina com a data de nascimento ou de óbito do cidadão na base nacional. Na UBS, confira a data do atendimento e, no cadastro do cidadão, a data de nascimento e se há óbito registrado; ${lowerFirst(CITIZEN)}; se o CADSUS estiver errado, peça a correção ao gestor do CADSUS do município. ${RESEND}`;
 const RNDS_DOWN_ACTION = 'A RNDS está fora do ar ou não respondeu a tempo: nada a corrigir aqui; o PEC envia de novo mais tarde (ou o registro segue pelo centralizador). Se durar horas e acontecer também em outros municípios, é da RNDS, não local.';
 
 function identificadorAdvice(id: string | null): string {
@@ -79,14 +86,19 @@ const ENTRY = (group: RndsErrorGroup, title: string, action: string): Entry => (
 
 /**
  * The catalogue, keyed by the normalised code (source: *Lista de Mensagens e Erros Apresentados pela RNDS*, v3.0,
- * 20/09/2024). The codes that decide a status (CONTRACT.md *Sends*) are all here with their group.
+ * 20/09/2024, as published in RNDS's FHIR guide: CodeSystem `http://www.saude.gov.br/fhir/r4/CodeSystem/RNDSErros`).
+ * Each title says what the CodeSystem's `display` and `definition` say, without its `{0}` placeholders. VAL-PROFILE is
+ * not in that CodeSystem: it is the FHIR validator's prefix.
+ *
+ * The codes that decide a status (CONTRACT.md *Sends*) are all here with their group, and only they are in the groups
+ * `duplicado`, `credencial` and `rnds-fora`: a code added to one of those groups changes the status of its sends.
  */
 const ENTRIES: Record<string, Entry> = {
   // Duplicates: already in RNDS, count as delivered (CONTRACT.md: EDS-MSG010, EHR-ERR866, MSG017, ERR823).
   'EDS-MSG010': DUPLICATE('Identificador duplicado'),
   'EHR-ERR866': DUPLICATE('Identificador já utilizado'),
-  'EDS-MSG017': DUPLICATE('Documento já existe'),
-  'EHR-ERR823': DUPLICATE('Documento já existe no repositório'),
+  'EDS-MSG017': DUPLICATE('Documento já existe na base de dados'),
+  'EHR-ERR823': DUPLICATE('Informação já existe no repositório'),
 
   // The credential (CONTRACT.md: ERR880, 881, 883, 884, 833, 879, 897, 899, 906, 989): the administrator, in e-Gestor AB.
   'EHR-ERR881': {
@@ -96,33 +108,33 @@ const ENTRIES: Record<string, Entry> = {
   'EHR-ERR883': CREDENTIAL('Credencial sem sistemas autorizados', `O token da RNDS não tem sistema autorizado: a credencial não foi aprovada, foi revogada ou é de outro ambiente (homologação × produção). ${NEW_CREDENTIAL}.`),
   'EHR-ERR884': CREDENTIAL('Token não autorizado', `A RNDS não autorizou o token emitido para este certificado: a credencial foi revogada, não está ativa ou é de outro ambiente. ${NEW_CREDENTIAL}.`),
   'EHR-ERR833': CREDENTIAL('Sistema solicitante não autorizado', `O sistema solicitante não está autorizado na RNDS. ${NEW_CREDENTIAL}.`),
-  'EHR-ERR989': CREDENTIAL('Acesso não autorizado (EHR Data Services)', `A RNDS recusou o acesso (HTTP 401) aos serviços de dados: o certificado ou a credencial não valem para este ambiente. ${NEW_CREDENTIAL}.`),
+  'EHR-ERR989': CREDENTIAL('Acesso ao EHR Data Services não autorizado', `A RNDS recusou o acesso (HTTP 401) aos serviços de dados: o certificado ou a credencial não valem para este ambiente. ${NEW_CREDENTIAL}.`),
   'EHR-ERR880': CREDENTIAL(
-    'Credencial de outra UF',
-    `A credencial não permite enviar documentos para esta UF: cada credencial vale para um estado, e o PEC deve enviar ao servidor da RNDS desse estado ({uf}-ehr-services). Confira em ${CREDENCIAIS} a UF da credencial e a UF configurada no PEC; se forem diferentes, solicite a credencial para a UF do município e habilite-a.`,
+    'Sem autorização para enviar documentos para esta UF',
+    `A credencial não permite enviar documentos para esta UF: cada credencial vale para um estado, e o PEC deve enviar ao servidor da RNDS desse estado (o endereço começa pela sigla da UF, como sp-ehr-services). Confira em ${CREDENCIAIS} a UF da credencial e a UF configurada no PEC; se forem diferentes, solicite a credencial para a UF do município e habilite-a.`,
   ),
   'EHR-ERR897': CREDENTIAL(
-    'Estabelecimento fora da credencial',
-    `A unidade (CNES) do registro não está entre os estabelecimentos da credencial. Em ${CREDENCIAIS}, confira as UBSs incluídas; se faltar esta, solicite uma nova credencial que a inclua e habilite-a no PEC. Confira também o CNES da unidade no SCNES e ${IMPORT_CNES}.`,
+    'Sem autorização para documentos destes autores ou estabelecimentos',
+    `A credencial não autoriza documentos do autor (o profissional) ou da unidade (CNES) do registro. Em ${CREDENCIAIS}, confira as UBSs incluídas; se faltar esta, solicite uma nova credencial que a inclua e habilite-a no PEC. Confira também no SCNES o CNES da unidade e o vínculo do profissional com ela, e ${IMPORT_CNES}.`,
   ),
   'EHR-ERR899': CREDENTIAL(
-    'Estabelecimento não autorizado para a credencial',
-    `A unidade (CNES) do registro não está autorizada para esta credencial. Em ${CREDENCIAIS}, confira as UBSs incluídas; se faltar esta, solicite uma nova credencial que a inclua e habilite-a no PEC. Confira também o CNES da unidade no SCNES e ${IMPORT_CNES}.`,
+    'Contexto de atendimento para estabelecimento fora da credencial',
+    `A RNDS só gera o contexto de atendimento (a consulta ao histórico do cidadão na RNDS) para os estabelecimentos autorizados na credencial, e a unidade (CNES) pedida não está entre eles. Em ${CREDENCIAIS}, confira as UBSs incluídas; se faltar esta, solicite uma nova credencial que a inclua e habilite-a no PEC. Confira também o CNES da unidade no SCNES e ${IMPORT_CNES}.`,
   ),
   'EHR-ERR906': CREDENTIAL(
-    'Profissional sem vínculo (CBO) autorizado',
-    `O profissional do registro não tem, no estabelecimento, um vínculo com CBO autorizado a enviar este registro à RNDS. Peça ao responsável pelo SCNES do município que corrija o vínculo (CBO e estabelecimento) do profissional; depois ${IMPORT_CNES} e finalize o registro de novo.`,
+    'Profissional sem vínculo CBO autorizado nos estabelecimentos da credencial',
+    `O profissional do registro não tem vínculo com CBO autorizado em nenhum dos estabelecimentos da credencial. Peça ao responsável pelo SCNES do município que corrija o vínculo (CBO e estabelecimento) do profissional; depois ${IMPORT_CNES} e finalize o registro de novo. Se o vínculo estiver certo numa unidade que não está na credencial, confira as UBSs em ${CREDENCIAIS} e solicite uma credencial que a inclua.`,
   ),
   'EHR-ERR879': CREDENTIAL(
-    'Profissional sem vínculo autorizado no estabelecimento',
-    `O profissional do registro não tem vínculo autorizado com o estabelecimento da credencial. Peça ao responsável pelo SCNES do município que corrija o vínculo (CBO e estabelecimento) do profissional; depois ${IMPORT_CNES} e finalize o registro de novo.`,
+    'Profissional sem vínculo CBO autorizado no CNES',
+    `O profissional do registro não tem vínculo com CBO autorizado no estabelecimento (CNES) do registro. Peça ao responsável pelo SCNES do município que corrija o vínculo (CBO e estabelecimento) do profissional; depois ${IMPORT_CNES} e finalize o registro de novo.`,
   ),
 
   // Token life: the software renews the token itself.
   'EHR-ERR882': ENTRY(
     'token',
-    'Token expirado (JWT expired)',
-    'O token de acesso venceu: o sistema pede um novo token e repete o envio uma vez, sem ação de ninguém. Se repetir sempre, o relógio do servidor pode estar errado: confira a data, a hora e o fuso (NTP).',
+    'Token de certificado inválido',
+    `O token de acesso do certificado não foi aceito, em geral porque venceu (JWT expired): o sistema pede um novo token e repete o envio uma vez, sem ação de ninguém. Se repetir sempre, o relógio do servidor pode estar errado: confira a data, a hora e o fuso (NTP). Se a mensagem da RNDS não falar de vencimento, ${NEW_CREDENTIAL}.`,
   ),
 
   // The citizen: the UBS, in CADSUS.
@@ -130,13 +142,23 @@ const ENTRIES: Record<string, Entry> = {
   'EHR-ERR985': ENTRY('cidadao', 'Identificador do cidadão não é único', `O CNS ou CPF do cidadão corresponde a mais de um cadastro no CADSUS. ${CITIZEN}; se os cadastros não forem do mesmo cidadão, peça a correção ao gestor do CADSUS do município. ${RESEND}`),
   'EHR-ERR987': ENTRY('cidadao', 'Cidadão sem CNS definitivo', `O cidadão só tem CNS provisório (por exemplo, o da DNV do recém-nascido). ${CITIZEN}, até o cadastro ter o CNS definitivo; nunca envie o CNS provisório da DNV. ${RESEND}`),
   'EHR-ERR934': ENTRY('cidadao', 'Cadastro do cidadão inativo', `O cadastro do cidadão está inativo no CADSUS (unificado a outro ou cancelado). ${CITIZEN}, para que o PEC use o cadastro ativo. ${RESEND}`),
-  'EDS-MSG001': ENTRY('cidadao', 'CNS não encontrado na base', `O CNS informado não existe na base nacional. Confira o número no cartão ou no documento do cidadão; ${CITIZEN.charAt(0).toLowerCase()}${CITIZEN.slice(1)}. ${RESEND}`),
+  'EDS-MSG001': ENTRY('cidadao', 'CNS não encontrado na base', `O CNS informado não existe na base nacional. Confira o número no cartão ou no documento do cidadão; ${lowerFirst(CITIZEN)}. ${RESEND}`),
+  'EHR-ERR895': ENTRY('cidadao', 'CNS do paciente não encontrado no EHR Data Services', `O CNS do cidadão não foi encontrado na base da RNDS. Confira o número no cartão ou no documento do cidadão; ${lowerFirst(CITIZEN)}. ${RESEND}`),
+  'EHR-ERR997': ENTRY(
+    'cidadao',
+    'Referência ao paciente inválida',
+    `O registro identifica o cidadão de um jeito que a RNDS não aceita (CNS ou CPF ausente ou errado). Na UBS, confira o CNS e o CPF no cadastro do cidadão; ${lowerFirst(CITIZEN)}. ${RESEND} Se o cadastro estiver certo e o erro continuar, abra um chamado no suporte do PEC com o código e a mensagem.`,
+  ),
+  'EHR-ERR798': ENTRY('cidadao', 'Data de desfecho posterior ao óbito do cidadão', BIRTH_DEATH),
+  'EHR-ERR799': ENTRY('cidadao', 'Data de desfecho anterior ao nascimento do cidadão', BIRTH_DEATH),
+  'EHR-ERR800': ENTRY('cidadao', 'Data de admissão posterior ao óbito do cidadão', BIRTH_DEATH),
+  'EHR-ERR801': ENTRY('cidadao', 'Data de admissão anterior ao nascimento do cidadão', BIRTH_DEATH),
 
   // The professional or the unit: SCNES, imported into PEC.
   'EHR-ERR832': ENTRY(
     'profissional-estabelecimento',
-    'Profissional ou lotação não encontrado (PractitionerRole)',
-    `A lotação do profissional (profissional + CBO + estabelecimento) não existe no CNES nacional. Confira no SCNES o vínculo do profissional com a unidade e o CBO usado no atendimento; corrija no SCNES se preciso, ${IMPORT_CNES} e finalize o registro de novo.`,
+    'Referência não encontrada (em geral, a lotação do profissional)',
+    `A RNDS não encontrou um dado a que o registro se refere (a mensagem da RNDS diz qual). Em geral é a lotação do profissional (profissional + CBO + estabelecimento), que não existe no CNES nacional: confira no SCNES o vínculo do profissional com a unidade e o CBO usado no atendimento; corrija no SCNES se preciso, ${IMPORT_CNES} e finalize o registro de novo. Numa vacina sem vacinador, o registro deve ser uma transcrição de caderneta; se for e o erro continuar, ${lowerFirst(UPDATE_PEC)}.`,
   ),
   'EHR-ERR901': ENTRY(
     'profissional-estabelecimento',
@@ -146,19 +168,25 @@ const ENTRIES: Record<string, Entry> = {
   'EHR-ERR978': ENTRY(
     'profissional-estabelecimento',
     'Autor não encontrado',
-    `O autor do registro (o profissional que o assinou) não foi encontrado no CNES nacional. Confira o profissional e a sua lotação na unidade no SCNES; corrija no SCNES se preciso, ${IMPORT_CNES} e finalize o registro de novo.`,
+    `O autor do registro (o profissional que o assinou) veio vazio ou não foi encontrado no CNES nacional. Confira no PEC se o profissional tem CNS ou CPF no cadastro, e no SCNES o profissional e a sua lotação na unidade; corrija no SCNES se preciso, ${IMPORT_CNES} e finalize o registro de novo.`,
   ),
   'EHR-ERR900': ENTRY(
     'profissional-estabelecimento',
     'Estabelecimento de saúde não encontrado',
     `O CNES da unidade do registro não foi encontrado no CNES nacional. Confira no SCNES se a unidade está cadastrada e ativa com esse número; corrija no SCNES se preciso e ${IMPORT_CNES}.`,
   ),
+  'EHR-ERR821': ENTRY(
+    'profissional-estabelecimento',
+    'Profissional sem CRM',
+    `A RNDS exige para este registro o número do conselho (CRM) do profissional, e o cadastro dele no CNES nacional não o tem. Peça ao responsável pelo SCNES do município que inclua o registro no conselho no cadastro do profissional; depois ${IMPORT_CNES} e finalize o registro de novo.`,
+  ),
 
-  // The server clock: the installer.
-  'EHR-ERR807': ENTRY('relogio', 'Data do documento anterior ao permitido', `A data e hora do documento (Bundle.timestamp) não batem com o relógio da RNDS: o relógio do servidor do PEC está errado. ${CLOCK}.`),
-  'EHR-ERR808': ENTRY('relogio', 'Data do documento posterior ao momento do envio', `A data e hora do documento (Bundle.timestamp) está no futuro para a RNDS: o relógio do servidor do PEC está adiantado ou com o fuso errado. ${CLOCK}.`),
-  'EHR-ERR830': ENTRY('relogio', 'Data posterior à data atual', `O registro tem uma data posterior a hoje para a RNDS: o relógio ou o fuso do servidor do PEC está errado (ou a data foi digitada no futuro). ${CLOCK}.`),
-  'EHR-ERR974': ENTRY('relogio', 'Data ou hora do registro recusada', `A RNDS recusou uma data ou hora do registro: confira o relógio e o fuso do servidor do PEC. ${CLOCK}.`),
+  // The server clock: the installer (a date typed in the future is the UBS's to correct).
+  'EHR-ERR807': ENTRY('relogio', 'Timestamp do Bundle anterior à data atual', `A data e hora do envio do documento (Bundle.timestamp) ficou antes da hora da RNDS: o relógio do servidor do PEC está atrasado ou com o fuso errado. ${CLOCK}.`),
+  'EHR-ERR808': ENTRY('relogio', 'Timestamp do Bundle posterior à data atual', `A data e hora do envio do documento (Bundle.timestamp) está no futuro para a RNDS: o relógio do servidor do PEC está adiantado ou com o fuso errado. ${CLOCK}.`),
+  'EHR-ERR830': ENTRY('relogio', 'Data futura inválida (data da vacinação)', `A data da vacinação é posterior à data atual para a RNDS: o relógio ou o fuso do servidor do PEC está errado, ou a data foi digitada no futuro (então corrija o registro na UBS). ${CLOCK}.`),
+  'EHR-ERR974': ENTRY('relogio', 'Data posterior à data atual', `Uma data do registro é posterior à data atual para a RNDS: o relógio ou o fuso do servidor do PEC está errado, ou a data foi digitada no futuro (então corrija o registro na UBS). ${CLOCK}.`),
+  'EHR-ERR1010': ENTRY('relogio', 'Data de administração do imunobiológico no futuro', `A data da vacinação é posterior ao dia de hoje para a RNDS: o relógio ou o fuso do servidor do PEC está errado, ou a data foi digitada no futuro (então corrija o registro na UBS). ${CLOCK}.`),
 
   // The software: update PEC.
   'VAL-PROFILE': ENTRY(
@@ -166,27 +194,40 @@ const ENTRIES: Record<string, Entry> = {
     'Documento fora do perfil da RNDS',
     `O documento enviado não segue o modelo (perfil FHIR) que a RNDS espera hoje. ${UPDATE_PEC}; se continuar acontecendo na versão mais recente, abra um chamado no suporte do PEC com o código e a mensagem.`,
   ),
-  'EHR-ERR887': ENTRY('atualizar-pec', 'Documento recusado na validação', `A RNDS recusou a estrutura do documento enviado. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR888': ENTRY('atualizar-pec', 'Documento recusado na validação', `A RNDS recusou um campo do documento enviado. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR922': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR923': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR924': ENTRY('atualizar-pec', 'Regra do modelo de informação não atendida', `O documento não atende a uma regra do modelo de informação da RNDS. ${UPDATE_PEC}; se persistir, abra um chamado no suporte do PEC com o código e a mensagem.`),
-  'EHR-ERR815': ENTRY('atualizar-pec', 'Código inativo na terminologia', `O registro usa um código (de vacina, procedimento ou outro) que a RNDS desativou. ${UPDATE_PEC}, que traz as tabelas atuais, e registre de novo com um código vigente.`),
+  'EHR-ERR887': ENTRY('atualizar-pec', 'Profile obrigatório ao enviar um documento', `O documento foi enviado sem um perfil (profile) FHIR válido. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR888': ENTRY('atualizar-pec', 'Tipo de documento EHR inválido', `O tipo de documento enviado não está cadastrado na RNDS. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR922': ENTRY('atualizar-pec', 'Composition obrigatório como primeiro item', `O documento não começa pelo Composition, como a RNDS exige. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR923': ENTRY('atualizar-pec', 'Tipo de Bundle incorreto', `O documento foi enviado com um tipo de Bundle que a RNDS não aceita. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR924': ENTRY('atualizar-pec', 'Status do documento incorreto', `O documento foi enviado com um status que a RNDS não aceita. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR862': ENTRY('atualizar-pec', 'Perfil do documento inválido', `O documento foi enviado com um perfil (profile) FHIR que a RNDS não aceita. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR975': ENTRY('atualizar-pec', 'Data do documento obrigatória', `O documento foi enviado sem a sua data. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR831': ENTRY('atualizar-pec', 'Tipo de referência inválida para profissional de saúde', `O documento identifica o profissional de um jeito que a RNDS não aceita. ${UPDATE_PEC}; ${PEC_SUPPORT}`),
+  'EHR-ERR824': ENTRY(
+    'atualizar-pec',
+    'Item repetido na requisição',
+    `O documento enviado repete um mesmo item (por exemplo, a mesma vacina duas vezes no mesmo envio). Na UBS, confira se o registro não tem itens repetidos e corrija-o; se não tiver, ${lowerFirst(UPDATE_PEC)}; ${PEC_SUPPORT}`,
+  ),
+  'EHR-ERR815': ENTRY('atualizar-pec', 'Código inativo (em geral, o grupo de atendimento)', `O registro usa um código que a RNDS desativou (a mensagem diz qual; na vacina, em geral o grupo de atendimento). ${UPDATE_PEC}, que traz as tabelas atuais, e registre de novo com um código vigente.`),
+  'EHR-ERR802': ENTRY('atualizar-pec', 'Código não definido para a competência', `O registro usa um código (em geral de procedimento, da tabela SIGTAP) que não vale na competência (o mês) do atendimento. ${UPDATE_PEC}, que traz as tabelas atuais, e registre de novo com um código vigente na data do atendimento.`),
   'EHR-ERR819': ENTRY('atualizar-pec', 'Código de imunobiológico inválido', `O código do imunobiológico (vacina) do registro não é válido para a RNDS. ${UPDATE_PEC}, que traz a tabela atual de imunobiológicos, e confira a vacina e o lote registrados.`),
-  'EHR-ERR817': ENTRY('atualizar-pec', 'Limite de doses ultrapassado', `A RNDS já tem para este cidadão todas as doses permitidas deste imunobiológico: confira na caderneta se a dose não foi registrada duas vezes ou com a dose errada, corrija o registro e ${UPDATE_PEC.charAt(0).toLowerCase()}${UPDATE_PEC.slice(1)}.`),
+  'EHR-ERR817': ENTRY('atualizar-pec', 'Limite de imunizações por paciente e UF ultrapassado', `A RNDS já tem para este cidadão, nesta UF, todas as doses permitidas deste imunobiológico: confira na caderneta se a dose não foi registrada duas vezes ou com a dose errada, corrija o registro e ${lowerFirst(UPDATE_PEC)}.`),
+  'EHR-ERR1012': ENTRY('atualizar-pec', 'Fabricante do imunobiológico obrigatório', `A vacina foi enviada sem o fabricante, obrigatório exceto na transcrição de caderneta. ${VACCINE_LOT}`),
+  'EHR-ERR1013': ENTRY('atualizar-pec', 'Lote do imunobiológico obrigatório', `A vacina foi enviada sem o lote, obrigatório exceto na transcrição de caderneta. ${VACCINE_LOT}`),
 
   // RNDS itself (CONTRACT.md: ERR905, 992, 993, 994, 999): wait.
   'EHR-ERR905': RNDS_DOWN('Erro inesperado na RNDS'),
-  'EHR-ERR992': RNDS_DOWN('Tempo esgotado na RNDS'),
+  'EHR-ERR992': RNDS_DOWN('Tempo esgotado ao comunicar com o EHR Data Services'),
   'EHR-ERR993': RNDS_DOWN('EHR Data Services indisponível'),
-  'EHR-ERR994': RNDS_DOWN('EHR Data Services indisponível'),
-  'EHR-ERR999': RNDS_DOWN('Erro interno da RNDS'),
+  'EHR-ERR994': RNDS_DOWN('Falha de comunicação com o EHR Data Services'),
+  'EHR-ERR999': RNDS_DOWN('Sem conexão com o banco de dados de cache da RNDS'),
 
-  // gov.br: the professional's account, not the certificate.
+  // gov.br: the professional's login, not the certificate.
   'EHR-ERR835': ENTRY('govbr', 'Selos de confiabilidade insuficientes', 'A conta gov.br do profissional não tem o nível (selos de confiabilidade) exigido: o profissional deve elevar o nível da conta gov.br (prata ou ouro) em acesso.gov.br. O certificado do município não tem relação com este erro.'),
-  'EHR-ERR907': ENTRY('govbr', 'Token gov.br inválido', 'O login gov.br do profissional não foi aceito: o profissional deve sair e entrar de novo com a conta gov.br. O certificado do município não tem relação com este erro.'),
-  'EHR-ERR908': ENTRY('govbr', 'Token gov.br expirado', 'O login gov.br do profissional venceu: o profissional deve entrar de novo com a conta gov.br e repetir a operação. O certificado do município não tem relação com este erro.'),
-  'EHR-ERR909': ENTRY('govbr', 'Token gov.br não autorizado', 'A conta gov.br do profissional não foi autorizada para esta operação: o profissional deve entrar de novo e conferir o nível da conta em gov.br. O certificado do município não tem relação com este erro.'),
+  'EHR-ERR907': ENTRY('govbr', 'Token gov.br expirado', 'O login gov.br do profissional venceu: o profissional deve entrar de novo com a conta gov.br e repetir a operação. O certificado do município não tem relação com este erro.'),
+  'EHR-ERR908': ENTRY('govbr', 'Token gov.br inválido', 'O login gov.br do profissional não foi aceito: o profissional deve sair e entrar de novo com a conta gov.br. O certificado do município não tem relação com este erro.'),
+  // Not the professional's account: the system that asked gov.br for the token is not authorised (kept in this group,
+  // whose status is the same as PEC support's, because DOMAIN.md files it with the gov.br codes).
+  'EHR-ERR909': ENTRY('govbr', 'Sistema do token gov.br não autorizado', 'O sistema que pediu o login gov.br não está autorizado a usar a RNDS com gov.br: não é a conta do profissional nem o certificado do município. Abra um chamado no suporte do PEC com o código e a mensagem.'),
 };
 
 const GENERIC: Omit<Entry, 'title'> = {
@@ -194,14 +235,18 @@ const GENERIC: Omit<Entry, 'title'> = {
   action: 'Código fora do catálogo da RNDS conhecido por este módulo: leia a mensagem da RNDS ao lado e, se não souber o que fazer, envie-a ao suporte do PEC.',
 };
 
+/** The codes the dictionary knows, as the catalogue writes them (for the tests and whoever lists them). */
+export const KNOWN_CODES: readonly string[] = Object.keys(ENTRIES);
+
 /**
  * The catalogue's spelling of a code, or null when the text is not one: `ERR-EHR983`, `err983`, `EHR-ERR983` →
- * `EHR-ERR983`; `MSG010`, `EDS-MSG010` → `EDS-MSG010`; `VAL-PROFILE` as is.
+ * `EHR-ERR983`; `MSG010`, `EDS-MSG010` → `EDS-MSG010`; `VAL-PROFILE` as is. The catalogue's numbers have three digits,
+ * and four from ERR1000 on (ERR1005–ERR1014: vaccine and regulation rules).
  */
 export function normalizeCode(raw: string): string | null {
   const text = raw.trim().toUpperCase();
   if (text === 'VAL-PROFILE') return text;
-  const err = /^(?:EHR-ERR|ERR-EHR|ERR)-?(\d{3})$/.exec(text);
+  const err = /^(?:EHR-ERR|ERR-EHR|ERR)-?(\d{3}|1\d{3})$/.exec(text);
   if (err) return `EHR-ERR${err[1]}`;
   const msg = /^(?:EDS-MSG|MSG-EDS|MSG)-?(\d{3})$/.exec(text);
   if (msg) return `EDS-MSG${msg[1]}`;

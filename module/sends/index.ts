@@ -6,6 +6,7 @@ import type { SendStatus, TabModel } from '../enums.js';
 import { recentClockRefusals, type ClockRefusals } from './clock-codes.js';
 import { SendsCore, type SendsDeps } from './core.js';
 import { codeCounts, periodCounts, recentRefusals, sendErrors, type SendError } from './errors-list.js';
+import { SendsMetricsSnapshot, type SendsMetrics } from './metrics.js';
 import type { Period } from './period.js';
 import { recordSends, type RecordResult } from './record.js';
 import { pruneSends } from './retention.js';
@@ -15,6 +16,7 @@ export type { SendsDeps } from './core.js';
 export { CLOCK_CODES, CLOCK_WINDOW_MS, CLOCK_WINDOW_SENDS, type ClockRefusals } from './clock-codes.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
+export type { SendsMetrics } from './metrics.js';
 export type { LastDirectSend, LastSendStatus, SendsSummary } from './summary.js';
 export { MAX_REPORT_BYTES, MAX_SENDS_PER_REPORT } from './inputs.js';
 export { parseErrorQuery, parsePeriod, type Period } from './period.js';
@@ -34,6 +36,13 @@ export interface Sends {
   codeCounts(query: Period): Promise<Array<{ code: string; count: number }>>;
   /** Runs the retention now (it also runs at open and once a day by itself); resolves to the rows removed. */
   prune(): Promise<number>;
+  /**
+   * The counters of /metrics, from memory (never opens the database): zeros until loadMetrics() or the first batch,
+   * then replaced after each committed batch.
+   */
+  metrics(): SendsMetrics;
+  /** Reads the stored counters into memory (opening the database): at start, when the database exists. */
+  loadMetrics(): Promise<void>;
   /** True once the database was opened (it is opened at the first call). */
   readonly opened: boolean;
   close(): Promise<void>;
@@ -41,8 +50,9 @@ export interface Sends {
 
 export function createSends(deps: SendsDeps): Sends {
   const core = new SendsCore(deps, (c) => void pruneSends(c));
+  const metrics = new SendsMetricsSnapshot(core);
   return {
-    record: (input) => recordSends(core, input),
+    record: (input) => recordSends(core, input, metrics),
     summary: (period) => sendsSummary(core, period),
     lastDirectSend: () => lastDirectSend(core),
     recentClockRefusals: () => recentClockRefusals(core),
@@ -50,6 +60,8 @@ export function createSends(deps: SendsDeps): Sends {
     recentRefusals: (limit, filter) => recentRefusals(core, limit, filter),
     periodCounts: (query) => periodCounts(core, query),
     codeCounts: (query) => codeCounts(core, query),
+    metrics: () => metrics.current,
+    loadMetrics: () => metrics.load(),
     async prune() {
       await core.db();
       return pruneSends(core);

@@ -4,11 +4,15 @@
  * leaves it at one version or the next. Never edit a released migration: add the next one.
  */
 import type { Database } from 'node-sqlite3-wasm';
+import type { SendStatus } from '../enums.js';
+import { refusalGroup } from './status.js';
 
 export interface Migration {
   /** One line on what it changes. */
   description: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: filling new tables where SQL alone cannot (the dictionary's groups). */
+  data?: (db: Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -76,7 +80,66 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    description: 'the counters of /metrics: sends per model and status, refusals per model and group, the latest direct sends per model',
+    // Kept by record.ts in the batch's transaction (sends/metrics.ts), never touched by the retention, so they count
+    // every send since the first report. A row exists once its count is above 0; readers start every series at 0.
+    // A database written before them starts from the send rows it still has (the retention may have removed older
+    // ones) and from last_direct, which the retention keeps.
+    sql: `
+      CREATE TABLE send_counts (
+        model TEXT NOT NULL,
+        status TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (model, status)
+      ) WITHOUT ROWID;
+      CREATE TABLE refusal_counts (
+        model TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (model, grp)
+      ) WITHOUT ROWID;
+      -- Per model: the latest direct send's at, and the latest direct send with status ENVIADO's (ms).
+      CREATE TABLE last_sends (
+        model TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        delivered_at INTEGER
+      ) WITHOUT ROWID;
+      INSERT INTO send_counts (model, status, count) SELECT model, status, COUNT(*) FROM sends GROUP BY model, status;
+      INSERT INTO last_sends (model, at, delivered_at)
+        SELECT model, MAX(at), MAX(CASE WHEN status = 'ENVIADO' THEN at END) FROM sends WHERE direct = 1 GROUP BY model;
+      INSERT INTO last_sends (model, at, delivered_at)
+        SELECT model, at, CASE WHEN status = 'ENVIADO' THEN at END FROM last_direct WHERE true
+        ON CONFLICT (model) DO UPDATE SET at = MAX(last_sends.at, excluded.at),
+          delivered_at = COALESCE(MAX(last_sends.delivered_at, excluded.delivered_at), last_sends.delivered_at, excluded.delivered_at);
+    `,
+    data(db) {
+      // The refusals' groups come from the dictionary: one row per distinct (model, status, codes), not per send.
+      const rows = db.all(
+        "SELECT model, status, codes, COUNT(*) AS n FROM sends WHERE status IN ('FALHA_CREDENCIAL', 'SEM_CONEXAO', 'DADOS_INVALIDOS') GROUP BY model, status, codes",
+      ) as Array<{ model: string; status: SendStatus; codes: string; n: number }>;
+      const counts = new Map<string, { model: string; group: string; n: number }>();
+      for (const row of rows) {
+        const group = refusalGroup(row.status, parseCodes(row.codes));
+        if (group === null) continue;
+        const key = `${row.model}\t${group}`;
+        const entry = counts.get(key) ?? { model: row.model, group, n: 0 };
+        entry.n += Number(row.n);
+        counts.set(key, entry);
+      }
+      for (const { model, group, n } of counts.values()) db.run('INSERT INTO refusal_counts (model, grp, count) VALUES (?, ?, ?)', [model, group, n]);
+    },
+  },
 ];
+
+function parseCodes(text: string): string[] {
+  try {
+    const codes: unknown = JSON.parse(text);
+    return Array.isArray(codes) ? codes.filter((code): code is string => typeof code === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -93,7 +156,9 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   for (let version = from; version < migrations.length; version++) {
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(migrations[version]!.sql);
+      const migration = migrations[version]!;
+      db.exec(migration.sql);
+      migration.data?.(db);
       db.exec(`PRAGMA user_version = ${version + 1}`);
       db.exec('COMMIT');
     } catch (error) {

@@ -1,11 +1,13 @@
 /**
  * Recording a batch of reported sends: validated whole, stored in one transaction (all or none). A send already
  * stored (same model, recordId and instant) is a duplicate, never counted twice. Each record keeps its latest send,
- * and the counters per tab model change with it, so reads never count rows.
+ * and the counters per tab model change with it, so reads never count rows; the counters of /metrics (metrics.ts)
+ * change in the same transaction.
  */
 import { RndsError } from '../errors.js';
 import { type SendsCore, tabModelOf } from './core.js';
 import { parseReport } from './inputs.js';
+import { countSends, type CountedSend, type SendsMetricsSnapshot } from './metrics.js';
 import { deriveStatus, isSent } from './status.js';
 
 export interface RecordResult {
@@ -23,11 +25,11 @@ const SET_LAST_DIRECT = `INSERT INTO last_direct (id, at, at_text, model, status
   ON CONFLICT (id) DO UPDATE SET at = excluded.at, at_text = excluded.at_text, model = excluded.model, status = excluded.status, codes = excluded.codes
   WHERE excluded.at > last_direct.at`;
 
-export async function recordSends(core: SendsCore, input: unknown): Promise<RecordResult> {
+export async function recordSends(core: SendsCore, input: unknown, metrics: SendsMetricsSnapshot): Promise<RecordResult> {
   const sends = parseReport(input);
   try {
     await core.db();
-    return store(core, sends);
+    return store(core, sends, metrics);
   } catch (error) {
     // SQLite's own failures (disk full, a damaged file, no permission): nothing of the batch was kept.
     if (error instanceof Error && error.name === 'SQLite3Error') {
@@ -37,12 +39,12 @@ export async function recordSends(core: SendsCore, input: unknown): Promise<Reco
   }
 }
 
-function store(core: SendsCore, sends: ReturnType<typeof parseReport>): RecordResult {
+function store(core: SendsCore, sends: ReturnType<typeof parseReport>, metrics: SendsMetricsSnapshot): RecordResult {
   const insertSend = core.stmt(INSERT_SEND);
   const upsertRecord = core.stmt(UPSERT_RECORD);
-  return core.transaction(() => {
+  const { result, counters } = core.transaction(() => {
     let last: { at: number; values: Array<string | number> } | null = null;
-    let accepted = 0;
+    const counted: CountedSend[] = [];
     for (const [index, send] of sends.entries()) {
       const derived = deriveStatus(send);
       const codes = JSON.stringify(derived.codes);
@@ -52,12 +54,14 @@ function store(core: SendsCore, sends: ReturnType<typeof parseReport>): RecordRe
         codes, derived.message, send.detail ?? null, send.rndsId ?? null, send.cnes ?? null, send.environment ?? null,
       ]);
       if (stored.changes === 0) continue;
-      accepted++;
+      counted.push({ model: send.model, status: derived.status, codes: derived.codes, direct: derived.direct, atMs: send.atMs });
       upsertRecord.run([send.model, send.recordId, tabModelOf(send.model), send.atMs, send.at, derived.status, isSent(derived.status) ? 1 : 0, codes, message]);
       if (derived.direct && (last === null || send.atMs > last.at)) last = { at: send.atMs, values: [send.atMs, send.at, send.model, derived.status, codes] };
       core.deps.afterSend?.(index);
     }
     if (last) core.stmt(SET_LAST_DIRECT).run(last.values);
-    return { accepted, duplicates: sends.length - accepted };
+    return { result: { accepted: counted.length, duplicates: sends.length - counted.length }, counters: countSends(core, counted) };
   });
+  metrics.replace(counters); // committed: the scrape may show them
+  return result;
 }

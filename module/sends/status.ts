@@ -1,5 +1,5 @@
 /** A reported send's status (CONTRACT.md *Sends*), from its answer and the error dictionary's groups. */
-import type { SendStatus } from '../enums.js';
+import type { RndsErrorGroup, SendStatus } from '../enums.js';
 import { codesFromOutcome, explain } from '../rnds/dictionary.js';
 
 /** What decides a status: exactly one of the three kinds of report. */
@@ -61,3 +61,18 @@ function diagnostics(outcome: unknown): string | null {
 
 /** Delivered: the record counts as *enviado*. */
 export const isSent = (status: SendStatus): boolean => status === 'ENVIADO' || status === 'ENVIADO_CENTRALIZADOR';
+
+/**
+ * Who resolves a send that was not delivered (the dictionary's group), for `pec_rnds_send_refusals_total`: the group of
+ * the code that decided its status — a credential code for FALHA_CREDENCIAL, an RNDS-down code for SEM_CONEXAO, the
+ * first code that is not a duplicate for DADOS_INVALIDOS. When the HTTP status or the failure decided it (401/403, 5xx),
+ * the first code RNDS gave that is not a duplicate, else `credencial`, `rnds-fora`, or `desconhecido` for a 4xx without
+ * codes. Null for a delivered send. Reads only what a stored row keeps (status and codes).
+ */
+export function refusalGroup(status: SendStatus, codes: readonly string[]): RndsErrorGroup | null {
+  if (isSent(status)) return null;
+  const groups = codes.map((code) => explain(code).group).filter((group) => group !== 'duplicado');
+  if (status === 'FALHA_CREDENCIAL') return groups.includes('credencial') ? 'credencial' : (groups[0] ?? 'credencial');
+  if (status === 'SEM_CONEXAO') return groups.includes('rnds-fora') ? 'rnds-fora' : (groups[0] ?? 'rnds-fora');
+  return groups[0] ?? 'desconhecido';
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GROUP_LABELS, codesFromOutcome, explain, normalizeCode } from '../../module/rnds/dictionary.js';
+import { GROUP_LABELS, KNOWN_CODES, codesFromOutcome, explain, normalizeCode } from '../../module/rnds/dictionary.js';
 import { RNDS_ERROR_GROUPS, type RndsErrorGroup } from '../../module/enums.js';
 
 /** DOMAIN.md *RNDS errors: the codes that matter, and who acts*: each code and the group that resolves it. */
@@ -34,6 +34,8 @@ describe('normalizeCode', () => {
     ['msg010', 'EDS-MSG010'],
     ['VAL-PROFILE', 'VAL-PROFILE'],
     ['val-profile', 'VAL-PROFILE'],
+    ['ERR1013', 'EHR-ERR1013'],
+    ['EHR-ERR1010', 'EHR-ERR1010'],
   ])('when the code is written %j, then it is read as %s', (raw, expected) => {
     expect(normalizeCode(raw)).toBe(expected);
   });
@@ -193,5 +195,85 @@ describe('explain with what the installation knows', () => {
     expect(explain('ERR881', { identificadorSolicitante: null }).action).toBe(plain);
     expect(explain('ERR881', { identificadorSolicitante: '<b>3167</b>' }).action).toBe(plain);
     expect(explain('ERR983', { identificadorSolicitante: '3167' })).toEqual(explain('ERR983'));
+  });
+});
+
+/**
+ * What the catalogue says (CodeSystem http://www.saude.gov.br/fhir/r4/CodeSystem/RNDSErros, from the *Lista de Mensagens
+ * e Erros Apresentados pela RNDS* v3.0): for codes whose title was once written from memory, the words of the
+ * catalogue's display or definition that the title must carry.
+ */
+const CATALOGUE_MEANING: [code: string, title: RegExp][] = [
+  ['EHR-ERR888', /tipo de documento/i], // "O tipo de documento EHR é inválido."
+  ['EHR-ERR887', /profile/i], // "É obrigatório informar o profile ao enviar um documento."
+  ['EHR-ERR880', /enviar documentos.*UF/i], // "Você não possui autorização para enviar documentos para esta UF."
+  ['EHR-ERR897', /autores.*estabelecimentos/i], // "… cadastrar documentos para os seguintes autores/estabelecimentos"
+  ['EHR-ERR899', /contexto de atendimento/i], // "Só é permitido solicitar contexto de atendimento para …"
+  ['EHR-ERR882', /token.*inválido/i], // "O token de certificado usado para autorizar o acesso não é válido."
+  ['EHR-ERR807', /timestamp.*anterior/i], // "O campo timestamp do Bundle não pode ter data anterior à data atual."
+  ['EHR-ERR808', /timestamp.*posterior/i],
+  ['EHR-ERR830', /data futura/i], // "Data futura inválida"
+  ['EHR-ERR974', /posterior à data atual/i], // "A data deve ser igual ou menor que a data atual"
+  ['EHR-ERR823', /^Informação já existe no repositório/], // "Informação referente ao item … já existe no repositório."
+  ['EHR-ERR817', /paciente e UF/i], // "… no máximo {0} imunizações … por paciente e por UF."
+  ['EHR-ERR907', /gov\.br expirado/i], // "Token gov.br expirado!"
+  ['EHR-ERR908', /gov\.br inválido/i], // "Token gov.br inválido!"
+  ['EHR-ERR909', /sistema/i], // "Sistema solicitante do token não possui autorização"
+  ['EHR-ERR994', /comunicação/i], // "Erro ao tentar estabelecer comunicação com o EHR Data Services"
+  ['EHR-ERR999', /cache/i], // "Não há conectividade com o banco de dados de cache"
+  ['EHR-ERR1013', /lote/i], // "O Campo Lote (Immunization.lotNumber) deve ser obrigatório …"
+];
+
+/** CONTRACT.md *Sends*: the only codes whose group makes a send other than DADOS_INVALIDOS. */
+const CONTRACT_STATUS_CODES: Partial<Record<RndsErrorGroup, string[]>> = {
+  duplicado: ['EDS-MSG010', 'EHR-ERR866', 'EDS-MSG017', 'EHR-ERR823'],
+  credencial: ['EHR-ERR880', 'EHR-ERR881', 'EHR-ERR883', 'EHR-ERR884', 'EHR-ERR833', 'EHR-ERR879', 'EHR-ERR897', 'EHR-ERR899', 'EHR-ERR906', 'EHR-ERR989'],
+  'rnds-fora': ['EHR-ERR905', 'EHR-ERR992', 'EHR-ERR993', 'EHR-ERR994', 'EHR-ERR999'],
+};
+
+describe('the dictionary against the RNDS catalogue', () => {
+  it('when every known code is explained, then its title and its advice carry no placeholder of RNDS text', () => {
+    expect(KNOWN_CODES.length).toBeGreaterThan(ALL_DOMAIN_CODES.length);
+    for (const code of KNOWN_CODES) {
+      const { title, action } = explain(code);
+      expect(title, code).toEqual(expect.any(String));
+      for (const text of [title!, action]) expect(text, code).not.toMatch(/[{}]|\$\{/);
+    }
+  });
+
+  it.each(CATALOGUE_MEANING)('when %s is explained, then its title says what the catalogue means (%s)', (code, meaning) => {
+    expect(explain(code).title).toMatch(meaning);
+  });
+
+  it('when ERR907 and ERR908 are explained, then each says its own case: expired asks a new login, invalid a login again', () => {
+    expect(explain('ERR907').action).toMatch(/venceu/);
+    expect(explain('ERR908').action).toMatch(/não foi aceito/);
+    expect(explain('ERR909').action).not.toMatch(/conta gov\.br do profissional não/);
+  });
+
+  it('when a code is outside the contract lists, then its group leaves the send DADOS_INVALIDOS (no duplicate, credential or RNDS down)', () => {
+    for (const group of ['duplicado', 'credencial', 'rnds-fora'] as const) {
+      expect(KNOWN_CODES.filter((code) => explain(code).group === group).sort(), group).toEqual([...CONTRACT_STATUS_CODES[group]!].sort());
+    }
+  });
+
+  it('when any code beyond DOMAIN.md is explained, then its advice is pt-BR, says who acts and names where', () => {
+    const extra = KNOWN_CODES.filter((code) => !ALL_DOMAIN_CODES.includes(code));
+    expect(extra.length).toBeGreaterThan(0);
+    for (const code of extra) {
+      const advice = explain(code);
+      expect(advice.known, code).toBe(true);
+      expect(advice.action, code).not.toBe(generic);
+      expect(advice.action, code).toMatch(/[ãáâçéêíóôõú]/i);
+      expect(`${advice.title} ${advice.action}`, code).not.toMatch(ENGLISH);
+      const where = { cidadao: /Sincronizar com Cadsus/, 'profissional-estabelecimento': /SCNES.*XML do CNES/, relogio: /timedatectl set-ntp true/, 'atualizar-pec': /tualize o PEC/ } as Partial<Record<RndsErrorGroup, RegExp>>;
+      expect(advice.action, code).toMatch(where[advice.group] ?? /./);
+    }
+  });
+
+  it('when a vaccine answer carries a four-digit code, then it is read and explained', () => {
+    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: '(EHR-ERR1010) A data de Administração do Imunobiológico não possa ser maior que o dia vigente.' }] };
+    expect(codesFromOutcome(outcome)).toEqual(['EHR-ERR1010']);
+    expect(explain('EHR-ERR1010')).toMatchObject({ known: true, group: 'relogio' });
   });
 });

@@ -37,6 +37,8 @@ async function consistent(dataDir: string): Promise<{ sends: number; records: nu
   const store = createSends({ dataDir, retentionDays: 400, timeZone: 'America/Sao_Paulo', now: () => new Date('2026-12-03T12:00:00Z'), enabledNotAfter: () => null });
   try {
     const summary = await store.summary();
+    await store.loadMetrics();
+    const metrics = store.metrics();
     await store.close();
     const db = await openDatabase(path.join(dataDir, SENDS_FILE));
     try {
@@ -47,6 +49,16 @@ async function consistent(dataDir: string): Promise<{ sends: number; records: nu
         expect({ total: model.total, sent: model.sent }).toEqual({ total: row.total, sent: row.sent });
       }
       expect(Number(db.get("SELECT COUNT(*) AS n FROM records WHERE record_id NOT IN (SELECT record_id FROM sends)")!.n)).toBe(0);
+      // The counters of /metrics (nothing pruned here): the rows by model and status, the refusals (all EHR-ERR983 →
+      // cidadao), the latest direct send per model — and the store's snapshot read at start says the same.
+      const byStatus = db.all('SELECT model, status, COUNT(*) AS n FROM sends GROUP BY model, status ORDER BY model, status');
+      expect(db.all('SELECT model, status, count AS n FROM send_counts WHERE count > 0 ORDER BY model, status')).toEqual(byStatus);
+      const refused = db.all("SELECT model, 'cidadao' AS grp, COUNT(*) AS n FROM sends WHERE status = 'DADOS_INVALIDOS' GROUP BY model ORDER BY model");
+      expect(db.all('SELECT model, grp, count AS n FROM refusal_counts WHERE count > 0 ORDER BY model')).toEqual(refused);
+      expect(db.all('SELECT model, at FROM last_sends ORDER BY model')).toEqual(db.all('SELECT model, MAX(at) AS at FROM sends GROUP BY model ORDER BY model'));
+      const stored = Object.fromEntries((byStatus as Array<{ model: string; status: string; n: number }>).map((r) => [`${r.model} ${r.status}`, r.n]));
+      const snapshot = Object.entries(metrics.sends).flatMap(([model, statuses]) => Object.entries(statuses).filter(([, n]) => n > 0).map(([status, n]) => [`${model} ${status}`, n]));
+      expect(Object.fromEntries(snapshot)).toEqual(stored);
       return { sends, records: records.reduce((n, r) => n + r.total, 0) };
     } finally {
       db.close();

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { explain } from '../../module/rnds/dictionary.js';
 import { BASE, CERTS, bearer, startHarness, type Harness } from '../support/harness.js';
 import { startReceiver, startSmtp, type Receiver, type Smtp } from '../support/alert-doubles.js';
 
@@ -163,7 +164,7 @@ describe('alerts from reported sends', () => {
     await report(h, [send({ httpStatus: 422, operationOutcome: ERR807 }, 10)]);
     let clock = (await problems(h)).find((p) => p.code === 'CLOCK_SKEW');
     expect(clock).toMatchObject({ severity: 'warning' });
-    expect(clock!.message).toContain('EHR-ERR807: Data do documento anterior ao permitido');
+    expect(clock!.message).toContain(`EHR-ERR807: ${explain('EHR-ERR807').title}`);
     expect(clock!.message).toContain('timedatectl set-ntp true');
     expect(clock!.message).toContain('w32tm /resync');
     expect((await request(h.app).get(`${BASE}/api/status`).set(bearer).expect(200)).body.state).toBe('enabled'); // a warning

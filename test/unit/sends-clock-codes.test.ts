@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { explain } from '../../module/rnds/dictionary.js';
 import { CLOCK_WINDOW_SENDS, createSends, type Sends } from '../../module/sends/index.js';
 import { clockRefusalsMessage } from '../../module/enablement/status.js';
 import { tempDir } from '../support/files.js';
@@ -53,7 +54,7 @@ describe('recent clock refusals', () => {
     expect(refusals).toEqual({ at: '2026-12-03T10:40:00.000Z', since: '2026-12-03T10:15:00.000Z', codes: ['EHR-ERR807', 'EHR-ERR830'], refused: 2, total: 3 });
     const message = clockRefusalsMessage(refusals!, 'America/Sao_Paulo');
     expect(message).toContain('2 de 3 envios diretos entre 03/12/2026 07:15 e 03/12/2026 07:40');
-    expect(message).toContain('EHR-ERR807: Data do documento anterior ao permitido');
+    expect(message).toContain(`EHR-ERR807: ${explain('EHR-ERR807').title}`);
     expect(message).toContain('timedatectl set-ntp true');
     expect(message).toContain('w32tm /resync');
     expect(message).not.toMatch(/\d{5,}/);

@@ -63,7 +63,17 @@ export const ALERT_CHANNELS = ['email', 'webhook'] as const;
 export type AlertChannel = (typeof ALERT_CHANNELS)[number];
 
 /** What an alert is about. */
-export const ALERT_KINDS = ['certificate-expiring', 'certificate-expired', 'degraded', 'recovered', 'connection-failing', 'connection-recovered', 'clock-skew'] as const;
+export const ALERT_KINDS = [
+  'certificate-expiring',
+  'certificate-expired',
+  'degraded',
+  'recovered',
+  'connection-failing',
+  'connection-recovered',
+  'clock-skew',
+  'credential-refused',
+  'credential-recovered',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** How urgent an alert is (`info`: a recovery). */

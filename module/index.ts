@@ -149,11 +149,15 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     }
     if (alertOptions?.webhookUrl) senders.push(createWebhookSender({ url: alertOptions.webhookUrl, timeoutMs: alertOptions.timeoutMs }));
     let notifier: AlertNotifier | null = null;
+    // Started once the sends store was read (below): judged before, a restart with a refused credential would
+    // look like a recovery.
+    let startAlerts: () => void = () => undefined;
     if (senders.length > 0) {
       const alerts = new AlertNotifier({
         store,
         senders,
         status: () => enablement.status(),
+        sendCodes: () => enablement.sendCodes(),
         now,
         timeZone,
         attempts: alertOptions?.attempts,
@@ -170,15 +174,18 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       enablement.attachAlerts(() => alerts.info());
       // Never awaited by a request: a slow SMTP server cannot hold the screen.
       const onChange = () => void alerts.check().catch((error: unknown) => logger.warn(`Verificação de alertas falhou: ${String(error)}`));
-      enablement.on('change', onChange);
-      const clock = setInterval(onChange, 60_000);
-      clock.unref();
+      let clock: NodeJS.Timeout | undefined;
       cleanup.push(() => {
         clearInterval(clock);
         enablement.off('change', onChange);
         alerts.close();
       });
-      onChange();
+      startAlerts = () => {
+        enablement.on('change', onChange);
+        clock = setInterval(onChange, 60_000);
+        clock.unref();
+        onChange();
+      };
     }
 
     // Opened at its first use (a report or a read of the RNDS tab): an idle server never loads SQLite.
@@ -195,7 +202,10 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     // A store that cannot be read must not stop the start nor fail a report already stored: the Status keeps what it had.
     const readLastDirectSend = async (): Promise<void> => {
       try {
-        enablement.setLastDirectSend(await sendsStore.lastDirectSend());
+        const last = await sendsStore.lastDirectSend();
+        const clockRefusals = await sendsStore.recentClockRefusals();
+        enablement.setClockRefusals(clockRefusals);
+        enablement.setLastDirectSend(last);
       } catch (error) {
         logger.warn(`Não foi possível ler o último envio direto em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -210,6 +220,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
         logger.warn(`Não foi possível ler os contadores de envios em ${SENDS_FILE}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    startAlerts();
     const sends: Sends = {
       ...sendsStore,
       async record(input) {

@@ -20,6 +20,17 @@ const EMPTY_MEMORY: AlertMemory = {
   events: [],
 };
 
+/** The codes RNDS gave in the sends behind RNDS_CREDENTIAL_REFUSED and CLOCK_SKEW: codes only, never its text. */
+export interface SendCodes {
+  /** The credential code of the refused direct send (EHR-ERR881…), or null when it carried none (401/403). */
+  credential: string | null;
+  /** The clock codes (EHR-ERR807/808/830) of the recent direct sends. */
+  clock: string[];
+}
+
+/** Problems that have an alert of their own: they alone never make a `degraded` alert (one problem, one e-mail). */
+const OWN_ALERT: ReadonlySet<string> = new Set(['CERTIFICATE_EXPIRED', 'RNDS_CREDENTIAL_REFUSED']);
+
 export interface Detection {
   memory: AlertMemory;
   /** The events new in `memory` (deliveries pending). */
@@ -32,7 +43,7 @@ export function detectAlerts(
   previous: AlertMemory | undefined,
   now: Date,
   channels: AlertChannel[],
-  options: { timeZone: string; guideUrl?: string | null },
+  options: { timeZone: string; guideUrl?: string | null; sendCodes?: SendCodes },
 ): Detection {
   const { timeZone } = options;
   const guideUrl = options.guideUrl ?? null;
@@ -40,13 +51,14 @@ export function detectAlerts(
   const known = new Set(memory.events.map((e) => e.key));
   const events: AlertEvent[] = [];
   const at = now.toISOString();
-  const add = (key: string, kind: AlertKind, extra: { days?: number } = {}) => {
+  const sendCodes = options.sendCodes ?? { credential: null, clock: [] };
+  const add = (key: string, kind: AlertKind, extra: { days?: number; reenabled?: boolean } = {}) => {
     if (known.has(key)) return;
     known.add(key);
-    const message = describe(kind, status, extra.days, guideUrl, timeZone, now);
+    const message = describe(kind, status, extra, guideUrl, timeZone, now);
     const deliveries: AlertEvent['deliveries'] = {};
     for (const channel of channels) deliveries[channel] = 'pending';
-    events.push({ key, kind, at, severity: message.severity, subject: message.subject, text: message.text, details: details(status, kind, extra.days), deliveries });
+    events.push({ key, kind, at, severity: message.severity, subject: message.subject, text: message.text, details: details(status, kind, extra.days, sendCodes), deliveries });
   };
 
   const enabled = status.enabled;
@@ -62,11 +74,30 @@ export function detectAlerts(
     }
   }
 
-  // State transitions: the memory holds the last state seen, so a restart in the same state sends nothing.
-  const degradedOnlyByExpiry = status.problems.every((p) => p.code === 'CERTIFICATE_EXPIRED' || p.severity !== 'critical');
-  if (status.state === 'degraded' && memory.lastState !== 'degraded' && !degradedOnlyByExpiry) add(`degraded:${at}`, 'degraded');
-  if (status.state === 'enabled' && memory.lastState === 'degraded') add(`recovered:${at}`, 'recovered');
+  // The credential refused by RNDS in a direct send: one alert when it starts, one when it clears (a direct send not
+  // refused for it, or a new enable), none while it stays. Its own kinds, so a receiver pairs them like the others.
+  const refused = enabled !== null && status.problems.some((p) => p.code === 'RNDS_CREDENTIAL_REFUSED');
+  const wasRefused = memory.credentialRefused ?? false;
+  if (refused && !wasRefused) add(`credential-refused:${at}`, 'credential-refused');
+  if (!refused && wasRefused && enabled) {
+    const refusal = [...memory.events].reverse().find((e) => e.kind === 'credential-refused');
+    const reenabled = refusal !== undefined && Date.parse(enabled.enabledAt) > Date.parse(refusal.at);
+    add(`credential-recovered:${at}`, 'credential-recovered', { reenabled });
+  }
+
+  // State transitions: the memory holds the last state seen, so a restart in the same state sends nothing. A state
+  // degraded only by problems with their own alert (the expiry, the refused credential) sends no `degraded` too.
+  const byOthers = status.problems.some((p) => p.severity === 'critical' && !OWN_ALERT.has(p.code));
+  let degradedAlerted = memory.degradedAlerted ?? memory.lastState === 'degraded';
+  if (status.state === 'degraded' && byOthers && !degradedAlerted) {
+    add(`degraded:${at}`, 'degraded');
+    degradedAlerted = true;
+  }
+  // The recovery answers the `degraded` alert; after a refused credential alone, `credential-recovered` says it.
+  if (status.state === 'enabled' && memory.lastState === 'degraded' && (degradedAlerted || !wasRefused)) add(`recovered:${at}`, 'recovered');
   memory.lastState = status.state;
+  memory.degradedAlerted = status.state === 'degraded' && degradedAlerted;
+  memory.credentialRefused = refused;
 
   // Connection checks: count consecutive failures, one alert at the second, one when it works again.
   const connection = status.connection;
@@ -104,7 +135,8 @@ interface Message {
 }
 
 /** The pt-BR subject and text: what happened, on which installation, and what to do. Nothing secret. */
-function describe(kind: AlertKind, status: Status, days: number | undefined, guideUrl: string | null, timeZone: string, now: Date): Message {
+function describe(kind: AlertKind, status: Status, extra: { days?: number; reenabled?: boolean }, guideUrl: string | null, timeZone: string, now: Date): Message {
+  const { days } = extra;
   const enabled = status.enabled;
   const cert = enabled?.certificate;
   const holder = cert ? displayName(cert.razaoSocial ?? cert.commonName) : 'nenhum certificado habilitado';
@@ -166,6 +198,23 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
       action = problem?.message ?? 'O relógio deste servidor difere do da RNDS: ative a sincronização da hora (NTP) e confira o fuso horário.';
       break;
     }
+    case 'credential-refused': {
+      // The problem's message names the code, the identificador solicitante and the fix; never RNDS's text.
+      const problem = status.problems.find((p) => p.code === 'RNDS_CREDENTIAL_REFUSED');
+      severity = 'critical';
+      subject = `RNDS recusou a credencial — ${holder}`;
+      action =
+        'A RNDS recusou a credencial num envio direto do PEC: os registros não estão chegando à RNDS. O que fazer:\n' +
+        `- ${problem?.message ?? 'confira em e-Gestor AB › Credenciais geradas se a credencial está com STATUS ATIVO e habilite de novo o certificado.'}`;
+      break;
+    }
+    case 'credential-recovered':
+      severity = 'info';
+      subject = `RNDS voltou a aceitar a credencial — ${holder}`;
+      action = extra.reenabled
+        ? 'O certificado foi habilitado de novo depois da recusa da credencial. O próximo envio direto do PEC confirma se a RNDS aceita a credencial: se ela recusar de novo, chega outro alerta.'
+        : 'O último envio direto informado pelo PEC não foi recusado pela credencial: a RNDS voltou a aceitá-la. Nada a fazer.';
+      break;
     case 'connection-recovered':
       severity = 'info';
       subject = `Conexão com a RNDS restabelecida — ${holder}`;
@@ -175,7 +224,7 @@ function describe(kind: AlertKind, status: Status, days: number | undefined, gui
   return { severity, subject: `[pec-rnds] ${subject}`, text: `${action}\n\n${facts.join('\n')}\n` };
 }
 
-function details(status: Status, kind: AlertKind, days: number | undefined): AlertEvent['details'] {
+function details(status: Status, kind: AlertKind, days: number | undefined, sendCodes: SendCodes): AlertEvent['details'] {
   const enabled = status.enabled;
   const cert = enabled?.certificate;
   return {
@@ -188,6 +237,7 @@ function details(status: Status, kind: AlertKind, days: number | undefined): Ale
     environment: enabled?.environment ?? null,
     connection: status.connection?.status ?? null,
     problems: status.problems.map((p) => p.code).join(',') || null,
-    ...(kind === 'clock-skew' ? { clockSkewSeconds: status.clock?.skewSeconds ?? null } : {}),
+    ...(kind === 'clock-skew' ? { clockSkewSeconds: status.clock?.skewSeconds ?? null, rndsCode: sendCodes.clock.join(',') || null } : {}),
+    ...(kind === 'credential-refused' ? { rndsCode: sendCodes.credential } : {}),
   };
 }

@@ -8,12 +8,14 @@ import type { AlertEvent, AlertMemory, StateStore } from '../state/index.js';
 import { ALERT_CHANNELS, recordOf, type AlertChannel } from '../enums.js';
 import type { AlertsInfo, Status } from '../types.js';
 import { AlertDeliveryError, type AlertSender } from './channels.js';
-import { detectAlerts } from './detect.js';
+import { detectAlerts, type SendCodes } from './detect.js';
 
 export interface AlertNotifierOptions {
   store: StateStore;
   senders: AlertSender[];
   status: () => Status;
+  /** The codes RNDS gave in the sends behind RNDS_CREDENTIAL_REFUSED and CLOCK_SKEW (the webhook's `rndsCode`). */
+  sendCodes?: () => SendCodes;
   now: () => Date;
   /** The installation's time zone, for the dates in the messages. */
   timeZone: string;
@@ -91,9 +93,10 @@ export class AlertNotifier {
   async #check(): Promise<void> {
     if (this.#closed) return;
     const status = this.#o.status();
+    const sendCodes = this.#o.sendCodes?.();
     const now = this.#o.now();
     const detect = (previous: AlertMemory | undefined) =>
-      detectAlerts(status, previous, now, this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null }).memory;
+      detectAlerts(status, previous, now, this.channels, { timeZone: this.#o.timeZone, guideUrl: this.#o.guideUrl ?? null, sendCodes }).memory;
     const before = this.#o.store.get().alerts;
     if (JSON.stringify(detect(before)) !== JSON.stringify(before)) {
       // Written before sending: once recorded, an event is never detected again, even after a crash. Detected again

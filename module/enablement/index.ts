@@ -7,7 +7,7 @@ import type { RndsToken } from '../rnds/index.js';
 import type { AlertsInfo, Connection, Status } from '../types.js';
 import { EnablementCore, type EnablementDeps } from './core.js';
 import { RenewalScan } from './renewal-scan.js';
-import { StatusReader, type DirectSendOutcome, type StatusSnapshot } from './status.js';
+import { StatusReader, type ClockRefusals, type DirectSendOutcome, type StatusSnapshot } from './status.js';
 import { ConnectionTests } from './connection.js';
 import { enable } from './enable.js';
 import { disable } from './disable.js';
@@ -15,7 +15,7 @@ import { renew } from './renew.js';
 import { adoptConfiguredContraChave, changeContraChave } from './contra-chave.js';
 
 export type { EnablementDeps } from './core.js';
-export { StatusSnapshot, statusFromState, type DirectSendOutcome } from './status.js';
+export { StatusSnapshot, statusFromState, type ClockRefusals, type DirectSendOutcome } from './status.js';
 export { REQUIRED_MESSAGES, enableInputSchema, invalidInput, renewInputSchema, type EnableInput, type RenewInput } from './inputs.js';
 
 export interface Enablement {
@@ -49,6 +49,10 @@ export interface Enablement {
   attachAlerts(info: () => AlertsInfo): void;
   /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change`. */
   setLastDirectSend(send: DirectSendOutcome | null): void;
+  /** The clock codes of the recent direct sends: the Status reads them (CLOCK_SKEW); announces `change` when they change. */
+  setClockRefusals(refusals: ClockRefusals | null): void;
+  /** The codes RNDS gave in the sends the Status stands on (the credential refused, the clock), for the alerts. */
+  sendCodes(): { credential: string | null; clock: string[] };
   on(event: 'change', listener: () => void): Enablement;
   off(event: 'change', listener: () => void): Enablement;
   /** Stops the clock check and the renewal scan. */
@@ -90,6 +94,10 @@ export function createEnablement(deps: EnablementDeps): Enablement {
       reader.setLastDirectSend(send);
       core.changed();
     },
+    setClockRefusals(refusals) {
+      if (reader.setClockRefusals(refusals)) core.changed();
+    },
+    sendCodes: () => reader.sendCodes(),
     on(event, listener) {
       core.on(event, listener);
       return enablement;

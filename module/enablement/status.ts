@@ -37,6 +37,11 @@ export interface StatusSources {
    * `npm run status` when the server is down; absent: not known (the store could not be read).
    */
   lastDirectSend?: DirectSendOutcome | null;
+  /**
+   * The clock codes (ERR807/808/830) of the recent direct sends (module/sends/clock-codes.ts), kept in memory by the
+   * server like lastDirectSend; absent or null: none (or not known).
+   */
+  clockRefusals?: ClockRefusals | null;
   now: Date;
   /** The installation's time zone (present/dates.ts): the dates in the messages and the calendar days left. */
   timeZone: string;
@@ -49,13 +54,31 @@ export interface DirectSendOutcome {
   codes: string[];
 }
 
+/** What the Status needs of the recent clock refusals (module/sends/ ClockRefusals). */
+export interface ClockRefusals {
+  at: string;
+  since: string;
+  codes: string[];
+  refused: number;
+  total: number;
+}
+
+/**
+ * The credential code RNDS gave in a refused send (the first the dictionary files under credencial), or null when
+ * the refusal carried none (HTTP 401/403, a refused token). A code only: never RNDS's text, which can name a patient.
+ */
+export function credentialCode(send: DirectSendOutcome): string | null {
+  return send.codes.map((code) => explain(code)).find((a) => a.known && a.group === 'credencial')?.code ?? null;
+}
+
 /**
  * The RNDS_CREDENTIAL_REFUSED message: when, the code RNDS gave and the dictionary's fix (naming the identificador
  * solicitante when the code is about it); without a credential code (HTTP 401/403, token refused), the usual checks.
  */
 export function credentialRefusedMessage(send: DirectSendOutcome, identificadorSolicitante: string, timeZone: string): string {
   const when = formatDateTime(send.at, timeZone);
-  const advice = send.codes.map((code) => explain(code, { identificadorSolicitante })).find((a) => a.known && a.group === 'credencial');
+  const code = credentialCode(send);
+  const advice = code === null ? undefined : explain(code, { identificadorSolicitante });
   const clears = 'O aviso some no próximo envio direto aceito pela RNDS ou ao habilitar o certificado de novo.';
   if (advice) {
     return `A RNDS recusou a credencial no envio direto de ${when} (${advice.code}: ${advice.title}). ${advice.action} ${clears}`;
@@ -92,6 +115,24 @@ export function clockSkewMessage(clock: { skewSeconds: number; measuredAt: strin
     'a RNDS não aceita diferença de relógio e recusa os registros com data e hora erradas (erros ERR807, ERR808, ERR830). ' +
     'Ative a sincronização automática da hora (NTP) — Linux: timedatectl set-ntp true; Windows: w32tm /resync (como administrador) — ' +
     `e confira o fuso horário do servidor (${timeZone}, o da instalação). O aviso some no próximo teste de conexão com o relógio certo.`
+  );
+}
+
+/**
+ * The CLOCK_SKEW message from the sends: what RNDS answered (how many direct sends, when, each code with the
+ * dictionary's title) and the fix. Codes and counts only: RNDS's diagnostics can name a patient.
+ */
+export function clockRefusalsMessage(refusals: ClockRefusals, timeZone: string): string {
+  const codes = refusals.codes.map((code) => `${code}: ${explain(code).title ?? 'data ou hora recusada'}`).join('; ');
+  const which =
+    refusals.total === 1
+      ? `o envio direto de ${formatDateTime(refusals.at, timeZone)}`
+      : `${refusals.refused} de ${refusals.total} envios diretos entre ${formatDateTime(refusals.since, timeZone)} e ${formatDateTime(refusals.at, timeZone)}`;
+  return (
+    `A RNDS recusou por data e hora ${which}, o último inclusive (${codes}): o relógio ou o fuso horário deste servidor está errado, e a RNDS não aceita diferença de relógio. ` +
+    'Ative a sincronização automática da hora (NTP) — Linux: timedatectl set-ntp true; Windows: w32tm /resync (como administrador) — ' +
+    `e confira o fuso horário do servidor (${timeZone}, o da instalação); os registros recusados estão na aba RNDS. ` +
+    'O aviso some no próximo envio direto que a RNDS não recusar por data e hora.'
   );
 }
 
@@ -158,7 +199,12 @@ export function statusFromState(sources: StatusSources): Status {
   }
   // The clock is measured only with a certificate enabled (a token request needs one); a disabled installation sends nothing.
   const clock = enabled && state.clock ? state.clock : null;
-  if (clock && Math.abs(clock.skewSeconds) > CLOCK_SKEW_LIMIT_SECONDS) push('CLOCK_SKEW', clockSkewMessage(clock, timeZone));
+  const skewed = clock && Math.abs(clock.skewSeconds) > CLOCK_SKEW_LIMIT_SECONDS ? clock : null;
+  // One problem for both proofs (the Date header, the sends' codes): one cause, one fix.
+  const refusals = enabled ? (sources.clockRefusals ?? null) : null;
+  if (skewed || refusals) {
+    push('CLOCK_SKEW', [skewed ? clockSkewMessage(skewed, timeZone) : null, refusals ? clockRefusalsMessage(refusals, timeZone) : null].filter(Boolean).join(' '));
+  }
   if (contraChaveOrigin === 'gerada') {
     push(
       'CONTRA_CHAVE_NOT_CONFIGURED',
@@ -219,6 +265,7 @@ export class StatusReader {
   readonly #renewals: RenewalScan;
   #alertsInfo: (() => AlertsInfo) | null = null;
   #lastDirectSend: DirectSendOutcome | null = null;
+  #clockRefusals: ClockRefusals | null = null;
   #snapshot: { inputs: unknown[]; snapshot: StatusSnapshot } | null = null;
   #clock: NodeJS.Timeout | undefined;
 
@@ -237,6 +284,19 @@ export class StatusReader {
     this.#lastDirectSend = send;
   }
 
+  /** The recent clock refusals of the direct sends (read from the sends store with the latest direct send). */
+  setClockRefusals(refusals: ClockRefusals | null): boolean {
+    if (JSON.stringify(refusals) === JSON.stringify(this.#clockRefusals)) return false;
+    this.#clockRefusals = refusals;
+    return true;
+  }
+
+  /** What the alerts need of the sends beyond the Status: the codes RNDS gave (never its text). */
+  sendCodes(): { credential: string | null; clock: string[] } {
+    const last = this.#lastDirectSend;
+    return { credential: last?.status === 'FALHA_CREDENCIAL' ? credentialCode(last) : null, clock: this.#clockRefusals?.codes ?? [] };
+  }
+
   /** The current Status, computed from the state, the folder and the clock. */
   status(): Status {
     const { store, catalogue, secretBox, now, timeZone } = this.#core.deps;
@@ -251,6 +311,7 @@ export class StatusReader {
       renewal: this.#renewals.current(),
       ...(this.#alertsInfo ? { alerts: this.#alertsInfo() } : {}),
       lastDirectSend: this.#lastDirectSend,
+      clockRefusals: this.#clockRefusals,
       now: now(),
       timeZone,
     });
@@ -313,6 +374,7 @@ export class StatusReader {
       clock(renewal?.info.certificate.notAfter),
       this.#alertsInfo ? JSON.stringify(this.#alertsInfo()) : '',
       this.#lastDirectSend,
+      this.#clockRefusals,
     ];
   }
 }

@@ -3,6 +3,7 @@
  * cases (one file each) over one SendsCore. Nothing is opened until the first call.
  */
 import type { SendStatus, TabModel } from '../enums.js';
+import { recentClockRefusals, type ClockRefusals } from './clock-codes.js';
 import { SendsCore, type SendsDeps } from './core.js';
 import { codeCounts, periodCounts, recentRefusals, sendErrors, type SendError } from './errors-list.js';
 import { SendsMetricsSnapshot, type SendsMetrics } from './metrics.js';
@@ -13,6 +14,7 @@ import { lastDirectSend, sendsSummary, type LastDirectSend, type SendsSummary } 
 export { lastSendOf } from './summary.js';
 
 export type { SendsDeps } from './core.js';
+export { CLOCK_CODES, CLOCK_WINDOW_MS, CLOCK_WINDOW_SENDS, type ClockRefusals } from './clock-codes.js';
 export type { SendError } from './errors-list.js';
 export type { RecordResult } from './record.js';
 export type { SendsMetrics } from './metrics.js';
@@ -28,6 +30,8 @@ export interface Sends {
   record(input: unknown): Promise<RecordResult>;
   summary(period?: Period): Promise<SendsSummary>;
   lastDirectSend(): Promise<LastDirectSend | null>;
+  /** The clock codes (ERR807/808/830) of the hour up to the latest direct send, when that send carries one. */
+  recentClockRefusals(): Promise<ClockRefusals | null>;
   errors(query: Period & { models: TabModel[] }): AsyncIterable<SendError>;
   recentRefusals(limit: number, filter?: { model?: TabModel; status?: SendStatus }): Promise<SendError[]>;
   periodCounts(query: Period): Promise<Record<TabModel, number>>;
@@ -53,6 +57,7 @@ export function createSends(deps: SendsDeps): Sends {
     record: (input) => recordSends(core, input, metrics),
     summary: (period) => sendsSummary(core, period),
     lastDirectSend: () => lastDirectSend(core),
+    recentClockRefusals: () => recentClockRefusals(core),
     errors: (query) => sendErrors(core, query),
     recentRefusals: (limit, filter) => recentRefusals(core, limit, filter),
     periodCounts: (query) => periodCounts(core, query),

@@ -47,6 +47,10 @@ export const AlertMemorySchema = z.strictObject({
   connectionFailing: z.boolean(),
   // Optional: memories written before the clock alert existed still load.
   clockSkewing: z.boolean().optional(),
+  // Optional, like clockSkewing: RNDS_CREDENTIAL_REFUSED was in the last Status seen (its alert sent).
+  credentialRefused: z.boolean().optional(),
+  // Optional: a `degraded` alert was sent and no `recovered` since (absent: as lastState === 'degraded' said before).
+  degradedAlerted: z.boolean().optional(),
   lastFailure: z
     .strictObject({ channel: AlertChannelSchema, event: z.string(), at: isoDate, message: z.string() })
     .nullable(),

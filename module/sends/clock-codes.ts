@@ -43,6 +43,7 @@ const WINDOW = `SELECT COUNT(*) AS total, COALESCE(SUM(${CARRIES}), 0) AS refuse
 /** The clock refusals of the hour up to the latest direct send, or null when that send carries no clock code. */
 export async function recentClockRefusals(core: SendsCore): Promise<ClockRefusals | null> {
   await core.db();
+  if (core.schemaVersion === 0) return null; // read-only: a file where nothing was ever stored has no tables
   const last = core.stmt('SELECT at, codes FROM last_direct WHERE id = 1').get() as { at: number; codes: string } | null;
   if (!last) return null;
   const lastCodes = JSON.parse(last.codes) as string[];

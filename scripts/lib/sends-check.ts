@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SENDS_FILE, createSends, lastSendOf, type LastDirectSend, type SendsSummary } from '../../module/sends/index.js';
+import { SENDS_FILE, createSends, lastSendOf, type ClockRefusals, type LastDirectSend, type SendsSummary } from '../../module/sends/index.js';
 import { lockOwner } from '../../module/state/index.js';
 import { errorText, safe } from './cli.js';
 
@@ -34,6 +34,7 @@ export type SendsRead =
 /** The Status's inputs (StatusSources) that come from the sends store — one line each in `readInputs`. */
 export interface SendsStatusInputs {
   lastDirectSend: LastDirectSend | null;
+  clockRefusals: ClockRefusals | null;
 }
 
 export interface SendsStoreRead {
@@ -86,6 +87,7 @@ async function readInputs(options: { dataDir: string; timeZone: string; now: Dat
   try {
     return {
       lastDirectSend: await sends.lastDirectSend(),
+      clockRefusals: await sends.recentClockRefusals(),
     };
   } finally {
     // Closed before the check goes on: a server started right after finds the file free.

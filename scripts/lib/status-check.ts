@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { statusFromState, type StatusSources } from '../../module/enablement/status.js';
+import { CLOCK_SKEW_LIMIT_SECONDS, statusFromState, type StatusSources } from '../../module/enablement/status.js';
 import { SendsSummarySchema, StatusSchema } from '../../module/contract/schemas.js';
 import { provesRenewal } from '../../module/enablement/renewal-scan.js';
 import { issuerDer } from '../../module/certificates/issuer.js';
@@ -312,7 +312,7 @@ export function evaluate(status: Status, server: ServerCheck, timeZone: string, 
       CONTRA_CHAVE_NOT_CONFIGURED: 'contra-chave não configurada (valor de teste)',
       CONTRA_CHAVE_CHANGED: 'a contra-chave mudou depois da habilitação (a credencial é da anterior)',
       RNDS_CREDENTIAL_REFUSED: 'a RNDS recusou a credencial no último envio direto (veja o e-Gestor AB)',
-      CLOCK_SKEW: `relógio do servidor ${Math.abs(status.clock?.skewSeconds ?? 0)} s ${(status.clock?.skewSeconds ?? 0) > 0 ? 'adiantado' : 'atrasado'} em relação à RNDS (acerte o NTP)`,
+      CLOCK_SKEW: clockShort(status.clock?.skewSeconds),
     };
     // With nothing enabled, a missing chaves folder is why nothing can be enabled: CRITICAL like the state itself.
     const severity = problem.severity === 'warning' ? EXIT.WARNING : EXIT.CRITICAL;
@@ -352,6 +352,14 @@ export function evaluate(status: Status, server: ServerCheck, timeZone: string, 
     }
   }
   return findings;
+}
+
+/** CLOCK_SKEW in one line: the difference measured when it is the proof, else the sends RNDS refused for the clock. */
+function clockShort(skewSeconds: number | undefined): string {
+  if (skewSeconds !== undefined && Math.abs(skewSeconds) > CLOCK_SKEW_LIMIT_SECONDS) {
+    return `relógio do servidor ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'adiantado' : 'atrasado'} em relação à RNDS (acerte o NTP)`;
+  }
+  return 'a RNDS recusou envios recentes pela data e hora do servidor (acerte o relógio e o NTP)';
 }
 
 export function stateLabel(state: string): string {

@@ -191,6 +191,25 @@ describe('npm run status and the sends reported by the host', () => {
     expect(problem(second.rnds.status(), 'RNDS_CREDENTIAL_REFUSED')).toBeUndefined();
   });
 
+  it('when the server is down and the latest direct send was refused for the clock (EHR-ERR807), then it warns CLOCK_SKEW (exit 1) with the server\'s message, not a measured difference', async () => {
+    inst = await newInstallation();
+    await enableCertificate(inst);
+    const first = await startServer(inst);
+    const err807 = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `(EHR-ERR807) O campo "timestamp" do "Bundle" não pode ter data anterior à data atual. Patient/${CNS}` }] };
+    expect(await post(first.port, report({ httpStatus: 422, operationOutcome: err807 }))).toBe(200);
+    const served = problem(first.rnds.status(), 'CLOCK_SKEW')!;
+    expect(served).toMatchObject({ severity: 'warning' });
+    await first.close();
+
+    const down = await status(inst.env({ PORT: String(await freePort()) }));
+
+    expect(down.json.code).toBe(1);
+    expect(problem(down.body, 'CLOCK_SKEW')).toEqual({ code: 'CLOCK_SKEW', severity: 'warning', message: served.message });
+    expect(down.text.stdout.split('\n')[0]).toContain('a RNDS recusou envios recentes pela data e hora do servidor');
+    expect(down.text.stdout).not.toMatch(/\b0 s (atrasado|adiantado)/);
+    expectNoPatientData(down.text, down.json);
+  });
+
   it('when the server was killed (SIGKILL) after the refused send, then its stale lock is no obstacle: exit 2 with the message', async () => {
     inst = await newInstallation();
     await enableCertificate(inst);

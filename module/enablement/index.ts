@@ -47,7 +47,7 @@ export interface Enablement {
   getToken(): Promise<RndsToken>;
   /** Adds the alert delivery summary to every Status. */
   attachAlerts(info: () => AlertsInfo): void;
-  /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change`. */
+  /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change` when that changes. */
   setLastDirectSend(send: DirectSendOutcome | null): void;
   on(event: 'change', listener: () => void): Enablement;
   off(event: 'change', listener: () => void): Enablement;
@@ -87,8 +87,8 @@ export function createEnablement(deps: EnablementDeps): Enablement {
     getToken: () => connection.getToken(),
     attachAlerts: (info) => reader.attachAlerts(info),
     setLastDirectSend(send) {
-      reader.setLastDirectSend(send);
-      core.changed();
+      // A report that leaves the Status as it was is no change: the RNDS tab hears of it by its own event (`sends`).
+      if (reader.setLastDirectSend(send)) core.changed();
     },
     on(event, listener) {
       core.on(event, listener);

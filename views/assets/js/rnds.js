@@ -201,7 +201,7 @@
     // Sends were reported: the event carries only a version. At connection it is the current one, so a report
     // stored between the page and its stream is not missed; a burst of reports is one event.
     stream.addEventListener('sends', (event) => {
-      let version = '';
+      let version;
       try {
         version = String(JSON.parse(event.data).version || '');
       } catch {

@@ -57,9 +57,9 @@ interface Client {
  * tab asks for its data with its session, like any page). A burst of reports is one event: the first waits 20 ms for
  * the rest, and after each event the next waits at least a second (the last batch is always announced).
  *
- * Bounded: the Status is serialised once per change and that one string is written to every client; a client that
- * has not read the previous event gets no new one until it drains (then it gets the latest), so each client holds at
- * most one event in its buffers; one that stays stalled for several heartbeats is closed; the number of streams is
+ * Bounded: the Status (and the sends version) is serialised once per change and that one string is written to every
+ * client; a client that has not read the previous event gets no new one until it drains (then it gets the latest), so
+ * each client holds at most one event of each kind in its buffers; one that stays stalled for several heartbeats is closed; the number of streams is
  * capped globally and per session; a session's streams end when it logs out or expires.
  */
 export class EventHub {

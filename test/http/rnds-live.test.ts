@@ -5,9 +5,13 @@
  * counts events (no wall clock decides a count).
  */
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventHub } from '../../module/http/events.js';
+import type { Status } from '../../module/types.js';
 import { BASE, CERTS, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
 import { fakeScheduler, type FakeScheduler } from '../support/fake-scheduler.js';
 import { readEventStream, type EventStreamReader, type StreamEvent } from '../support/event-stream.js';
@@ -19,8 +23,10 @@ const CNS = '701234567890123';
 let h: Harness | undefined;
 let server: http.Server | undefined;
 const readers: EventStreamReader[] = [];
+const sockets: net.Socket[] = [];
 afterEach(async () => {
   for (const r of readers.splice(0)) r.close();
+  for (const s of sockets.splice(0)) s.destroy();
   server?.closeAllConnections();
   server?.close();
   server = undefined;
@@ -227,3 +233,56 @@ function fetchJson(port: number, agent: http.Agent, body: unknown): Promise<{ st
     req.end(payload);
   });
 }
+
+describe('the sends event and a client that does not read', () => {
+  it('when a tab stops reading while reports keep coming, then it holds at most one sends event beside the Status, and gets the latest version when it reads again', async () => {
+    // A Status large enough to fill the socket's buffers, so the stream really stalls.
+    const certificates = Array.from({ length: 2000 }, (_, i) => ({ file: `certificado-${i}.pfx`, status: 'ready', sha256: 'ab'.repeat(32) }));
+    const scheduler = fakeScheduler();
+    const hub = new EventHub(() => ({ state: 'enabled', certificates }) as unknown as Status, { scheduler });
+    const app = express();
+    app.get('/events', (req, res) => hub.subscribe(req, res));
+    server = http.createServer(app).listen(0, '127.0.0.1');
+    await new Promise((r) => server!.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    const serverSockets: net.Socket[] = [];
+    server.on('connection', (s) => serverSockets.push(s));
+
+    const socket = net.connect(port, '127.0.0.1');
+    sockets.push(socket);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    socket.pause(); // never reads
+    while (hub.size === 0) await new Promise((r) => setImmediate(r));
+    // The Status again and again, until the server's side of the stream has to wait for the reader.
+    while (!serverSockets.some((s) => s.writableNeedDrain)) {
+      hub.broadcast();
+      await new Promise((r) => setImmediate(r));
+    }
+    const before = serverSockets.reduce((sum, s) => sum + s.writableLength, 0);
+
+    const sendsFrame = Buffer.byteLength(`event: sends\ndata: ${JSON.stringify({ version: hub.sendsVersion })}\n\n`);
+    for (let i = 0; i < 30; i++) {
+      hub.notifySends();
+      scheduler.fire(); // the burst's timer, then each pause: every one finds a new report
+    }
+    const after = serverSockets.reduce((sum, s) => sum + s.writableLength, 0);
+    expect(after - before).toBeLessThanOrEqual(sendsFrame + 2); // nothing of the 30 was queued behind the stalled Status
+    const latest = hub.sendsVersion;
+    expect(latest.endsWith('.30')).toBe(true);
+
+    let received = '';
+    const caughtUp = new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.includes(`{"version":"${latest}"}`)) resolve();
+      });
+    });
+    socket.resume();
+    await caughtUp;
+    // Of the 30 versions it missed, only the latest reached it.
+    const versions = [...received.matchAll(/event: sends\ndata: \{"version":"([^"]+)"\}/g)].map((m) => m[1]);
+    expect(versions.filter((v) => v !== `${latest.split('.')[0]}.0`)).toEqual([latest]);
+    hub.close();
+  });
+});

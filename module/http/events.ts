@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Scheduler } from '../config/options.js';
 import { RndsError } from '../errors.js';
@@ -51,8 +50,8 @@ interface Client {
  * Server-sent events for the screen: one `status` event with the whole Status at connection and after every change
  * (the certificate list or the enabled state). Changes that come in bursts (a copy in progress) are coalesced.
  *
- * And one `sends` event at connection and after sends were stored (a report, POST /api/envios or recordSends), carrying
- * only `{"version":"…"}`: an opaque value that changes with every stored batch and that the RNDS tab's page also
+ * And one `sends` event at connection (once a batch was stored) and after sends were stored (a report, POST /api/envios or recordSends), carrying
+ * only `{"version":"…"}`: an opaque value (the count of batches announced by this process) that changes with every stored batch and that the RNDS tab's page also
  * carries, so a tab refreshes exactly when it shows an older version — never a record id, a code or a diagnostic (the
  * tab asks for its data with its session, like any page). A burst of reports is one event: the first waits 20 ms for
  * the rest, and after each event the next waits at least a second (the last batch is always announced).
@@ -74,8 +73,11 @@ export class EventHub {
   #frame: string | undefined;
   readonly #scheduler: Scheduler;
   readonly #sendsIntervalMs: number;
-  /** This hub's own prefix of the sends version: a restart never repeats a version a page may still show. */
-  readonly #sendsEpoch = randomBytes(4).toString('hex');
+  /**
+   * Stored batches announced so far. A restart starts again at 0: a tab whose stream was cut asks for itself again
+   * when it reconnects, so an equal number from another process is never taken for the page's. Nothing random: two
+   * installations in the same state write the same bytes (test/http/renewal-oracle.test.ts).
+   */
   #sendsChanges = 0;
   /** The current sends version as an event, shared by every client until the next report. */
   #sendsFrame: string | undefined;
@@ -93,7 +95,7 @@ export class EventHub {
 
   /** The sends version now: the RNDS tab's page carries it (read it before reading the store). */
   get sendsVersion(): string {
-    return `${this.#sendsEpoch}.${this.#sendsChanges}`;
+    return String(this.#sendsChanges);
   }
 
   subscribe(req: Request, res: Response, owner: StreamOwner = {}): void {
@@ -118,8 +120,9 @@ export class EventHub {
     const client: Client = { res, owner, stale: false, staleSends: false, stalledBeats: 0 };
     this.#clients.add(client);
     res.write(this.#currentFrame());
-    // The version the page may compare with its own: a report between the page and its stream is not missed.
-    res.write(this.#currentSendsFrame());
+    // The version the page may compare with its own: a report between the page and its stream is not missed. None
+    // before this process stored a batch: every page it rendered carries 0 then, and the stream stays as it was.
+    if (this.#sendsChanges > 0) res.write(this.#currentSendsFrame());
     res.on('drain', () => {
       client.stalledBeats = 0;
       if (client.stale && this.#clients.has(client)) {

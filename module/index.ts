@@ -117,7 +117,7 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
     });
     cleanup.push(() => enablement.close());
     if (options.contraChave !== undefined) await enablement.adoptConfiguredContraChave(options.contraChave, options.contraChaveSource);
-    const events = new EventHub(() => enablement.status());
+    const events = new EventHub(() => enablement.status(), { scheduler: options.scheduler });
     enablement.on('change', () => events.notify());
     cleanup.push(() => events.close());
 
@@ -226,6 +226,8 @@ export async function createRndsModule(input: RndsModuleOptions): Promise<RndsMo
       async record(input) {
         const result = await sendsStore.record(input);
         await readLastDirectSend();
+        // Every open RNDS tab refreshes (a batch of duplicates only changed nothing).
+        if (result.accepted > 0) events.notifySends();
         return result;
       },
       get opened() {

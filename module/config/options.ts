@@ -165,7 +165,7 @@ export const optionsSchema = z
      * Status). Default: on unless the periodic check is off (`connectionCheckMinutes: 0` turns off every automatic test).
      */
     connectionTestAfterEnable: z.boolean().optional(),
-    /** Timers and randomness of the periodic check (tests drive it by hand). */
+    /** Timers and randomness of the periodic check, the alerts' retries and the RNDS tab's `sends` event (tests drive them by hand). */
     scheduler: z
       .custom<Scheduler>((v) => typeof v === 'object' && v !== null && typeof (v as Scheduler).setTimeout === 'function' && typeof (v as Scheduler).clearTimeout === 'function', 'deve ter setTimeout e clearTimeout')
       .optional(),

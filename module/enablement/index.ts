@@ -47,7 +47,7 @@ export interface Enablement {
   getToken(): Promise<RndsToken>;
   /** Adds the alert delivery summary to every Status. */
   attachAlerts(info: () => AlertsInfo): void;
-  /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change`. */
+  /** The latest direct send reported by the host: the Status reads it (RNDS_CREDENTIAL_REFUSED); announces `change` when that changes. */
   setLastDirectSend(send: DirectSendOutcome | null): void;
   /** The clock codes of the recent direct sends: the Status reads them (CLOCK_SKEW); announces `change` when they change. */
   setClockRefusals(refusals: ClockRefusals | null): void;
@@ -91,8 +91,8 @@ export function createEnablement(deps: EnablementDeps): Enablement {
     getToken: () => connection.getToken(),
     attachAlerts: (info) => reader.attachAlerts(info),
     setLastDirectSend(send) {
-      reader.setLastDirectSend(send);
-      core.changed();
+      // A report that leaves the Status as it was is no change: the RNDS tab hears of it by its own event (`sends`).
+      if (reader.setLastDirectSend(send)) core.changed();
     },
     setClockRefusals(refusals) {
       if (reader.setClockRefusals(refusals)) core.changed();

@@ -259,6 +259,11 @@ function tagged(value: unknown): { json: Buffer; etag: string } {
 /** How often the Status is recomputed to notice changes that come from the clock alone (expiry). */
 const CLOCK_CHECK_MS = 60_000;
 
+/** What statusFromState reads of the latest direct send: a credential refusal's instant and codes, or nothing. */
+function credentialRefusalKey(send: DirectSendOutcome | null): string {
+  return send?.status === 'FALHA_CREDENCIAL' ? JSON.stringify([send.at, send.codes]) : '';
+}
+
 /** The server's Status: the store, the catalogue, the secret check, the renewal found and the alert deliveries. */
 export class StatusReader {
   readonly #core: EnablementCore;
@@ -279,9 +284,14 @@ export class StatusReader {
     this.#alertsInfo = info;
   }
 
-  /** The latest direct send reported by the host (read from the sends store after each report and at start). */
-  setLastDirectSend(send: DirectSendOutcome | null): void {
+  /**
+   * The latest direct send reported by the host (read from the sends store after each report and at start). True when
+   * the Status may change with it: only a refusal for the credential reaches the Status (RNDS_CREDENTIAL_REFUSED).
+   */
+  setLastDirectSend(send: DirectSendOutcome | null): boolean {
+    const before = credentialRefusalKey(this.#lastDirectSend);
     this.#lastDirectSend = send;
+    return credentialRefusalKey(send) !== before;
   }
 
   /** The recent clock refusals of the direct sends (read from the sends store with the latest direct send). */

@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const loginPage = createLoginPage(access);
   const adapter = expressAdapter({
-    context: { enablement, sends: deps.sends, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone, history: deps.history },
+    context: { enablement, sends: deps.sends, sendsVersion: () => events.sendsVersion, actions, sessions: access.sessions, usesLogin: access.usesLogin, checkToken: (token) => access.checkToken(token), defaultEnvironment: deps.defaultEnvironment, timeZone: deps.timeZone, history: deps.history },
     access,
     enablement,
     events,

@@ -31,6 +31,8 @@ export interface HandlerContext {
   enablement: Enablement;
   /** The sends reported by the host (module/sends/): record, summary, lastDirectSend, errors… */
   sends: Sends;
+  /** The version of the stored sends that the event stream announces (events.ts): the RNDS tab's page carries it. */
+  sendsVersion(): string;
   actions: Actions;
   sessions: Sessions;
   /** True when the standalone access token applies (no host hook). */

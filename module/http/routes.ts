@@ -184,8 +184,8 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'get', path: '/api/events', who: 'admin',
-    summary: 'A status event whenever the certificate list or the Status changes.',
-    response: { status: 200, type: 'event-stream', description: 'text/event-stream: event status, data Status' }, errors: ['TOO_MANY_STREAMS'],
+    summary: 'A status event whenever the certificate list or the Status changes; a sends event (a version only, at most one a second) when reported sends were stored.',
+    response: { status: 200, type: 'event-stream', description: 'text/event-stream: event status, data Status; event sends, data {"version":"…"}' }, errors: ['TOO_MANY_STREAMS'],
     handler: events,
   },
   {

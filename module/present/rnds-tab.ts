@@ -26,6 +26,8 @@ export interface RefusalFilter {
 export interface RndsTabInput {
   /** A certificate is enabled for RNDS (PEC: "Certificado não configurado" otherwise). */
   enabled: boolean;
+  /** The version of the stored sends this page shows (http/events.ts): rnds.js refreshes when the stream has another. */
+  sendsVersion: string;
   summary: SendsSummary;
   /** The most recent refusals (at most REFUSALS_SHOWN), newest first, already filtered. */
   refusals: SendError[];
@@ -161,6 +163,7 @@ export interface ReportDialogModel {
 
 export interface RndsTabModel {
   enabled: boolean;
+  sendsVersion: string;
   notConfiguredText: string;
   lastSend:
     | null
@@ -258,6 +261,7 @@ export function rndsTabModel(input: RndsTabInput): RndsTabModel {
 
   return {
     enabled: input.enabled,
+    sendsVersion: input.sendsVersion,
     notConfiguredText: NOT_CONFIGURED_TEXT,
     lastSend:
       last && words

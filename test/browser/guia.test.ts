@@ -4,10 +4,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BASE, CERTS, TOKEN, bearer, startHarness, type Harness } from '../support/harness.js';
-import { launchChromium } from '../support/browser.js';
+import { useChromium } from '../support/browser.js';
 import { HANG_MS } from '../support/wait.js';
 import request from 'supertest';
 
@@ -26,19 +26,13 @@ async function pdfText(pdf: Buffer): Promise<string> {
 
 const HOST = 'pec.municipio.lan';
 const INSTALACAO = '0916-0409-8915-9622-2161-0480-1336-1227';
-let chromium: { browser: Browser; close: () => Promise<void> };
+const chromium = useChromium({ hostAlias: HOST });
 let h: Harness;
 let server: http.Server;
 let context: BrowserContext | undefined;
 let page: Page;
 let origin: string;
 
-beforeAll(async () => {
-  chromium = await launchChromium(HOST);
-});
-afterAll(async () => {
-  await chromium?.close();
-});
 afterEach(async () => {
   await context?.close();
   context = undefined;

@@ -4,27 +4,14 @@
  * Exportar CSV downloads PEC's CSV of that period. No password reaches the page or the file.
  */
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../module/state/index.js';
 import { BASE, CERTS, bearer, encodings } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen } from '../support/browser.js';
+import { VIEWPORTS, axeViolations, screenshot, useChromium, type Screen } from '../support/browser.js';
 
 const WRONG_PASSWORD = 'Outra#Senha-Errada-987';
-let chromium: { browser: Browser; close: () => Promise<void> };
-let screen: Screen | undefined;
-
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-afterEach(async () => {
-  await screen?.close();
-  screen = undefined;
-});
+const chromium = useChromium();
 
 /** Events of February (in the trail before today's) and today's: a wrong password, an enable, a disable. */
 async function journey(s: Screen): Promise<void> {
@@ -54,7 +41,7 @@ async function checkEverySize(s: Screen, name: string): Promise<void> {
 describe('the Histórico page', () => {
   for (const javaScript of [true, false]) {
     it(`when the admin opens it from the screen, filters February and exports the CSV (JavaScript ${javaScript ? 'on' : 'off'}), then the rows, the file and the page are right at both sizes`, async () => {
-      const s = (screen = await openScreen(chromium.browser, { javaScript, harness: { files: [CERTS.legacy.file] } }));
+      const s = await chromium.open({ javaScript, harness: { files: [CERTS.legacy.file] } });
       await journey(s);
 
       await Promise.all([s.page.waitForURL(/\/historico$/), s.page.click('#link-historico')]);
@@ -96,7 +83,7 @@ describe('the Histórico page', () => {
   }
 
   it('when a typed date is not a day, then the error shows by its field, axe finds nothing, and nothing is listed', async () => {
-    const s = (screen = await openScreen(chromium.browser, { javaScript: false }));
+    const s = await chromium.open({ javaScript: false });
 
     await s.page.goto(s.url('/historico?de=31/02/2026'));
 
@@ -109,7 +96,7 @@ describe('the Histórico page', () => {
   });
 
   it('when nothing was ever recorded, then the page says what will appear there', async () => {
-    const s = (screen = await openScreen(chromium.browser));
+    const s = await chromium.open();
 
     await s.page.goto(s.url('/historico'));
 

@@ -6,34 +6,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestCertificate, createTestIssuer } from '../../scripts/lib/test-certificate.js';
 import { BASE, CERTS, FIXTURES, bearer, type Harness } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
+import { VIEWPORTS, axeViolations, screenshot, useChromium, type Screen, type ScreenOptions } from '../support/browser.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
-let chromium: { browser: Browser; close: () => Promise<void> };
-let screen: Screen | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
+const chromium = useChromium();
 
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-afterEach(async () => {
-  await screen?.close();
-  screen = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-const open = async (options: ScreenOptions = {}): Promise<Screen> => {
-  screen = await openScreen(chromium.browser, options);
-  return screen;
-};
+const open = (options: ScreenOptions = {}): Promise<Screen> => chromium.open(options);
 
 async function enable(h: Harness, file: string, password: string): Promise<void> {
   await request(h.app)
@@ -106,7 +89,7 @@ const TRANSPARENT = 'rgba(0, 0, 0, 0)';
 describe('the connection status in PEC’s manner', () => {
   it('when the connection test passed, then each status is green text after a circled check, with no pill behind it', async () => {
     const double = await startRndsAuthDouble({ extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
-    cleanups.push(() => double.close());
+    chromium.defer(() => double.close());
     const s = await open({ harness: { files: [CERTS.legacy.file], authUrlProducao: double.url, rndsCa: double.trustedCa.join('\n') } });
     await enable(s.h, CERTS.legacy.file, CERTS.legacy.password);
     await s.h.rnds.testConnection();

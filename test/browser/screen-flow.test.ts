@@ -7,35 +7,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { BASE, CERTS, FIXTURES, encodings, type Harness } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
-import { startRndsAuthDouble, type RndsAuthDouble } from '../doubles/rnds-auth.js';
+import { VIEWPORTS, axeViolations, screenshot, useChromium, type Screen, type ScreenOptions } from '../support/browser.js';
+import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
-let chromium: { browser: Browser; close: () => Promise<void> };
-let screen: Screen | undefined;
-let double: RndsAuthDouble | undefined;
+const chromium = useChromium({ noProblems: true });
 
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-afterEach(async () => {
-  const problems = screen?.problems ?? [];
-  await screen?.close();
-  screen = undefined;
-  await double?.close();
-  double = undefined;
-  expect(problems).toEqual([]);
-});
-
-const open = async (options: ScreenOptions): Promise<Screen> => {
-  screen = await openScreen(chromium.browser, options);
-  return screen;
-};
+const open = (options: ScreenOptions): Promise<Screen> => chromium.open(options);
 
 const axe = async (page: Page, what: string) => expect(await axeViolations(page), `axe: ${what}`).toEqual([]);
 
@@ -197,7 +177,8 @@ for (const viewport of VIEWPORTS) {
     });
 
     it('§2.3/§2.4 with JavaScript: when the form enables, then the screen keeps its own address, says the certificate was accepted, and RNDS\'s answer to the connection test appears when it arrives; the banner shows once', async () => {
-      double = await startRndsAuthDouble({ extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
+      const double = await startRndsAuthDouble({ extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
+      chromium.defer(() => double.close());
       const release = double.hold(); // RNDS has not answered yet
       const s = await open({
         viewport,
@@ -212,7 +193,7 @@ for (const viewport of VIEWPORTS) {
       expect(notice).toBe('Certificado aceito e habilitado. O teste de conexão com a RNDS começou: o resultado aparece em "Status da conexão" assim que chegar.');
       expect(await page.textContent('body')).not.toContain('já pode acessar');
       // The test started by itself: RNDS was asked once, and the screen says it is waiting for the answer.
-      await h.waitFor(() => double!.requests.length === 1, 'the token request');
+      await h.waitFor(() => double.requests.length === 1, 'the token request');
       expect(await page.isVisible('#conexao-testando')).toBe(true);
       expect(await page.$('#estado [data-connection]')).toBeNull();
       await axe(page, 'enabled, the connection test running');

@@ -7,35 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { daysLeftText } from '../../module/present/index.js';
 import { generateContraChave } from '../../module/state/index.js';
 import { BASE, CERTS, bearer } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, type Screen, type ScreenOptions } from '../support/browser.js';
+import { VIEWPORTS, axeViolations, useChromium, type Screen, type ScreenOptions } from '../support/browser.js';
 
-let chromium: { browser: Browser; close: () => Promise<void> };
-let screen: Screen | undefined;
+const chromium = useChromium({ noProblems: true });
 
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-afterEach(async () => {
-  const problems = screen?.problems ?? [];
-  await screen?.close();
-  screen = undefined;
-  expect(problems).toEqual([]);
-});
-
-const open = async (options: ScreenOptions): Promise<Screen> => {
-  screen = await openScreen(chromium.browser, options);
-  return screen;
-};
+const open = (options: ScreenOptions): Promise<Screen> => chromium.open(options);
 
 const axe = async (page: Page, what: string) => expect(await axeViolations(page), `axe: ${what}`).toEqual([]);
 

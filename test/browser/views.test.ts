@@ -6,36 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestCertificate } from '../../scripts/lib/test-certificate.js';
 import { BASE, CERTS, FIXTURES, bearer, tempDir, type Harness } from '../support/harness.js';
-import { VIEWPORTS, axeViolations, launchChromium, openScreen, screenshot, type Screen, type ScreenOptions } from '../support/browser.js';
+import { VIEWPORTS, axeViolations, screenshot, useChromium, type Screen, type ScreenOptions } from '../support/browser.js';
 import { REFERENCE_DIR, pngSize, sideBySide } from '../support/side-by-side.js';
 import { HANG_MS } from '../support/wait.js';
 import { startRndsAuthDouble } from '../doubles/rnds-auth.js';
 
-let chromium: { browser: Browser; close: () => Promise<void> };
-let screen: Screen | undefined;
-const cleanups: (() => Promise<void> | void)[] = [];
+const chromium = useChromium();
 
-beforeAll(async () => {
-  chromium = await launchChromium();
-});
-afterAll(async () => {
-  await chromium?.close();
-});
-afterEach(async () => {
-  await screen?.close();
-  screen = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-const open = async (options: ScreenOptions = {}): Promise<Screen> => {
-  screen = await openScreen(chromium.browser, options);
-  return screen;
-};
+const open = (options: ScreenOptions = {}): Promise<Screen> => chromium.open(options);
 
 /** Enables a file through the public API, as another admin (or a script) would. */
 async function enable(h: Harness, file: string, password: string, services = ['RNDS', 'CADSUS']): Promise<void> {
@@ -97,7 +79,7 @@ describe('the screen in every state, at 1366×768 and 800×600', () => {
 
   it('when the folder does not exist, then a warning says who must create it', async () => {
     const root = tempDir();
-    cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
+    chromium.defer(() => fs.rmSync(root, { recursive: true, force: true }));
     const s = await open({ harness: { chavesDir: path.join(root, 'chaves') } });
     expect(await s.page.textContent('#pasta-aviso')).toContain('não existe');
     await checkEverySize(s, 'pasta-inexistente');
@@ -116,7 +98,7 @@ describe('the screen in every state, at 1366×768 and 800×600', () => {
 
   it('when a certificate is enabled and the connection test passed, then the enabled panel shows it', async () => {
     const double = await startRndsAuthDouble({ extraClientCaPem: fs.readFileSync(path.join(FIXTURES, 'ca/root.pem'), 'utf8') });
-    cleanups.push(() => double.close());
+    chromium.defer(() => double.close());
     const s = await open({ harness: { files: [CERTS.legacy.file], authUrlProducao: double.url, rndsCa: double.trustedCa.join('\n') } });
     await enable(s.h, CERTS.legacy.file, CERTS.legacy.password);
     await s.h.rnds.testConnection();

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { BASE, TOKEN, startHarness, type Harness } from './harness.js';
 import { HANG_MS } from './wait.js';
 
@@ -37,6 +38,56 @@ export async function launchChromium(hostAlias = HOST): Promise<{ browser: Brows
     browser,
     // Playwright gives every launch a new empty profile of its own and removes it on close.
     close: () => browser.close(),
+  };
+}
+
+export interface ChromiumUse {
+  /** The file's browser (launched before its first test). */
+  readonly browser: Browser;
+  /** Opens the screen (openScreen); it closes after the test. */
+  open(options?: ScreenOptions): Promise<Screen>;
+  /** Runs after the test, once its screens are closed (a double, a server of its own…). */
+  defer(cleanup: () => unknown): void;
+}
+
+/**
+ * One Chromium for a test file: launched before its tests, closed after the last. The screens a test opens with `open`
+ * are closed after it, then what it `defer`red runs; with `noProblems`, the test then fails if a page did anything a
+ * user must never see (watchProblems: console and script errors, CSP violations, native dialogs, outside requests) —
+ * what each page had seen before it closed.
+ */
+export function useChromium(options: { hostAlias?: string; noProblems?: boolean } = {}): ChromiumUse {
+  let launched: { browser: Browser; close: () => Promise<void> } | undefined;
+  const screens: Screen[] = [];
+  const cleanups: Array<() => unknown> = [];
+  beforeAll(async () => {
+    launched = await launchChromium(options.hostAlias);
+  });
+  afterAll(async () => {
+    await launched?.close();
+  });
+  afterEach(async () => {
+    const problems = screens.flatMap((s) => [...s.problems]);
+    for (const s of screens.splice(0)) await s.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    if (options.noProblems) expect(problems).toEqual([]);
+  });
+  const browser = (): Browser => {
+    if (!launched) throw new Error('Chromium is launched in beforeAll: use it inside a test or a hook');
+    return launched.browser;
+  };
+  return {
+    get browser() {
+      return browser();
+    },
+    async open(screenOptions = {}) {
+      const s = await openScreen(browser(), screenOptions);
+      screens.push(s);
+      return s;
+    },
+    defer(cleanup) {
+      cleanups.push(cleanup);
+    },
   };
 }
 

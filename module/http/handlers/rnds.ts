@@ -28,16 +28,19 @@ function rndsEnabled(ctx: HandlerContext): boolean {
 
 /** Everything the tab shows, read from the store; with nothing enabled, the empty tab (the store stays closed). */
 async function tabData(ctx: HandlerContext, filter: RefusalFilter, period: Period, reportPeriod: Period): Promise<RndsTabData> {
+  // Taken before the store is read: a report stored while the tab is read makes the page older than the stream's
+  // next version, so rnds.js asks again (taken after, that report could be missed).
+  const sendsVersion = ctx.sendsVersion();
   const enabled = rndsEnabled(ctx);
   const sends = ctx.sends;
-  if (!enabled) return { enabled, summary: emptySummary(), refusals: [], codeCounts: [], periodCounts: ZERO_COUNTS, filter, period };
+  if (!enabled) return { enabled, sendsVersion, summary: emptySummary(), refusals: [], codeCounts: [], periodCounts: ZERO_COUNTS, filter, period };
   const [summary, refusals, codeCounts, periodCounts] = await Promise.all([
     sends.summary(),
     sends.recentRefusals(REFUSALS_SHOWN, filter),
     sends.codeCounts(period),
     sends.periodCounts(reportPeriod),
   ]);
-  return { enabled, summary, refusals, codeCounts, periodCounts, filter, period };
+  return { enabled, sendsVersion, summary, refusals, codeCounts, periodCounts, filter, period };
 }
 
 // The module's clock (the history carries it), so a test or a host with its own clock sees the same days.

@@ -11,7 +11,7 @@ import { emptySummary, rndsPageModel, type RndsTabData, type SendError } from '.
 const frame = { base: '/gestao/rnds', csrfToken: 'csrf-de-teste', loginEnabled: true, timeZone: 'America/Sao_Paulo' };
 
 function render(data: Partial<RndsTabData>): Promise<string> {
-  const full: RndsTabData = { enabled: true, summary: emptySummary(), refusals: [], codeCounts: [], filter: {}, period: { de: '2026-11-04', ate: '2026-12-03' }, ...data };
+  const full: RndsTabData = { enabled: true, sendsVersion: 'a1b2c3d4.0', summary: emptySummary(), refusals: [], codeCounts: [], filter: {}, period: { de: '2026-11-04', ate: '2026-12-03' }, ...data };
   return ejs.renderFile(path.join(viewsDir, 'rnds.ejs'), rndsPageModel(frame, full), { views: [viewsDir] });
 }
 

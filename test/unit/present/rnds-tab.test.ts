@@ -21,6 +21,7 @@ const TZ = 'America/Sao_Paulo';
 function input(overrides: Partial<RndsTabInput> = {}): RndsTabInput {
   return {
     enabled: true,
+    sendsVersion: 'a1b2c3d4.0',
     summary: emptySummary(),
     refusals: [],
     codeCounts: [],

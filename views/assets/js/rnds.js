@@ -3,9 +3,9 @@
  * are <details>, the filter is a GET form, and "Gerar relatório de erros" opens the form on its own page. Here we add
  * the report dialog (focus inside, Escape closes, focus back on the button), "Gerar relatório CSV" disabled until a
  * model is ticked, Marcar todos, the counts per model refreshed when the dates change (the server reads the dates and
- * writes the texts: no date rule here), and live updates: on each
- * event from {base}/api/events the page asks itself again and swaps the parts ([data-live]) that changed. Every text
- * comes from the server. Plain ES2020, no build step, no inline script (the CSP forbids it).
+ * writes the texts: no date rule here), and live updates: on a `status` event from {base}/api/events, or a `sends`
+ * event whose version is not the one the page shows, the page asks itself again and swaps the parts ([data-live])
+ * that changed — open accordions, the filter, the dialog and the focus stay. Every text comes from the server. Plain ES2020, no build step, no inline script (the CSP forbids it).
  */
 (() => {
   'use strict';
@@ -111,27 +111,34 @@
 
   const announcer = $('#anuncio');
   const content = $('#rnds-conteudo');
+  // The version of the stored sends this page shows, and the latest the stream announced (http/events.ts).
+  let shownSends = content ? content.dataset.sendsVersion || '' : '';
+  let announcedSends = shownSends;
   let fetching = false;
-  let pending = false;
+  /** A status event came while the tab could not be asked again (a fetch under way, or the dialog open). */
+  let statusPending = false;
+  const behind = () => statusPending || announcedSends !== shownSends;
 
-  /** Replaces a live part with the server's, keeping open accordions open and the focused element focused. */
+  /**
+   * Replaces a live part with the server's, keeping open accordions open and the focused element focused (every
+   * focusable element of a live part has an id: the accordions' summaries, Gerar relatório de erros).
+   */
   const swap = (current, fresh) => {
     if (current.innerHTML === fresh.innerHTML) return false;
     const open = new Set($$('details[open]', current).map((details) => details.id));
     const focusedId = current.contains(document.activeElement) ? document.activeElement.id : '';
     current.replaceChildren(...fresh.childNodes);
     for (const details of $$('details', current)) if (open.has(details.id)) details.open = true;
-    if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+    if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus({ preventScroll: true });
     return true;
   };
 
+  /** Asks the tab again (same address: the filter stays) and swaps the live parts that changed. */
   const refresh = async () => {
-    if (fetching || (dialog && dialog.open)) {
-      pending = true;
-      return;
-    }
+    if (fetching || (dialog && dialog.open)) return; // asked again when the fetch ends or the dialog closes
     fetching = true;
-    pending = false;
+    statusPending = false;
+    let answered = false;
     try {
       const response = await fetch(window.location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' }, cache: 'no-store' });
       if (!response.ok) {
@@ -139,6 +146,7 @@
         return;
       }
       const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      answered = true;
       const freshContent = fresh.getElementById('rnds-conteudo');
       if (!content || !freshContent) {
         window.location.reload();
@@ -154,18 +162,25 @@
         const next = fresh.getElementById(part.id);
         if (next && swap(part, next)) changed = true;
       }
+      shownSends = freshContent.dataset.sendsVersion || '';
+      content.dataset.sendsVersion = shownSends;
       if (changed && announcer) {
         announcer.textContent = '';
         window.setTimeout(() => { announcer.textContent = 'Envios à RNDS atualizados.'; }, 50);
       }
     } catch {
-      // Network hiccup: the next event tries again.
+      // Network hiccup: the next event (or the stream's reconnection) tries again.
     } finally {
       fetching = false;
-      if (pending) void refresh();
+      // Something came while this answer was on its way: once more (never in a loop against a server that is down).
+      if (answered && behind()) void refresh();
     }
   };
-  if (dialog) dialog.addEventListener('close', () => { if (pending) void refresh(); });
+  const whenStatus = () => {
+    statusPending = true;
+    void refresh();
+  };
+  if (dialog) dialog.addEventListener('close', () => { if (behind()) void refresh(); });
 
   let events = null;
   const reconnecting = $('#reconectando');
@@ -181,13 +196,29 @@
         first = false;
         return;
       }
+      whenStatus();
+    });
+    // Sends were reported: the event carries only a version. At connection it is the current one, so a report
+    // stored between the page and its stream is not missed; a burst of reports is one event.
+    stream.addEventListener('sends', (event) => {
+      let version;
+      try {
+        version = String(JSON.parse(event.data).version || '');
+      } catch {
+        return;
+      }
+      if (!version || version === announcedSends) return;
+      announcedSends = version;
+      if (version === shownSends) return;
+      // The open dialog keeps what the admin chose and typed; only its counts per model follow.
+      if (dialog && dialog.open) void refreshCounts();
       void refresh();
     });
     stream.addEventListener('open', () => {
       if (!down) return;
       down = false;
       if (reconnecting) reconnecting.hidden = true;
-      void refresh();
+      whenStatus();
     });
     stream.addEventListener('error', () => {
       if (stream.readyState === EventSource.CLOSED) {

@@ -135,7 +135,7 @@ export const ENV_VARIABLES = [
   },
   {
     name: 'RNDS_SENDS_RETENTION_DAYS',
-    meaning: 'how many days reported sends are kept in `<data>/sends.sqlite` (the counters survive)',
+    meaning: 'how many days reported sends are kept in `<data>/sends.sqlite`; past it the RNDS text of a record is cleared too (the counters survive)',
     default: '`400`',
     showValue: true,
     expected: 'deve ser um número inteiro de dias entre 1 e 36500, por exemplo RNDS_SENDS_RETENTION_DAYS=400',

@@ -8,10 +8,13 @@ import { createHash } from 'node:crypto';
 import { PROBLEM_SEVERITY } from '../enums.js';
 import { explain } from '../rnds/dictionary.js';
 import { EXPIRING_DAYS, daysLeft, daysLeftText, displayName, formatDate, formatDateTime } from '../present/index.js';
+import type { ClockRefusals } from '../sends/clock-codes.js';
 import type { PersistedState } from '../state/index.js';
 import type { AlertsInfo, ChavesDirInfo, ContraChaveOrigin, EnabledInfo, Entry, Problem, ProblemCode, ProblemSeverity, RenewalInfo, Status } from '../types.js';
 import type { EnablementCore } from './core.js';
 import type { RenewalScan } from './renewal-scan.js';
+
+export type { ClockRefusals };
 
 /** `critical` when the problem degrades an enabled state, else `warning` (docs/CONTRACT.md). */
 function severityOf(code: ProblemCode): ProblemSeverity {
@@ -54,14 +57,6 @@ export interface DirectSendOutcome {
   codes: string[];
 }
 
-/** What the Status needs of the recent clock refusals (module/sends/ ClockRefusals). */
-export interface ClockRefusals {
-  at: string;
-  since: string;
-  codes: string[];
-  refused: number;
-  total: number;
-}
 
 /**
  * The credential code RNDS gave in a refused send (the first the dictionary files under credencial), or null when

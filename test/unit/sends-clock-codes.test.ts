@@ -2,30 +2,13 @@
  * The clock codes of the recent direct sends (module/sends/clock-codes.ts) on a real SQLite file: present while the
  * latest direct send carries ERR807/808/830, counted over the hour up to it, and the Status message made from them.
  */
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { explain } from '../../module/rnds/dictionary.js';
-import { CLOCK_WINDOW_SENDS, createSends, type Sends } from '../../module/sends/index.js';
+import { CLOCK_WINDOW_SENDS } from '../../module/sends/index.js';
 import { clockRefusalsMessage } from '../../module/enablement/status.js';
-import { tempDir } from '../support/files.js';
+import { openTestStore } from '../support/sends-store.js';
 
-const opened: Sends[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-});
-
-function store(): { sends: Sends; clock: { now: Date } } {
-  const clock = { now: new Date('2026-12-03T12:00:00Z') };
-  const sends = createSends({
-    dataDir: path.join(tempDir(), 'data'),
-    retentionDays: 400,
-    timeZone: 'America/Sao_Paulo',
-    now: () => clock.now,
-    enabledNotAfter: () => '2027-06-30T23:59:59.000Z',
-  });
-  opened.push(sends);
-  return { sends, clock };
-}
+const store = () => openTestStore();
 
 const outcome = (code: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `(${code}) CNS 898001160660006` }] });
 let seq = 0;

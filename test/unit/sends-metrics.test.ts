@@ -4,29 +4,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSends, deriveStatus, SENDS_FILE, type Sends, type SendsDeps } from '../../module/sends/index.js';
+import { describe, expect, it } from 'vitest';
+import { deriveStatus, SENDS_FILE, type SendsDeps } from '../../module/sends/index.js';
 import { refusalGroup } from '../../module/sends/status.js';
 import { openDatabase } from '../../module/sends/database.js';
 import { MIGRATIONS } from '../../module/sends/migrations.js';
 import { emptySendsMetrics } from '../../module/sends/metrics.js';
 import { tempDir } from '../support/files.js';
+import { openTestStore, outcome } from '../support/sends-store.js';
 import { writeVersion1Database } from '../support/sends-v1.js';
 
-const outcome = (...diagnostics: string[]) => ({ resourceType: 'OperationOutcome', issue: diagnostics.map((d) => ({ severity: 'error', code: 'processing', diagnostics: d })) });
-
-const opened: Sends[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-});
-
-function store(overrides: Partial<SendsDeps> = {}): { sends: Sends; dataDir: string; clock: { now: Date } } {
-  const dataDir = overrides.dataDir ?? path.join(tempDir(), 'data');
-  const clock = { now: new Date('2026-12-03T12:00:00Z') };
-  const sends = createSends({ dataDir, retentionDays: 30, timeZone: 'America/Sao_Paulo', now: () => clock.now, enabledNotAfter: () => null, ...overrides });
-  opened.push(sends);
-  return { sends, dataDir, clock };
-}
+const store = (overrides: Partial<SendsDeps> = {}) => openTestStore({ retentionDays: 30, enabledNotAfter: () => null, ...overrides });
 
 const group = (send: Parameters<typeof deriveStatus>[0]) => {
   const derived = deriveStatus(send);

@@ -3,29 +3,13 @@
  * reports its sends in; the same model, recordId and at is a duplicate; a retried batch changes nothing; the last
  * direct send is the latest by `at`. On a real SQLite file in a temp data folder.
  */
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSends, type Sends } from '../../module/sends/index.js';
-import { tempDir } from '../support/files.js';
+import { describe, expect, it } from 'vitest';
+import type { Sends } from '../../module/sends/index.js';
+import { openTestStore } from '../support/sends-store.js';
 
 const outcome = (diagnostics: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics }] });
 
-const opened: Sends[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-});
-
-function store(): Sends {
-  const sends = createSends({
-    dataDir: path.join(tempDir(), 'data'),
-    retentionDays: 400,
-    timeZone: 'America/Sao_Paulo',
-    now: () => new Date('2026-12-03T12:00:00Z'),
-    enabledNotAfter: () => '2027-06-30T23:59:59.000Z',
-  });
-  opened.push(sends);
-  return sends;
-}
+const store = (): Sends => openTestStore().sends;
 
 async function errorIds(sends: Sends): Promise<string[]> {
   const ids: string[] = [];

@@ -50,16 +50,18 @@ interface Client {
  * Server-sent events for the screen: one `status` event with the whole Status at connection and after every change
  * (the certificate list or the enabled state). Changes that come in bursts (a copy in progress) are coalesced.
  *
- * And one `sends` event at connection (once a batch was stored) and after sends were stored (a report, POST /api/envios or recordSends), carrying
- * only `{"version":"…"}`: an opaque value (the count of batches announced by this process) that changes with every stored batch and that the RNDS tab's page also
- * carries, so a tab refreshes exactly when it shows an older version — never a record id, a code or a diagnostic (the
- * tab asks for its data with its session, like any page). A burst of reports is one event: the first waits 20 ms for
- * the rest, and after each event the next waits at least a second (the last batch is always announced).
+ * And one `sends` event at connection (once a batch was stored) and after sends were stored (a report, POST
+ * /api/envios or recordSends), carrying only `{"version":"…"}`: an opaque value (the count of batches announced by
+ * this process) that changes with every stored batch and that the RNDS tab's page also carries, so a tab refreshes
+ * exactly when it shows an older version — never a record id, a code or a diagnostic (the tab asks for its data with
+ * its session, like any page). A burst of reports is one event: the first waits 20 ms for the rest, and after each
+ * event the next waits at least a second (the last batch is always announced).
  *
  * Bounded: the Status (and the sends version) is serialised once per change and that one string is written to every
  * client; a client that has not read the previous event gets no new one until it drains (then it gets the latest), so
- * each client holds at most one event of each kind in its buffers; one that stays stalled for several heartbeats is closed; the number of streams is
- * capped globally and per session; a session's streams end when it logs out or expires.
+ * each client holds at most one event of each kind in its buffers; one that stays stalled for several heartbeats is
+ * closed; the number of streams is capped globally and per session; a session's streams end when it logs out or
+ * expires.
  */
 export class EventHub {
   readonly #clients = new Set<Client>();

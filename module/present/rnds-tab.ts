@@ -1,7 +1,9 @@
 import { SEND_STATUSES, TAB_MODELS, type SendModel, type SendStatus, type TabModel } from '../enums.js';
 import { explain } from '../rnds/dictionary.js';
+import type { Problem } from '../types.js';
 import { formatDateTime } from './dates.js';
 import { displayName } from './names.js';
+import { avisosRegion, type ProblemItem } from './screen-model.js';
 
 /*
  * The RNDS tab's view-model: every rule about what the tab shows, from plain data (the sends store's answers, shaped
@@ -42,6 +44,8 @@ export interface RndsTabInput {
   base: string;
   /** The report form shown in place (no JavaScript: {base}/rnds/relatorio), with what was chosen and what is wrong. */
   reportForm?: ReportFormState;
+  /** The Status's problems (the tab shows those that come from the sends: TAB_PROBLEMS). */
+  problems?: readonly Problem[];
 }
 
 /** The report form as submitted without JavaScript (dates as the form shows them: dd/mm/aaaa, or as typed). */
@@ -52,6 +56,12 @@ export interface ReportFormState {
   mascarar: boolean;
   errors: { period?: string; models?: string };
 }
+
+/**
+ * The Status's problems that the direct sends raise: the tab shows them above *Status do último envio*, as the
+ * Certificados screen's alerts do (same view-model, same partial). Their messages carry no RNDS diagnostics.
+ */
+export const TAB_PROBLEMS: readonly string[] = ['RNDS_CREDENTIAL_REFUSED', 'CLOCK_SKEW'];
 
 /** How many refusals the tab lists (the most recent). */
 export const REFUSALS_SHOWN = 20;
@@ -164,6 +174,8 @@ export interface ReportDialogModel {
 export interface RndsTabModel {
   enabled: boolean;
   sendsVersion: string;
+  /** The alerts of TAB_PROBLEMS, in the Certificados screen's shape (partials/avisos.ejs). */
+  avisos: { problems: ProblemItem[] };
   notConfiguredText: string;
   lastSend:
     | null
@@ -262,6 +274,7 @@ export function rndsTabModel(input: RndsTabInput): RndsTabModel {
   return {
     enabled: input.enabled,
     sendsVersion: input.sendsVersion,
+    avisos: avisosRegion((input.problems ?? []).filter((p) => TAB_PROBLEMS.includes(p.code))),
     notConfiguredText: NOT_CONFIGURED_TEXT,
     lastSend:
       last && words
@@ -373,14 +386,17 @@ export function periodCountText(n: number): string {
 
 
 /** What the tab's handler reads from the store; the page adds the base path and the time zone. */
-export type RndsTabData = Omit<RndsTabInput, 'timeZone' | 'base'>;
+export type RndsTabData = Omit<RndsTabInput, 'timeZone' | 'base' | 'problems'>;
 
-/** The RNDS page's locals: the frame shared with the Certificados page, and the tab. */
-export function rndsPageModel(frame: { base: string; csrfToken: string; loginEnabled: boolean; timeZone: string }, data: RndsTabData) {
+/** The RNDS page's locals: the frame shared with the Certificados page (with its Status), and the tab. */
+export function rndsPageModel(
+  frame: { base: string; csrfToken: string; loginEnabled: boolean; timeZone: string; status?: { problems: readonly Problem[] } },
+  data: RndsTabData,
+) {
   return {
     base: frame.base,
     csrfToken: frame.csrfToken,
     loginEnabled: frame.loginEnabled,
-    tab: rndsTabModel({ ...data, base: frame.base, timeZone: frame.timeZone }),
+    tab: rndsTabModel({ ...data, base: frame.base, timeZone: frame.timeZone, problems: frame.status?.problems ?? [] }),
   };
 }

@@ -4,7 +4,8 @@
  * models, a duplicate, a record delivered later by the centralizador) — PEC's texts and singular/plural, Status do
  * último envio, the refusals with the dictionary's advice, the filter, each code's count, the *Gerar relatório de
  * erros* dialog by mouse and by keyboard and the CSV it downloads (read by csv-parse), nothing cut or overlapping; then
- * the tab live while reports arrive, keeping what the admin opened, chose and focused.
+ * the tab live while reports arrive, keeping what the admin opened, chose and focused, and showing the refused
+ * credential's alert as it comes and goes.
  */
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -537,6 +538,53 @@ describe('the RNDS tab, live', () => {
       expect(await layoutProblems(page, '#rnds')).toEqual([]);
     });
   }
+
+  it('at 1366×768: when a direct send is refused for the identificador while the tab is open, then the Certificados screen\'s alert appears live above Status do último envio and is announced; a delivered send takes it away', async () => {
+    const { page, h, s } = await open({ viewport: VIEWPORTS[0], enabled: true });
+    await gotoLive(page, s.url('/rnds'));
+    expect(await page.$$('#rnds-avisos .alert')).toHaveLength(0);
+    await page.evaluate(() => {
+      const w = window as unknown as { marker: number; inserted: string[] };
+      w.marker = 42;
+      w.inserted = [];
+      // What assistive technology is told: an element with role="alert" inserted into the page is read out.
+      new MutationObserver((records) => {
+        for (const r of records) for (const node of Array.from(r.addedNodes)) {
+          if (node instanceof Element && node.getAttribute('role') === 'alert') w.inserted.push(node.getAttribute('data-problem') ?? '');
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+
+    const now = Date.now();
+    await report(h, { envios: [{ at: new Date(now + 1000).toISOString(), model: 'RAC', recordId: 'atendimento-0100', httpStatus: 403, operationOutcome: outcome(DIAG.identificador) }] }, { accepted: 1, duplicates: 0 });
+    await page.waitForSelector('#rnds-avisos [data-problem="RNDS_CREDENTIAL_REFUSED"]');
+
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // no reload
+    expect(await page.evaluate(() => (window as unknown as { inserted: string[] }).inserted)).toEqual(['RNDS_CREDENTIAL_REFUSED']);
+    const alert = '#rnds-avisos [data-problem="RNDS_CREDENTIAL_REFUSED"]';
+    expect(await page.getAttribute(alert, 'role')).toBe('alert');
+    expect(await page.getAttribute(alert, 'class')).toBe('alert alert--danger');
+    const words = await text(page, alert);
+    expect(words).toContain('identificador solicitante 3167');
+    expect(words).toContain('e-Gestor AB › Credenciais geradas');
+    expect(words).not.toContain('autorização para utilizar esse sistema de origem'); // RNDS's diagnostics stay in the list below
+    // Above Status do último envio, which says the same in PEC's words.
+    expect(await page.$eval('#rnds-avisos', (el) => el.nextElementSibling?.id)).toBe('rnds-status');
+    const [alertBox, statusBox] = await Promise.all([page.locator(alert).boundingBox(), page.locator('#rnds-status-rotulo').boundingBox()]);
+    expect(alertBox!.y + alertBox!.height).toBeLessThanOrEqual(statusBox!.y);
+    expect(await text(page, '#rnds-status-palavras')).toBe('Falha no certificado');
+    // The same words as the Certificados screen's alert (the HTTP test compares the markup).
+    const screen = await request(h.app).get(`${BASE}/`).set(bearer).expect(200);
+    const onScreen = /data-problem="RNDS_CREDENTIAL_REFUSED">[\s\S]*?<div class="alert__content">([^<]*)<\/div>/.exec(screen.text);
+    expect(await text(page, `${alert} .alert__content`)).toBe(onScreen![1]!.replace(/\s+/g, ' ').trim());
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await layoutProblems(page, '#rnds')).toEqual([]);
+
+    await report(h, { envios: [{ at: new Date(now + 2000).toISOString(), model: 'RAC', recordId: 'atendimento-0101', httpStatus: 201 }] }, { accepted: 1, duplicates: 0 });
+    await page.waitForFunction(() => document.querySelectorAll('#rnds-avisos .alert').length === 0);
+    expect(await text(page, '#rnds-status-palavras')).toBe('Conexão bem-sucedida');
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  });
 
   it('when a report arrives while the report dialog is open, then what was ticked and typed and the focus stay, its counts follow, and the tab behind follows once it closes', async () => {
     const { page, h, s } = await open({ viewport: VIEWPORTS[1], enabled: true });

@@ -191,3 +191,73 @@ describe('GET {base}/rnds/contagens: records per model in a period', () => {
     expect(res.text).not.toContain('counts');
   });
 });
+
+describe('GET {base}/rnds: the alerts of the problems the sends raise', () => {
+  const REPORTING = 'envios-do-pec-0123456789abcdef';
+  const asReporter = { Authorization: `Bearer ${REPORTING}` };
+  // As RNDS writes them, with patient data in the diagnostics: the tab's alert must not carry them.
+  const CNS = '898001160660006';
+  const outcome = (code: string, text: string) => ({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'processing', diagnostics: `(${code}) ${text} — paciente CNS ${CNS}` }],
+  });
+  let seq = 0;
+  /** A direct send `seconds` after now (after the enable). */
+  const send = (seconds: number, fields: Record<string, unknown>) => {
+    seq += 1;
+    return { envios: [{ at: new Date(Date.now() + seconds * 1000).toISOString(), model: 'RAC', recordId: `atendimento-${seq}`, ...fields }] };
+  };
+  const report = (h: Harness, batch: object) => request(h.app).post(`${BASE}/api/envios`).set(asReporter).send(batch).expect(200);
+  /** The tab's alerts area (the live part above Status do último envio), as served. */
+  const avisos = (html: string): string => {
+    const found = /<div class="stack rnds-avisos" id="rnds-avisos" data-live>([\s\S]*?)<\/div>\s*<div class="rnds-status" id="rnds-status" data-live>/.exec(html);
+    expect(found, 'the alerts area right above Status do último envio').not.toBeNull();
+    return found![1]!;
+  };
+  /** One problem's alert as a page serves it. */
+  const alertOf = (html: string, code: string): string | undefined =>
+    new RegExp(`<div class="alert alert--[a-z]+" role="alert" data-problem="${code}">[\\s\\S]*?</div>\\s*</div>`).exec(html)?.[0];
+
+  it('when a direct send is refused with EHR-ERR881, then the tab shows the Certificados screen\'s alert (identificador, fix) above Status do último envio; a later delivered send takes it away', async () => {
+    const h = await enabled({ reportingToken: REPORTING });
+    expect(avisos((await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text)).toBe('');
+
+    await report(h, send(1, { httpStatus: 422, operationOutcome: outcome('EHR-ERR881', 'Identificador solicitante não autorizado: BRRNDS-3167') }));
+    const tab = (await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text;
+    const area = avisos(tab);
+    const alert = alertOf(area, 'RNDS_CREDENTIAL_REFUSED');
+    expect(alert).toBeDefined();
+    expect(alert).toContain('alert alert--danger');
+    expect(alert).toContain('EHR-ERR881');
+    expect(alert).toContain('identificador solicitante 3167');
+    expect(alert).toContain('e-Gestor AB › Credenciais geradas');
+    expect(area).not.toContain(CNS);
+    // The same markup and words as the Certificados screen's alert.
+    const screen = (await request(h.app).get(`${BASE}/`).set(bearer).expect(200)).text;
+    expect(alertOf(screen, 'RNDS_CREDENTIAL_REFUSED')).toBe(alert);
+    // Only the problems the sends raise: the fixture's expiry and the like stay on the Certificados screen.
+    expect(area.match(/data-problem="([A-Z_]+)"/g)).toEqual(['data-problem="RNDS_CREDENTIAL_REFUSED"']);
+    expect(tab).toContain('Falha na credencial');
+
+    await report(h, send(2, { httpStatus: 201, rndsId: 'Composition/9' }));
+    expect(avisos((await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text)).toBe('');
+  });
+
+  it('when direct sends carry EHR-ERR807, then the tab shows CLOCK_SKEW as a warning with the NTP fix, without RNDS\'s diagnostics; a send without it clears it', async () => {
+    const h = await enabled({ reportingToken: REPORTING });
+    await report(h, send(1, { httpStatus: 422, operationOutcome: outcome('EHR-ERR807', 'Data do documento anterior ao permitido') }));
+    const area = avisos((await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text);
+    const alert = alertOf(area, 'CLOCK_SKEW');
+    expect(alert).toContain('alert alert--alert');
+    expect(alert).toContain('EHR-ERR807');
+    expect(alert).toContain('timedatectl set-ntp true');
+    expect(alert).toContain('w32tm /resync');
+    expect(area).not.toContain(CNS);
+    expect(area).not.toContain('RNDS_CREDENTIAL_REFUSED');
+    const screen = (await request(h.app).get(`${BASE}/`).set(bearer).expect(200)).text;
+    expect(alertOf(screen, 'CLOCK_SKEW')).toBe(alert);
+
+    await report(h, send(2, { httpStatus: 201 }));
+    expect(avisos((await request(h.app).get(`${BASE}/rnds`).set(bearer).expect(200)).text)).toBe('');
+  });
+});

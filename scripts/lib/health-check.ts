@@ -35,7 +35,8 @@ export function defaultHealthUrl(env: StandaloneEnv): string | null {
 export async function checkServer(url: string, timeoutMs: number): Promise<ServerCheck> {
   let answer: { status: number; body: string };
   try {
-    answer = await get(url, timeoutMs);
+    // /health is a few bytes; anything long is not the pec-rnds.
+    answer = await get(url, timeoutMs, { maxChars: 4096 });
   } catch (error) {
     return { checked: true, reachable: false, url, error: describeRequestError(error, timeoutMs) };
   }
@@ -50,15 +51,21 @@ export async function checkServer(url: string, timeoutMs: number): Promise<Serve
   return { checked: true, reachable: true, url, ...(typeof body.rnds === 'string' ? { rnds: body.rnds } : {}) };
 }
 
-function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/**
+ * A GET answered as text, for this check's calls to the server (/health, /api/status, /api/envios): node:http (see
+ * checkServer), a timeout, an optional Bearer token, and at most `maxChars` of the body kept.
+ */
+export function get(url: string, timeoutMs: number, options: { token?: string; maxChars?: number } = {}): Promise<{ status: number; body: string }> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const maxChars = options.maxChars ?? Infinity;
   return new Promise((resolve, reject) => {
     const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { headers: { accept: 'application/json' }, timeout: timeoutMs }, (response) => {
+    const request = client.get(url, { headers, timeout: timeoutMs }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
-        // /health is a few bytes; anything long is not the pec-rnds.
-        if (body.length < 4096) body += chunk;
+        if (body.length < maxChars) body += chunk;
       });
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
       response.on('error', reject);

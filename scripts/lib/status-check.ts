@@ -6,8 +6,6 @@
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import { CLOCK_SKEW_LIMIT_SECONDS, statusFromState, type StatusSources } from '../../module/enablement/status.js';
 import { SendsSummarySchema, StatusSchema } from '../../module/contract/schemas.js';
@@ -24,8 +22,8 @@ import { GUIDE_PATH } from '../../module/enablement/renewal-reminder.js';
 import type { Entry, RenewalInfo, Status } from '../../module/types.js';
 import { describeVia, parseProxyUrl } from '../../module/rnds/index.js';
 import { EXIT, EXIT_LABEL, errorText, safe, worse, type ExitCode } from './cli.js';
-import { checkServer, defaultHealthUrl, notChecked, type ServerCheck } from './health-check.js';
-import { readSendsStore, type LastSend, type SendsRead } from './sends-check.js';
+import { checkServer, defaultHealthUrl, get, notChecked, type ServerCheck } from './health-check.js';
+import { readSendsStore, type LastSend, type SendsRead, type SendsStatusInputs } from './sends-check.js';
 
 /** One reason for a non-OK result, with what to do. `code` is a Status problem code or one of the CLI's own. */
 export interface Finding {
@@ -111,7 +109,7 @@ export async function collectStatusReport(options: CollectOptions = {}): Promise
   const fromServer = server.reachable ? await serverReads(server.url!, env, dataDir, options.timeoutMs ?? 3000) : undefined;
   // What this data folder says, as the server would decide it: the server's own Status when it answers, else the
   // files read here — the sends store too, whose last direct send goes in as the server passes it.
-  const local = (extra: Pick<StatusSources, 'renewal' | 'lastDirectSend'> = {}) =>
+  const local = (extra: Pick<StatusSources, 'renewal'> & Partial<SendsStatusInputs> = {}) =>
     statusFromState({ state, chavesDir: scan.dir, certificates: scan.entries, secretProblem, now, timeZone, ...extra });
   let status: Status;
   let sends: SendsRead;
@@ -157,21 +155,9 @@ async function serverReads(healthUrl: string, env: StandaloneEnv, dataDir: strin
       return undefined;
     }
   }
-  const get = (url: string) =>
-    new Promise<{ status: number; body: string } | undefined>((resolve) => {
-      const client = url.startsWith('https:') ? https : http;
-      const request = client.get(url, { headers: { accept: 'application/json', authorization: `Bearer ${token}` }, timeout: timeoutMs }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        response.on('error', () => resolve(undefined));
-      });
-      request.on('timeout', () => request.destroy());
-      request.on('error', () => resolve(undefined));
-    });
+  const ask = (url: string) => get(url, timeoutMs, { token }).catch(() => undefined);
   const base = healthUrl.replace(/\/health$/, '');
-  const [statusAnswer, sendsAnswer] = await Promise.all([get(`${base}/api/status`), get(`${base}/api/envios`)]);
+  const [statusAnswer, sendsAnswer] = await Promise.all([ask(`${base}/api/status`), ask(`${base}/api/envios`)]);
   if (statusAnswer?.status !== 200) return undefined;
   const status = parsed(StatusSchema, statusAnswer.body);
   if (!status) return undefined;
